@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * procstat: per-process memory (the counters of /proc/PID/status) and each
+ * thread's not-yet-folded RSS deltas, read on demand by a BPF task
+ * iterator.
+ *
+ * Why an iterator and not finish_task_switch/sched_switch: a snapshot taken
+ * when a task leaves the CPU costs something on every context switch, misses
+ * processes that have not run since the tool started and goes stale when
+ * someone else (kswapd, another process's madvise) changes the counters of
+ * a sleeping process.  The iterator costs nothing between reports, sees
+ * every task, and reads every counter at the moment of the report.
+ * Needs CONFIG_DEBUG_INFO_BTF (iterators attach through kernel BTF).
+ */
+#include <linux/version.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/mm_types.h>
+#include <linux/build_bug.h>
+#include <uapi/linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "procstat_common.h"
+
+/* Context of iter/task programs (kernel/bpf/task_iter.c, include/linux/bpf.h). */
+struct bpf_iter_meta {
+	__bpf_md_ptr(struct seq_file *, seq);
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_iter__task {
+	__bpf_md_ptr(struct bpf_iter_meta *, meta);
+	__bpf_md_ptr(struct task_struct *, task);
+};
+
+/* cfg[0]: filter, written by the user side before each run. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct procstat_cfg);
+} cfg SEC(".maps");
+
+/* drops[reason]: records lost, summed over CPUs by the user side. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PROCSTAT_NR_DROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void count_drop(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
+
+	if (n)
+		*n += 1;
+}
+
+static_assert(MM_FILEPAGES == PROCSTAT_FILE && MM_ANONPAGES == PROCSTAT_ANON &&
+	      MM_SWAPENTS == PROCSTAT_SWAP && MM_SHMEMPAGES == PROCSTAT_SHMEM &&
+	      NR_MM_COUNTERS == PROCSTAT_NR_COUNTERS,
+	      "procstat_counter must follow the kernel's mm counter enum");
+
+#define READ_KERNEL(dst, src) bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
+
+static __always_inline int read_mm(struct procstat_task *rec,
+				   struct mm_struct *mm)
+{
+	int i, err = 0;
+
+	for (i = 0; i < PROCSTAT_NR_COUNTERS; i++)
+		err |= READ_KERNEL(rec->folded[i], mm->rss_stat.count[i].counter);
+	err |= READ_KERNEL(rec->total_vm, mm->total_vm);
+	err |= READ_KERNEL(rec->hiwater_rss, mm->hiwater_rss);
+	err |= READ_KERNEL(rec->data_vm, mm->data_vm);
+	err |= READ_KERNEL(rec->stack_vm, mm->stack_vm);
+	err |= READ_KERNEL(rec->pgtables_bytes, mm->pgtables_bytes.counter);
+	return err;
+}
+
+/* The per-thread cache exists only with SPLIT_RSS_COUNTING (mm_types_task.h). */
+static __always_inline int read_pending(struct procstat_task *rec,
+					struct task_struct *task)
+{
+#ifdef SPLIT_RSS_COUNTING
+	int i, err = 0;
+
+	for (i = 0; i < PROCSTAT_NR_COUNTERS; i++)
+		err |= READ_KERNEL(rec->pending[i], task->rss_stat.count[i]);
+	err |= READ_KERNEL(rec->pending_events, task->rss_stat.events);
+	return err;
+#else
+	return 0;
+#endif
+}
+
+SEC("iter/task")
+int procstat_task(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct procstat_task rec = {};
+	struct procstat_cfg *conf;
+	struct mm_struct *mm;
+	__u32 zero = 0;
+
+	if (!task)
+		return 0;
+	conf = bpf_map_lookup_elem(&cfg, &zero);
+	if (!conf)
+		return 0;
+	if (READ_KERNEL(rec.tgid, task->tgid)) {
+		count_drop(PROCSTAT_DROP_READ);
+		return 0;
+	}
+	if (conf->tgid && rec.tgid != conf->tgid)
+		return 0;
+	/* Kernel threads and exited tasks have no mm. */
+	if (READ_KERNEL(mm, task->mm) || !mm)
+		return 0;
+	rec.mm = (unsigned long)mm;
+	if (READ_KERNEL(rec.tid, task->pid) ||
+	    READ_KERNEL(rec.comm, task->comm) ||
+	    read_mm(&rec, mm) || read_pending(&rec, task)) {
+		count_drop(PROCSTAT_DROP_READ);
+		return 0;
+	}
+	if (bpf_seq_write(seq, &rec, sizeof(rec)))
+		count_drop(PROCSTAT_DROP_WRITE);
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";

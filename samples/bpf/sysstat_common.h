@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sysstat: snapshot layout shared by sysstat_kern.c and sysstat_user.c. */
+#ifndef __SYSSTAT_COMMON_H
+#define __SYSSTAT_COMMON_H
+
+#define SYSSTAT_MAX_NODES	64
+
+/* Raw counters, in pages, named after the kernel items they come from. */
+enum sysstat_item {
+	SI_FREE,		/* zone NR_FREE_PAGES */
+	SI_INACTIVE_ANON,	/* node NR_INACTIVE_ANON */
+	SI_ACTIVE_ANON,
+	SI_INACTIVE_FILE,
+	SI_ACTIVE_FILE,
+	SI_UNEVICTABLE,
+	SI_FILE_DIRTY,
+	SI_WRITEBACK,
+	SI_ANON_MAPPED,
+	SI_FILE_MAPPED,
+	SI_SHMEM,
+	SI_SLAB_RECLAIMABLE,
+	SI_SLAB_UNRECLAIMABLE,
+	SI_KERNEL_MISC_RECLAIMABLE,
+	SI_WRITEBACK_TEMP,
+	SI_ANON_THPS,		/* already multiplied by HPAGE_PMD_NR */
+	SI_SHMEM_THPS,		/* likewise */
+	SI_WMARK_LOW,		/* sum of low_wmark_pages() over zones */
+	SI_MANAGED,		/* sum of zone managed pages */
+	SYSSTAT_NR_ITEMS,
+};
+
+struct sysstat_counters {
+	__s64 item[SYSSTAT_NR_ITEMS];
+};
+
+/* Kernel addresses from /proc/kallsyms, written by the user side. */
+struct sysstat_cfg {
+	__u64 vm_zone_stat;		/* atomic_long_t[NR_VM_ZONE_STAT_ITEMS] */
+	__u64 vm_node_stat;		/* atomic_long_t[NR_VM_NODE_STAT_ITEMS] */
+	__u64 totalreserve_pages;	/* unsigned long */
+	__u64 totalram_pages;		/* _totalram_pages, atomic_long_t */
+	__u64 node_data;		/* struct pglist_data *[] (NUMA) */
+	__u64 contig_page_data;		/* struct pglist_data (!NUMA) */
+	__u32 nr_node_ids;
+	__u32 pad;
+};
+
+/* What one on-demand run of the program leaves in the snapshot map. */
+struct sysstat_snapshot {
+	struct sysstat_counters global;
+	struct sysstat_counters node[SYSSTAT_MAX_NODES];
+	__u64 node_present;		/* bit n: node n exists */
+	__u64 totalreserve_pages;
+	__u64 totalram_pages;
+	__u32 nr_nodes;			/* nodes walked */
+	__u32 read_errors;		/* node passes with a failed read */
+};
+
+#endif /* __SYSSTAT_COMMON_H */

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysstat: the system's memory breakdown (free, available, LRU lists, dirty,
+ * writeback, anon, mapped, shmem, slab, THP...), system wide and per NUMA
+ * node, once or every interval.
+ *
+ * The numbers are the kernel's global counters (vm_zone_stat, vm_node_stat)
+ * and each node's pglist_data counters, read by a BPF program that the tool
+ * runs on demand (BPF_PROG_TEST_RUN): nothing is attached, nothing runs
+ * between reports.  Values are what /proc/meminfo would show at the same
+ * moment; "available" is computed exactly as si_mem_available() does.
+ *
+ * Requires: CONFIG_BPF_SYSCALL, CONFIG_KALLSYMS_ALL, a 5.10+ kernel.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "libmemstat.h"
+#include "sysstat_common.h"
+
+static const char usage[] =
+"Usage: sysstat [-N] [-jTBv] [-d SEC] [interval [count]]\n"
+"\n"
+"System memory breakdown from the kernel's global and per-node counters\n"
+"(the numbers behind /proc/meminfo), read by an on-demand BPF program.\n"
+"\n"
+"Options:\n"
+"  -N, --nodes        add one column (or JSON record) per NUMA node\n"
+"  -j, --json         JSON Lines, sizes in KiB\n"
+"  -T, --timestamp    print the time with every report\n"
+"  -B, --bytes        exact KiB instead of K/M/G\n"
+"  -d, --duration SEC stop after SEC seconds\n"
+"  -v, --verbose      libbpf debug output\n"
+"  -h, --help         this text\n"
+"\n"
+"Fields (KiB; /proc/meminfo name in brackets): total [MemTotal],\n"
+"free [MemFree], available [MemAvailable], active, inactive,\n"
+"anon_active, anon_inactive, file_active, file_inactive, unevictable,\n"
+"dirty, writeback, anonpages, mapped, shmem, kreclaimable, slab,\n"
+"sreclaimable, sunreclaim, nfs_unstable, writebacktmp, anonhugepages,\n"
+"shmemhugepages.\n"
+"\n"
+"Examples:\n"
+"  sysstat              # one report\n"
+"  sysstat -N 1 5       # per node too, every second, 5 times\n"
+"  sysstat -j -T 10     # JSON Lines with time, every 10 seconds\n";
+
+struct sysstat_env {
+	struct ms_env common;
+	bool nodes;			/* -N */
+};
+
+enum sysstat_field {
+	F_TOTAL, F_FREE, F_AVAILABLE, F_ACTIVE, F_INACTIVE, F_ANON_ACTIVE,
+	F_ANON_INACTIVE, F_FILE_ACTIVE, F_FILE_INACTIVE, F_UNEVICTABLE,
+	F_DIRTY, F_WRITEBACK, F_ANONPAGES, F_MAPPED, F_SHMEM, F_KRECLAIMABLE,
+	F_SLAB, F_SRECLAIMABLE, F_SUNRECLAIM, F_NFS_UNSTABLE, F_WRITEBACKTMP,
+	F_ANONHUGEPAGES, F_SHMEMHUGEPAGES, NR_FIELDS,
+};
+
+static const char *const field_names[NR_FIELDS] = {
+	"total", "free", "available", "active", "inactive", "anon_active",
+	"anon_inactive", "file_active", "file_inactive", "unevictable",
+	"dirty", "writeback", "anonpages", "mapped", "shmem", "kreclaimable",
+	"slab", "sreclaimable", "sunreclaim", "nfs_unstable", "writebacktmp",
+	"anonhugepages", "shmemhugepages",
+};
+
+struct sysstat_ctx {
+	struct sysstat_env *env;
+	int prog_fd;
+	int snapshot_fd;
+	unsigned long reports;
+	unsigned long read_errors;
+	long page_kib;
+};
+
+static void parse_args(struct sysstat_env *env, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "nodes", no_argument, NULL, 'N' },
+		{},
+	};
+
+	while (ms_getopt(&env->common, argc, argv, "N", longopts) == 'N')
+		env->nodes = true;
+}
+
+/* Like global_node_page_state(): SMP drift can make a counter negative. */
+static long long pages0(__s64 v)
+{
+	return v < 0 ? 0 : v;
+}
+
+/*
+ * Derive the fields (in pages) from raw counters.  @snap is set for the
+ * system-wide column, where MemTotal and MemAvailable are defined.
+ */
+static void derive(const struct sysstat_counters *c,
+		   const struct sysstat_snapshot *snap, long long *f)
+{
+	const __s64 *it = c->item;
+	long long pagecache, reclaimable, avail, low;
+
+	f[F_FREE] = pages0(it[SI_FREE]);
+	f[F_ANON_ACTIVE] = pages0(it[SI_ACTIVE_ANON]);
+	f[F_ANON_INACTIVE] = pages0(it[SI_INACTIVE_ANON]);
+	f[F_FILE_ACTIVE] = pages0(it[SI_ACTIVE_FILE]);
+	f[F_FILE_INACTIVE] = pages0(it[SI_INACTIVE_FILE]);
+	f[F_ACTIVE] = f[F_ANON_ACTIVE] + f[F_FILE_ACTIVE];
+	f[F_INACTIVE] = f[F_ANON_INACTIVE] + f[F_FILE_INACTIVE];
+	f[F_UNEVICTABLE] = pages0(it[SI_UNEVICTABLE]);
+	f[F_DIRTY] = pages0(it[SI_FILE_DIRTY]);
+	f[F_WRITEBACK] = pages0(it[SI_WRITEBACK]);
+	f[F_ANONPAGES] = pages0(it[SI_ANON_MAPPED]);
+	f[F_MAPPED] = pages0(it[SI_FILE_MAPPED]);
+	f[F_SHMEM] = pages0(it[SI_SHMEM]);
+	f[F_SRECLAIMABLE] = pages0(it[SI_SLAB_RECLAIMABLE]);
+	f[F_SUNRECLAIM] = pages0(it[SI_SLAB_UNRECLAIMABLE]);
+	f[F_SLAB] = f[F_SRECLAIMABLE] + f[F_SUNRECLAIM];
+	f[F_KRECLAIMABLE] = f[F_SRECLAIMABLE] +
+			    pages0(it[SI_KERNEL_MISC_RECLAIMABLE]);
+	/* NR_UNSTABLE_NFS is gone since 5.8; meminfo prints 0. */
+	f[F_NFS_UNSTABLE] = 0;
+	f[F_WRITEBACKTMP] = pages0(it[SI_WRITEBACK_TEMP]);
+	f[F_ANONHUGEPAGES] = pages0(it[SI_ANON_THPS]);
+	f[F_SHMEMHUGEPAGES] = pages0(it[SI_SHMEM_THPS]);
+	if (!snap) {
+		f[F_TOTAL] = pages0(it[SI_MANAGED]);
+		f[F_AVAILABLE] = -1;
+		return;
+	}
+	f[F_TOTAL] = snap->totalram_pages;
+
+	/* si_mem_available(), mm/page_alloc.c */
+	low = it[SI_WMARK_LOW];
+	avail = pages0(it[SI_FREE]) - (long long)snap->totalreserve_pages;
+	pagecache = f[F_FILE_ACTIVE] + f[F_FILE_INACTIVE];
+	pagecache -= pagecache / 2 < low ? pagecache / 2 : low;
+	avail += pagecache;
+	reclaimable = f[F_KRECLAIMABLE];
+	avail += reclaimable - (reclaimable / 2 < low ? reclaimable / 2 : low);
+	f[F_AVAILABLE] = avail < 0 ? 0 : avail;
+}
+
+static void print_json(const struct sysstat_ctx *ctx, const long long *f,
+		       int node, const char *clock)
+{
+	struct ms_json j;
+	int i;
+
+	ms_json_begin(&j, stdout);
+	ms_json_str(&j, "type", node < 0 ? "system" : "node");
+	if (clock)
+		ms_json_str(&j, "time", clock);
+	if (node >= 0)
+		ms_json_int(&j, "node", node);
+	for (i = 0; i < NR_FIELDS; i++) {
+		char key[32];
+
+		if (f[i] < 0)
+			continue;
+		snprintf(key, sizeof(key), "%s_kb", field_names[i]);
+		ms_json_int(&j, key, f[i] * ctx->page_kib);
+	}
+	ms_json_end(&j);
+}
+
+static int report(void *arg, unsigned long iter)
+{
+	struct sysstat_ctx *ctx = arg;
+	const struct sysstat_env *env = ctx->env;
+	static struct sysstat_snapshot snap;
+	static long long node_f[SYSSTAT_MAX_NODES][NR_FIELDS];
+	long long f[NR_FIELDS];
+	const char *clockp = NULL;
+	char clock[16], buf[32];
+	int nodes[SYSSTAT_MAX_NODES], nr_nodes = 0, i, n, err;
+	__u32 zero = 0, retval = 0;
+
+	err = ms_prog_run(ctx->prog_fd, &retval);
+	if (err || retval) {
+		ms_warn(&env->common,
+			"running the BPF snapshot failed: %s (BPF_PROG_TEST_RUN of raw tracepoints needs Linux 5.10+)",
+			err ? strerror(-err) : "program returned an error");
+		return -1;
+	}
+	if (bpf_map_lookup_elem(ctx->snapshot_fd, &zero, &snap)) {
+		ms_warn(&env->common, "reading the snapshot map failed: %s",
+			strerror(errno));
+		return -1;
+	}
+	ctx->reports++;
+	ctx->read_errors += snap.read_errors;
+	derive(&snap.global, &snap, f);
+	for (n = 0; env->nodes && n < SYSSTAT_MAX_NODES; n++) {
+		if (!(snap.node_present & (1ULL << n)))
+			continue;
+		derive(&snap.node[n], NULL, node_f[nr_nodes]);
+		nodes[nr_nodes++] = n;
+	}
+	if (env->common.timestamp)
+		clockp = ms_clock(clock, sizeof(clock));
+
+	if (env->common.json) {
+		print_json(ctx, f, -1, clockp);
+		for (n = 0; n < nr_nodes; n++)
+			print_json(ctx, node_f[n], nodes[n], clockp);
+		return 0;
+	}
+	if (iter)
+		putchar('\n');
+	printf("%-16s %10s", clockp ? clockp : "KiB", "system");
+	for (n = 0; n < nr_nodes; n++) {
+		snprintf(buf, sizeof(buf), "node%d", nodes[n]);
+		printf(" %10s", buf);
+	}
+	putchar('\n');
+	for (i = 0; i < NR_FIELDS; i++) {
+		printf("%-16s %10s", field_names[i],
+		       ms_fmt_kib(buf, sizeof(buf), f[i] * ctx->page_kib,
+				  env->common.raw));
+		for (n = 0; n < nr_nodes; n++)
+			printf(" %10s", node_f[n][i] < 0 ? "-" :
+			       ms_fmt_kib(buf, sizeof(buf),
+					  node_f[n][i] * ctx->page_kib,
+					  env->common.raw));
+		putchar('\n');
+	}
+	return 0;
+}
+
+static void print_summary(const struct sysstat_ctx *ctx)
+{
+	struct ms_json j;
+
+	if (!ctx->env->common.json) {
+		if (ctx->reports > 1 || ctx->read_errors)
+			printf("\nsysstat: %lu reports, %lu failed kernel reads\n",
+			       ctx->reports, ctx->read_errors);
+		return;
+	}
+	ms_json_begin(&j, stdout);
+	ms_json_str(&j, "type", "summary");
+	ms_json_uint(&j, "reports", ctx->reports);
+	ms_json_uint(&j, "failed_reads", ctx->read_errors);
+	ms_json_end(&j);
+}
+
+/* Kernel addresses the BPF program reads, resolved once. */
+static void resolve_symbols(const struct sysstat_env *env,
+			    struct sysstat_cfg *cfg)
+{
+	const struct ms_env *common = &env->common;
+	__u64 addr;
+
+	cfg->vm_zone_stat = ms_kallsyms_require(common, "vm_zone_stat",
+						"CONFIG_KALLSYMS_ALL");
+	cfg->vm_node_stat = ms_kallsyms_require(common, "vm_node_stat",
+						"CONFIG_KALLSYMS_ALL");
+	cfg->totalreserve_pages = ms_kallsyms_require(common,
+						      "totalreserve_pages",
+						      "CONFIG_KALLSYMS_ALL");
+	cfg->totalram_pages = ms_kallsyms_require(common, "_totalram_pages",
+						  "CONFIG_KALLSYMS_ALL");
+	cfg->nr_node_ids = 1;
+	if (!ms_kallsyms_lookup("node_data", &addr)) {
+		cfg->node_data = addr;
+		cfg->nr_node_ids = SYSSTAT_MAX_NODES;
+	} else {
+		cfg->contig_page_data =
+			ms_kallsyms_require(common, "contig_page_data",
+					    "CONFIG_KALLSYMS_ALL");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sysstat_env env = {};
+	struct sysstat_ctx ctx = { .env = &env };
+	struct sysstat_cfg cfg = {};
+	struct bpf_object *obj;
+	__u32 zero = 0;
+	int ret;
+
+	ms_env_init(&env.common, "sysstat", usage);
+	parse_args(&env, argc, argv);
+	ms_require_root(&env.common);
+	resolve_symbols(&env, &cfg);
+	ms_libbpf_init(&env.common);
+	ms_signals_init();
+
+	obj = ms_obj_open(&env.common);
+	ms_obj_load(&env.common, obj);
+	ctx.prog_fd = bpf_program__fd(ms_prog_find(&env.common, obj,
+						   "sysstat_snapshot"));
+	ctx.snapshot_fd = ms_map_fd(&env.common, obj, "snapshot");
+	ctx.page_kib = sysconf(_SC_PAGESIZE) / 1024;
+	if (bpf_map_update_elem(ms_map_fd(&env.common, obj, "cfg"), &zero,
+				&cfg, BPF_ANY))
+		ms_fatal(&env.common, "writing the address map failed: %s",
+			 strerror(errno));
+
+	ret = ms_run_intervals(&env.common, report, &ctx);
+	print_summary(&ctx);
+	bpf_object__close(obj);
+	if (fflush(stdout) || ferror(stdout))
+		return MS_EXIT_RUNTIME;
+	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Make DIR a checkout of the pristine Debian tree with the memstat series
+# applied by plain `git am` (DIR is created as a git worktree of the
+# pristine tree when it does not exist yet).  Files that are already up to
+# date keep their timestamps, so a build left in DIR stays incremental.
+#
+# Usage: apply-series.sh DIR [SERIES_DIR]    (default series: patches/OLK-5.10)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+dir=${1:?usage: apply-series.sh DIR [SERIES_DIR]}
+series=${2:-$MEMSTAT_TOP/patches/OLK-5.10}
+pristine=$("$MEMSTAT_TOP/scripts/prepare-tree.sh")
+
+export GIT_COMMITTER_NAME=memstat GIT_COMMITTER_EMAIL=memstat@localhost
+export GIT_COMMITTER_DATE='2000-01-01T00:00:00Z'
+if [ ! -e "$dir/.git" ]; then
+	git -C "$pristine" worktree prune
+	git -C "$pristine" worktree add -q --detach "$dir" pristine
+fi
+cd "$dir"
+git am --abort >/dev/null 2>&1 || true
+git checkout -q --detach -f pristine
+patches=("$series"/0*.patch)
+# 0000 is the cover letter.
+patches=("${patches[@]/*0000-cover-letter.patch/}")
+git am -q --whitespace=error-all ${patches[*]} ||
+	die "git am of $series onto the pristine tree failed in $dir"
+echo "$dir"

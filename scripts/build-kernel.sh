@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the patched test kernel: the pristine Debian source plus the memstat
+# series, configured as tinyconfig + scripts/memstat.config, bzImage only.
+# The image is cached by content: source version, config fragment and the
+# part of the series that changes the kernel itself (samples/, tools/ and
+# Documentation/ do not), so editing a tool never rebuilds the kernel.
+#
+# Usage: build-kernel.sh     prints the patched tree and bzImage paths as
+#                            PATCHED_TREE=... and PATCHED_BZIMAGE=...
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+eval "$("$MEMSTAT_TOP/scripts/fetch-kernel.sh")"
+tree=$MEMSTAT_CACHE/trees/patched-$KVER
+"$MEMSTAT_TOP/scripts/apply-series.sh" "$tree" >/dev/null
+fragment=$MEMSTAT_TOP/scripts/memstat.config
+
+key=$( { echo "$KVER"; cat "$fragment"
+	 git -C "$tree" diff pristine HEAD -- . ':!samples' ':!tools' ':!Documentation'
+       } | content_hash)
+out=$MEMSTAT_CACHE/kernels/$key
+if [ ! -f "$out/bzImage" ]; then
+	cd "$tree"
+	if [ ! -f .memstat-config ] || ! cmp -s .memstat-config "$fragment"; then
+		log "configuring the patched kernel (tinyconfig + memstat.config)"
+		make -s tinyconfig >/dev/null
+		scripts/kconfig/merge_config.sh -m -O . .config "$fragment" >/dev/null
+		make -s olddefconfig
+		# Every option of the fragment must have survived olddefconfig.
+		missing=$(grep '^CONFIG_' "$fragment" | while IFS= read -r line; do
+			grep -qx -- "$line" .config || echo "$line"; done)
+		[ -z "$missing" ] || die "config options not accepted: $missing"
+		cp "$fragment" .memstat-config
+	fi
+	log "building the patched kernel $key (about 6 minutes on 2 cores)"
+	make -s -j"$MEMSTAT_JOBS" bzImage >/dev/null ||
+		die "patched kernel build failed in $tree"
+	make -s headers_install >/dev/null
+	mkdir -p "$out.tmp"
+	cp arch/x86/boot/bzImage .config "$out.tmp/"
+	rm -rf "$out"
+	mv "$out.tmp" "$out"
+fi
+echo "PATCHED_TREE=$tree"
+echo "PATCHED_BZIMAGE=$out/bzImage"

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The one entry point: set up the host, get and prepare the Debian 5.10
+# kernel, build the patched kernel and the tools, and run them in qemu.
+#
+#   run-vm.sh demo [stock|patched]   procstat and sysstat on a demo workload
+#   run-vm.sh test [stock|patched|both]
+#                                    series checks on the host, then the
+#                                    selftests in a VM per kernel; the last
+#                                    line is "N passed, N failed"
+#
+# Everything downloaded or built is cached under $MEMSTAT_CACHE
+# (default ~/.cache/memstat), keyed by content.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+mode=${1:-}
+which=${2:-}
+case $mode in
+demo) which=${which:-stock} ;;
+test) which=${which:-both} ;;
+*) echo "usage: run-vm.sh demo [stock|patched] | test [stock|patched|both]" >&2; exit 2 ;;
+esac
+case $which in
+stock|patched|both) ;;
+*) echo "run-vm.sh: unknown kernel '$which' (stock, patched or both)" >&2; exit 2 ;;
+esac
+
+scripts=$MEMSTAT_TOP/scripts
+work=$MEMSTAT_CACHE/run
+mkdir -p "$work"
+host_passed=0 host_failed=0
+
+# host_check DESC CMD...: a TAP line for a check made on the host.
+host_check() {
+	local desc=$1 log
+	shift
+	log=$work/check.log
+	if "$@" > "$log" 2>&1; then
+		echo "ok - $desc"
+		host_passed=$((host_passed + 1))
+	else
+		echo "not ok - $desc"
+		sed 's/^/# /' "$log" | tail -n 40
+		host_failed=$((host_failed + 1))
+	fi
+}
+
+# build_tools TREE OUT: build tools, workload and tests in TREE (which must
+# carry the series) and lay out the VM payload in OUT.
+build_tools() {
+	local tree=$1 out=$2 log=$2.build.log
+	rm -rf "$out"
+	mkdir -p "$out/bin" "$out/tests"
+	{
+		make -C "$tree" -j"$MEMSTAT_JOBS" M=samples/bpf MEMSTAT_ONLY=1 &&
+		make -C "$tree/tools/memstat" &&
+		make -C "$tree/tools/testing/selftests/memstat"
+	} > "$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
+	cp "$tree"/samples/bpf/{procstat,sysstat}{,_kern.o} \
+	   "$tree/tools/memstat/.output/memstat" \
+	   "$tree/tools/testing/selftests/memstat/memstat_workload" "$out/bin/"
+	cp "$tree"/tools/testing/selftests/memstat/*.sh "$out/tests/"
+}
+
+# Compiler diagnostics only: kbuild's own "WARNING:" lines are not ours.
+no_compiler_warnings() { ! grep -E '(warning|error):' "$1"; }
+
+write_vm_main() {
+	local out=$1
+	if [ "$mode" = test ]; then
+		cat > "$out/vm-main.sh" <<'VM'
+#!/bin/sh
+export PATH=/memstat/bin:$PATH
+cd /memstat/tests || exit 1
+for t in cli_test.sh procstat_test.sh sysstat_test.sh; do
+	echo "# running $t on $(uname -r)"
+	sh ./$t
+done
+VM
+	else
+		cat > "$out/vm-main.sh" <<'VM'
+#!/bin/sh
+export PATH=/memstat/bin:$PATH
+memstat_workload hold --anon-kb 65536 --swap-kb 16384 --file-kb 8192 \
+	--file /mnt/ramfs/demo --shmem-kb 16384 --stack-kb 256 --threads 4 \
+	> /tmp/demo.wl &
+pid=$!
+while ! grep -q ready /tmp/demo.wl 2>/dev/null; do sleep 0.2; done
+cat /tmp/demo.wl
+for cmd in "memstat procstat -n 8" "memstat procstat -H -p $pid" \
+	   "memstat sysstat -N"; do
+	echo "\$ $cmd"
+	$cmd && echo "ok - $cmd" || echo "not ok - $cmd"
+done
+kill $pid
+VM
+	fi
+	chmod +x "$out/vm-main.sh"
+}
+
+# boot LABEL BZIMAGE PAYLOAD [MODULES_DEB KABI]
+boot() {
+	local label=$1 kernel=$2 payload=$3 initrd=$work/$1.cpio.gz
+	shift 3
+	write_vm_main "$payload"
+	"$scripts/mkinitramfs.sh" --out "$initrd" --payload "$payload" \
+		${1:+--modules-deb "$1" --kabi "$2"} >&2
+	"$scripts/vmtest.sh" --kernel "$kernel" --initrd "$initrd" \
+		--name "$label" --log "$work/$label.log" || true
+}
+
+phase setup-host "$scripts/setup-host.sh"
+eval "$(phase fetch-kernel "$scripts/fetch-kernel.sh")"
+pristine=$(phase prepare-tree "$scripts/prepare-tree.sh")
+
+if [ "$mode" = test ]; then
+	host_check "patches/OLK-5.10 is in sync with the repo" \
+		"$scripts/mkpatches.sh" --check
+	host_check "checkpatch --strict is clean on every patch" \
+		"$scripts/checkpatch.sh"
+fi
+
+labels=()
+if [ "$which" != patched ]; then
+	# The stock kernel runs tools built against its own config: the
+	# pristine tree with the series applied.
+	host_check "series applies with git am to the pristine Debian tree" \
+		"$scripts/apply-series.sh" "$pristine"
+	phase build-tools-stock build_tools "$pristine" "$work/stock" ||
+		die "building the tools for the stock kernel failed"
+	[ "$mode" = test ] && host_check "tools build without compiler warnings (stock config)" \
+		no_compiler_warnings "$work/stock.build.log"
+	dpkg-deb --fsys-tarfile "$IMAGE_DEB" | tar -xO "./boot/vmlinuz-$KABI" > "$work/vmlinuz-stock"
+	phase boot-stock boot stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
+	labels+=(stock)
+fi
+if [ "$which" != stock ]; then
+	eval "$(phase build-kernel "$scripts/build-kernel.sh")"
+	phase build-tools-patched build_tools "$PATCHED_TREE" "$work/patched" ||
+		die "building the tools for the patched kernel failed"
+	[ "$mode" = test ] && host_check "tools build without compiler warnings (patched config)" \
+		no_compiler_warnings "$work/patched.build.log"
+	phase boot-patched boot patched "$PATCHED_BZIMAGE" "$work/patched"
+	labels+=(patched)
+fi
+
+passed=$host_passed failed=$host_failed skipped=0
+for l in "${labels[@]}"; do
+	if [ -r "$work/$l.log.counts" ]; then
+		read -r p f s < "$work/$l.log.counts"
+	else
+		p=0 f=1 s=0
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

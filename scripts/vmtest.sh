@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel and a memstat initramfs in qemu (TCG: no KVM here), stream
+# the useful serial console lines, and count the TAP results the VM printed.
+#
+# Usage: vmtest.sh --kernel BZIMAGE --initrd FILE.cpio.gz [--name LABEL]
+#                  [--timeout SECONDS (900)] [--mem MiB (2048)] [--smp N (2)]
+#                  [--log FILE] [--append "extra cmdline"]
+#
+# The whole console goes to the log (default: a temporary file); lines with
+# TAP results or diagnostics, MEMSTAT-VM: lines and kernel oopses go to
+# stdout prefixed with "[LABEL] ", every line with MEMSTAT_VERBOSE=1.
+# The last line is "N passed, N failed[, N skipped]"; the numbers also go
+# to LOG.counts as "passed failed skipped".  Exits 0 only when nothing
+# failed and something passed.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+kernel='' initrd='' label=vm timeout=900 mem=2048 smp=2 logf='' append=''
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case $1 in
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--name) label=$2 ;;
+	--timeout) timeout=$2 ;;
+	--mem) mem=$2 ;;
+	--smp) smp=$2 ;;
+	--log) logf=$2 ;;
+	--append) append=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+[ -n "$kernel" ] && [ -n "$initrd" ] || usage
+[ -r "$kernel" ] || die "cannot read kernel $kernel"
+[ -r "$initrd" ] || die "cannot read initrd $initrd"
+for n in "$timeout" "$mem" "$smp"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
+done
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
+
+if [ -z "$logf" ]; then
+	logf=$(mktemp "${TMPDIR:-/tmp}/vmtest-$label.XXXXXX.log")
+else
+	mkdir -p "$(dirname "$logf")"
+fi
+: > "$logf"
+rm -f "$logf.counts"
+log "$label: booting $(basename "$kernel"), console log in $logf"
+
+# What is worth showing live: TAP, our own markers, the kernel in trouble.
+show='^[[:space:]]*(not )?ok\b|^[[:space:]]*#|MEMSTAT-VM:'
+show+='|Kernel panic|BUG:|Oops|general protection fault|WARNING:|RIP:|Call Trace:'
+show+='|Out of memory|soft lockup|blocked for more than'
+[ "${MEMSTAT_VERBOSE:-0}" = 1 ] && show=
+
+start=$SECONDS
+# stdin from /dev/null: -nographic would otherwise grab the terminal.
+# sed -u strips the serial console's \r (a lone one ends a line) and
+# SeaBIOS's terminal escapes without holding lines back.
+set +e +o pipefail
+timeout --kill-after=10 "$timeout" \
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
+	-nographic -no-reboot -nic none \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 quiet${append:+ $append}" < /dev/null 2>&1 |
+	sed -u 's/\r*$//; s/\r/\n/g; s/\x1b\(c\|\[[0-9;?]*[A-Za-z]\)//g' | tee -a "$logf" |
+	grep --line-buffered -E -- "$show" |
+	while IFS= read -r line; do printf '[%s] %s\n' "$label" "$line"; done
+rc=${PIPESTATUS[0]}
+set -e -o pipefail
+log "$label: qemu ended after $((SECONDS - start))s with status $rc"
+
+# Plain TAP at the start of a line counts; nested (indented) results
+# belong to their parent test.
+read -r passed failed skipped < <(awk '
+	/^ok([ \t]|$)/ { if (tolower($0) ~ /#[ \t]*skip/) s++; else p++; next }
+	/^not ok([ \t]|$)/ { f++ }
+	END { print p + 0, f + 0, s + 0 }' "$logf")
+
+if ! grep -q 'MEMSTAT-VM: exit [0-9]' "$logf"; then
+	failed=$((failed + 1))
+	echo "not ok - $label: VM did not finish (timeout or crash)"
+	[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] ||
+		echo "# $label: killed by the ${timeout}s timeout"
+	tail -n 15 "$logf" | sed "s/^/# $label: /"
+fi
+
+echo "$passed $failed $skipped" > "$logf.counts"
+summary="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || summary+=", $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libmemstat: what every memstat tool needs once.  Options and
+ * interval/count handling, errors with exit codes, JSON Lines and table
+ * output, kallsyms lookup, BPF object loading, on-demand BPF runs.
+ *
+ * Conventions: functions named for an action return 0 or -errno,
+ * predicates return bool.  Exit codes: 0 done, 1 runtime failure,
+ * 2 usage error.
+ */
+#ifndef __LIBMEMSTAT_H
+#define __LIBMEMSTAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include <linux/compiler.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define MS_EXIT_OK	0
+#define MS_EXIT_RUNTIME	1
+#define MS_EXIT_USAGE	2
+
+struct bpf_object;
+struct bpf_program;
+
+/* Options every tool shares; the tool adds its own around them. */
+struct ms_env {
+	const char *prog;		/* tool name used in messages */
+	const char *usage;		/* full help text, printed by -h */
+	bool verbose;			/* -v: libbpf debug output */
+	bool json;			/* -j: JSON Lines */
+	bool timestamp;			/* -T: time in every report */
+	bool raw;			/* -B: exact KiB instead of K/M/G */
+	unsigned long interval;		/* seconds between reports, 0: once */
+	unsigned long count;		/* reports to print, 0: unlimited */
+	unsigned long duration;		/* -d: stop after this many seconds */
+};
+
+struct option;
+
+void ms_env_init(struct ms_env *env, const char *prog, const char *usage);
+/*
+ * getopt_long() over the common options (-h -v -j -T -B -d) and the tool's
+ * own @shortopts/@longopts.  Handles the common ones and every error
+ * (exit 2 with one line); returns the next tool option, or -1 after
+ * parsing [interval [count]] from the rest of argv.
+ */
+int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
+	      const struct option *longopts);
+
+/* Errors: one line "prog: message", then exit. */
+__printf(2, 3) __noreturn
+void ms_usage_error(const struct ms_env *env, const char *fmt, ...);
+__printf(2, 3) __noreturn
+void ms_fatal(const struct ms_env *env, const char *fmt, ...);
+__printf(2, 3)
+void ms_warn(const struct ms_env *env, const char *fmt, ...);
+
+int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		   unsigned long *out);
+/* Parse a number option or exit 2 naming @what. */
+unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
+				    const char *s, unsigned long min,
+				    unsigned long max);
+
+/* Exit 1 with a clear message unless running as root. */
+void ms_require_root(const struct ms_env *env);
+/* Raise RLIMIT_MEMLOCK and route libbpf messages (debug only with -v). */
+void ms_libbpf_init(const struct ms_env *env);
+
+/* Signals: SIGINT/SIGTERM set a flag; the run loop ends cleanly. */
+void ms_signals_init(void);
+bool ms_exiting(void);
+
+/*
+ * Call @report every env->interval seconds, env->count times (or once
+ * when no interval was given), until a signal or the -d deadline.
+ * @report returns 0 to go on, > 0 to stop normally, < 0 on error.
+ */
+int ms_run_intervals(const struct ms_env *env,
+		     int (*report)(void *ctx, unsigned long iter), void *ctx);
+
+/* Time prefix for reports: "HH:MM:SS" local time. */
+const char *ms_clock(char *buf, size_t len);
+
+/* Sizes: "12.3M" style (or exact KiB with -B) from KiB. */
+const char *ms_fmt_kib(char *buf, size_t len, long long kib, bool raw);
+
+/* JSON Lines: one object per record, keys in the order written. */
+struct ms_json {
+	FILE *f;
+	bool first;
+};
+
+void ms_json_begin(struct ms_json *j, FILE *f);
+void ms_json_str(struct ms_json *j, const char *key, const char *val);
+void ms_json_int(struct ms_json *j, const char *key, long long val);
+void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val);
+void ms_json_end(struct ms_json *j);
+
+/* /proc/kallsyms, path overridable by MEMSTAT_KALLSYMS (for tests). */
+int ms_kallsyms_lookup(const char *name, __u64 *addr);
+/* Exit 1 naming @name and the @config option that provides it. */
+__u64 ms_kallsyms_require(const struct ms_env *env, const char *name,
+			  const char *config);
+
+/* Kernel BTF at /sys/kernel/btf/vmlinux (MEMSTAT_BTF overrides). */
+bool ms_kernel_btf_exists(void);
+
+/*
+ * Open "<tool>_kern.o" from the directory of the running binary, or from
+ * $MEMSTAT_BPF_DIR when set.  Exits 1 with the path on failure.
+ */
+struct bpf_object *ms_obj_open(const struct ms_env *env);
+/* Load, exiting 1 with a hint (root, memlock, missing BTF) on failure. */
+void ms_obj_load(const struct ms_env *env, struct bpf_object *obj);
+struct bpf_program *ms_prog_find(const struct ms_env *env,
+				 struct bpf_object *obj, const char *name);
+int ms_map_fd(const struct ms_env *env, struct bpf_object *obj,
+	      const char *name);
+
+/* Run a raw_tracepoint program once, on demand (BPF_PROG_TEST_RUN). */
+int ms_prog_run(int prog_fd, __u32 *retval);
+
+/*
+ * Run a BPF iterator and read all it wrote into a growing buffer.
+ * *buf is reallocated as needed; returns bytes read or -errno.
+ */
+ssize_t ms_iter_read(int link_fd, char **buf, size_t *cap);
+
+/* Sum a per-CPU array's __u64 value at @key across CPUs. */
+int ms_percpu_sum(int map_fd, __u32 key, __u64 *sum);
+
+/* Read a small text file; -errno on failure. */
+int ms_read_file(const char *path, char *buf, size_t len);
+
+#endif /* __LIBMEMSTAT_H */

@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Everyday behaviour of every memstat tool: help with examples, one-line
+# errors with exit 2 for bad input, exit 1 with a named cause for a missing
+# root or kernel feature, a clean final summary on SIGINT/SIGTERM, and the
+# end of a traced process.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
+tmp=${TMPDIR:-/tmp}/cli_test.$$
+mkdir -p "$tmp"
+
+tap_plan 23
+
+# expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
+# matching PATTERN, nothing on stdout.
+expect_fail() {
+	tool=$1 want=$2 pattern=$3 desc=$4
+	shift 5
+	"$tool" "$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && one_line "$tmp/err" && grep -q "$pattern" "$tmp/err" &&
+	   [ ! -s "$tmp/out" ]; then
+		ok "$tool: $desc"
+	else
+		diag "rc=$rc stderr: $(cat "$tmp/err")"
+		not_ok "$tool: $desc"
+	fi
+}
+
+for tool in procstat sysstat; do
+	$tool -h > "$tmp/out" 2>&1
+	check "$tool: -h exits 0 and shows examples" $? -eq 0 -a \
+		"$(grep -c Examples "$tmp/out")" -eq 1
+	expect_fail $tool 2 "unknown option -x" "unknown option -> exit 2" -- -x
+	expect_fail $tool 2 "interval 'abc' is not a number" "bad number -> exit 2" -- abc
+	expect_fail $tool 2 "count '0' out of range" "zero count -> exit 2" -- 1 0
+	expect_fail $tool 2 "option -d needs a value" "missing value -> exit 2" -- -d
+done
+
+# Not root: run through the workload's setuid helper.
+for tool in procstat sysstat; do
+	memstat_workload as-nobody "$(command -v $tool)" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	check "$tool: not root -> one line, exit 1" $rc -eq 1 -a \
+		"$(grep -c 'must run as root' "$tmp/err")" -eq 1 -a \
+		"$(wc -l < "$tmp/err")" -eq 1
+done
+
+expect_fail procstat 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
+expect_fail procstat 2 "option -p needs a value" "-p without pid -> exit 2" -- -p
+expect_fail procstat 2 "unknown sort field" "bad sort field -> exit 2" -- -s nope
+
+# A kernel without the feature: point the tools at stand-in files.
+MEMSTAT_BTF=/nonexistent expect_fail procstat 1 "CONFIG_DEBUG_INFO_BTF" \
+	"no kernel BTF -> names CONFIG_DEBUG_INFO_BTF, exit 1" --
+grep -v ' vm_node_stat$' /proc/kallsyms > "$tmp/kallsyms"
+MEMSTAT_KALLSYMS=$tmp/kallsyms expect_fail sysstat 1 \
+	"vm_node_stat not found.*CONFIG_KALLSYMS_ALL" \
+	"missing symbol -> names it and CONFIG_KALLSYMS_ALL, exit 1" --
+
+# SIGINT and SIGTERM: final summary, exit 0, no probe left behind.
+for sig in INT TERM; do
+	for tool in procstat sysstat; do
+		$tool 1 > "$tmp/out" 2> "$tmp/err" &
+		pid=$!
+		sleep 3
+		kill -$sig $pid
+		wait $pid
+		rc=$?
+		check "$tool: SIG$sig -> summary, exit 0" $rc -eq 0 -a \
+			"$(grep -c "^$tool: [0-9]* reports" "$tmp/out")" -eq 1
+	done
+done
+kp=/sys/kernel/tracing/kprobe_events
+[ -r $kp ] || kp=/sys/kernel/debug/tracing/kprobe_events
+check "no kprobe left in kprobe_events" ! -s $kp
+
+# A traced process that exits: say so, exit 0.
+sleep 2 &
+spid=$!
+procstat -p $spid 1 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "procstat: traced pid exits -> says so, exit 0" $rc -eq 0 -a \
+	"$(grep -c "process $spid exited" "$tmp/err")" -eq 1
+
+rm -rf "$tmp"
+tap_exit

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers and JSON/proc readers for the memstat selftests (busybox sh).
+
+ksft_skip=4
+tap_n=0
+tap_failed=0
+
+tap_plan() { echo "1..$1"; }
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n $*"
+}
+
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $*"
+}
+
+diag() { echo "# $*"; }
+
+# check DESC CONDITION...: one TAP line from the exit status of a test(1).
+check() {
+	desc=$1
+	shift
+	if [ "$@" ]; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+tap_exit() { [ "$tap_failed" -eq 0 ]; exit $?; }
+
+# json_num KEY: the number for "KEY" in the JSON object on stdin.
+json_num() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9]*\).*/\1/p" | head -n 1; }
+
+# status_kb FILE FIELD: "VmRSS:  123 kB" -> 123, from a saved status file.
+status_kb() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }
+
+# meminfo_kb FILE FIELD
+meminfo_kb() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }
+
+# near A B: A and B within 1 % or 2 pages (8 KiB), whichever is larger.
+near() {
+	d=$(($1 - $2))
+	[ $d -lt 0 ] && d=$((-d))
+	tol=$(($2 / 100))
+	[ $tol -lt 0 ] && tol=$((-tol))
+	[ $tol -lt 8 ] && tol=8
+	[ $d -le $tol ]
+}
+
+# bracketed V B A: V lies between readings B and A taken before and after
+# it, widened by 1 % or 2 pages, whichever is larger.
+bracketed() {
+	lo=$2 hi=$3
+	[ "$lo" -gt "$hi" ] && { lo=$3; hi=$2; }
+	tol=$((hi / 100))
+	[ $tol -lt 8 ] && tol=8
+	[ "$1" -ge $((lo - tol)) ] && [ "$1" -le $((hi + tol)) ]
+}
+
+# one_line FILE: the file holds exactly one line.
+one_line() { [ "$(wc -l < "$1")" -eq 1 ]; }

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Workloads with known memory behaviour, for the memstat tests.
+ *
+ *   memstat_workload hold [options]   hold known amounts of memory, print
+ *                                     what it holds, wait for SIGTERM
+ *     --anon-kb N     private anonymous memory, touched (no THP)
+ *     --swap-kb N     of which N KiB are paged out (MADV_PAGEOUT)
+ *     --file-kb N     map and read N KiB of --file PATH (created)
+ *     --shmem-kb N    shared anonymous (shmem) memory, touched
+ *     --stack-kb N    main-thread stack grown by N KiB
+ *     --threads N     N threads that each fault in a known number of pages
+ *                     and then sleep, so those pages stay in the thread's
+ *                     unfolded RSS deltas
+ *   memstat_workload as-nobody CMD [ARGS]   run CMD as uid/gid 65534
+ *
+ * "hold" prints one line "ready pid=P anon_kb=... swap_kb=... file_kb=...
+ * shmem_kb=... stack_kb=..." and, per thread, "thread tid=T anon_pages=N".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/compiler.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define MAX_THREADS 16
+#define THREAD_STACK (256 * 1024)
+
+struct hold_opts {
+	long anon_kb, swap_kb, file_kb, shmem_kb, stack_kb;
+	int threads;
+	const char *file;
+};
+
+/*
+ * Written by the main thread before the workers start, so the workers
+ * never fault on it.  Accessed with __atomic builtins across threads.
+ */
+static struct {
+	int ready;
+	pid_t tid[MAX_THREADS];
+	int pages[MAX_THREADS];
+	char *area[MAX_THREADS];
+	int pipe_rd;
+} shared __aligned(4096);
+
+static long page_size;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "memstat_workload: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void *map_anon(size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	/* Page-exact accounting: one fault per page, no huge pages. */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+static void touch(char *p, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += page_size)
+		p[off] = 1;
+}
+
+/*
+ * Workers fault in exactly shared.pages[i] anonymous pages and nothing
+ * else: their stack, TLS and the shared struct were touched by main.
+ */
+static void *worker(void *arg)
+{
+	long i = (long)arg;
+	char c;
+
+	__atomic_store_n(&shared.tid[i], syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+	touch(shared.area[i], (size_t)shared.pages[i] * page_size);
+	__atomic_add_fetch(&shared.ready, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_read, shared.pipe_rd, &c, 1);
+	return NULL;
+}
+
+/* Grow the main stack by @kb KiB. */
+static noinline void grow_stack(long kb)
+{
+	char *buf = alloca(kb * 1024);
+
+	touch(buf, kb * 1024);
+	/* Keep the stores: the buffer escapes into an opaque asm. */
+	asm volatile("" : : "r"(buf) : "memory");
+}
+
+static void map_file(const char *path, long kb)
+{
+	size_t len = kb * 1024;
+	char *buf, *p;
+	size_t off;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die(path);
+	buf = calloc(1, len);
+	if (!buf || write(fd, buf, len) != (ssize_t)len)
+		die("write");
+	free(buf);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap file");
+	for (off = 0; off < len; off += page_size)
+		__atomic_load_n(&p[off], __ATOMIC_RELAXED);
+	close(fd);
+}
+
+static void start_threads(int n)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int pipefd[2];
+	long i;
+
+	if (pipe(pipefd))
+		die("pipe");
+	shared.pipe_rd = pipefd[0];
+	shared.ready = 0;
+	syscall(SYS_gettid);	/* maps the syscall() text the workers use */
+	for (i = 0; i < n; i++) {
+		char *stack = map_anon(THREAD_STACK, MAP_PRIVATE);
+
+		touch(stack, THREAD_STACK);
+		shared.tid[i] = 0;
+		/* 5, 12, 19, ... pages: distinct, all below the 64-event sync. */
+		shared.pages[i] = 5 + 7 * (i % 8);
+		shared.area[i] = map_anon(shared.pages[i] * page_size,
+					  MAP_PRIVATE);
+		if (pthread_attr_init(&attr) ||
+		    pthread_attr_setstack(&attr, stack, THREAD_STACK) ||
+		    pthread_create(&t, &attr, worker, (void *)i))
+			die("pthread_create");
+	}
+	while (__atomic_load_n(&shared.ready, __ATOMIC_SEQ_CST) < n)
+		usleep(1000);
+}
+
+static int hold(int argc, char **argv)
+{
+	struct hold_opts o = { .file = "/tmp/memstat_workload.file" };
+	sigset_t set;
+	char *anon;
+	int i, sig;
+
+	for (i = 2; i < argc; i++) {
+		long v = i + 1 < argc ? strtol(argv[i + 1], NULL, 10) : -1;
+
+		if (!strcmp(argv[i], "--file") && i + 1 < argc) {
+			o.file = argv[++i];
+			continue;
+		}
+		if (v < 0) {
+			fprintf(stderr, "memstat_workload: bad option %s\n", argv[i]);
+			return 2;
+		}
+		if (!strcmp(argv[i], "--anon-kb")) {
+			o.anon_kb = v;
+		} else if (!strcmp(argv[i], "--swap-kb")) {
+			o.swap_kb = v;
+		} else if (!strcmp(argv[i], "--file-kb")) {
+			o.file_kb = v;
+		} else if (!strcmp(argv[i], "--shmem-kb")) {
+			o.shmem_kb = v;
+		} else if (!strcmp(argv[i], "--stack-kb")) {
+			o.stack_kb = v;
+		} else if (!strcmp(argv[i], "--threads") && v <= MAX_THREADS) {
+			o.threads = v;
+		} else {
+			fprintf(stderr, "memstat_workload: bad option %s\n", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (o.swap_kb > o.anon_kb) {
+		fprintf(stderr, "memstat_workload: --swap-kb exceeds --anon-kb\n");
+		return 2;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	if (o.stack_kb)
+		grow_stack(o.stack_kb);
+	if (o.anon_kb) {
+		anon = map_anon(o.anon_kb * 1024, MAP_PRIVATE);
+		touch(anon, o.anon_kb * 1024);
+		if (o.swap_kb &&
+		    madvise(anon, o.swap_kb * 1024, MADV_PAGEOUT))
+			die("madvise(MADV_PAGEOUT)");
+	}
+	if (o.shmem_kb) {
+		char *shm = map_anon(o.shmem_kb * 1024, MAP_SHARED);
+
+		touch(shm, o.shmem_kb * 1024);
+	}
+	if (o.file_kb)
+		map_file(o.file, o.file_kb);
+	start_threads(o.threads);
+
+	printf("ready pid=%d anon_kb=%ld swap_kb=%ld file_kb=%ld",
+	       getpid(), o.anon_kb, o.swap_kb, o.file_kb);
+	printf(" shmem_kb=%ld stack_kb=%ld threads=%d\n",
+	       o.shmem_kb, o.stack_kb, o.threads);
+	for (i = 0; i < o.threads; i++)
+		printf("thread tid=%d anon_pages=%d\n",
+		       __atomic_load_n(&shared.tid[i], __ATOMIC_SEQ_CST),
+		       shared.pages[i]);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	return 0;
+}
+
+static int as_nobody(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: memstat_workload as-nobody CMD [ARGS]\n");
+		return 2;
+	}
+	if (setgid(65534) || setuid(65534))
+		die("setuid");
+	execvp(argv[2], argv + 2);
+	die(argv[2]);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	if (argc >= 2 && !strcmp(argv[1], "hold"))
+		return hold(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "as-nobody"))
+		return as_nobody(argc, argv);
+	fprintf(stderr, "usage: memstat_workload hold [options] | as-nobody CMD [ARGS]\n");
+	return 2;
+}
