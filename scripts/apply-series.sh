@@ -24,6 +24,10 @@ cd "$dir"
 git am --abort >/dev/null 2>&1 || true
 git checkout -q --detach -f pristine
 patches=("$series"/0*.patch)
+# Files the series creates must not exist yet; stale copies (ignored by
+# Debian's .gitignore, so git does not see them) would make git am fail.
+awk '/^diff --git / { path = substr($4, 3) } /^new file mode/ { print path }' \
+	"${patches[@]}" | while read -r f; do rm -f -- "$f"; done
 # 0000 is the cover letter.
 patches=("${patches[@]/*0000-cover-letter.patch/}")
 git am -q --whitespace=error-all ${patches[*]} ||

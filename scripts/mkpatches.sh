@@ -40,7 +40,7 @@ git checkout -q --detach -f pristine
 # sample lines sit in the tprogs-y/always-y lists above it.
 edit_samples_makefile() {
 	grep -q 'Makefile.memstat' samples/bpf/Makefile && return
-	sed -i '/^TPROGLDLIBS_xsk_fwd/a include $(src)/Makefile.memstat' \
+	sed -i '/^TPROGLDLIBS_xsk_fwd/a -include $(BPF_SAMPLES_PATH)/Makefile.memstat' \
 		samples/bpf/Makefile
 	grep -q 'Makefile.memstat' samples/bpf/Makefile ||
 		die "samples/bpf/Makefile: anchor TPROGLDLIBS_xsk_fwd not found"

@@ -58,6 +58,11 @@ build_tools() {
 		make -C "$tree/tools/memstat" &&
 		make -C "$tree/tools/testing/selftests/memstat"
 	} > "$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
+	# The samples' clang | llc pipeline hides clang's exit status.
+	if grep -q 'error:' "$log"; then
+		grep 'error:' "$log" | head -n 20 >&2
+		return 1
+	fi
 	cp "$tree"/samples/bpf/{procstat,sysstat}{,_kern.o} \
 	   "$tree/tools/memstat/.output/memstat" \
 	   "$tree/tools/testing/selftests/memstat/memstat_workload" "$out/bin/"
@@ -128,8 +133,11 @@ if [ "$which" != patched ]; then
 	# pristine tree with the series applied.
 	host_check "series applies with git am to the pristine Debian tree" \
 		"$scripts/apply-series.sh" "$pristine"
-	phase build-tools-stock build_tools "$pristine" "$work/stock" ||
-		die "building the tools for the stock kernel failed"
+	if ! phase build-tools-stock build_tools "$pristine" "$work/stock"; then
+		echo "not ok - tools build for the stock kernel"
+		echo "$host_passed passed, $((host_failed + 1)) failed"
+		exit 1
+	fi
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (stock config)" \
 		no_compiler_warnings "$work/stock.build.log"
 	dpkg-deb --fsys-tarfile "$IMAGE_DEB" | tar -xO "./boot/vmlinuz-$KABI" > "$work/vmlinuz-stock"
@@ -138,8 +146,11 @@ if [ "$which" != patched ]; then
 fi
 if [ "$which" != stock ]; then
 	eval "$(phase build-kernel "$scripts/build-kernel.sh")"
-	phase build-tools-patched build_tools "$PATCHED_TREE" "$work/patched" ||
-		die "building the tools for the patched kernel failed"
+	if ! phase build-tools-patched build_tools "$PATCHED_TREE" "$work/patched"; then
+		echo "not ok - tools build for the patched kernel"
+		echo "$host_passed passed, $((host_failed + 1)) failed"
+		exit 1
+	fi
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (patched config)" \
 		no_compiler_warnings "$work/patched.build.log"
 	phase boot-patched boot patched "$PATCHED_BZIMAGE" "$work/patched"

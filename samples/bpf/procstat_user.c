@@ -363,7 +363,8 @@ static void print_summary(struct procstat_ctx *ctx)
 	ms_percpu_sum(ctx->drops_fd, PROCSTAT_DROP_WRITE, &write_drops);
 	ms_percpu_sum(ctx->drops_fd, PROCSTAT_DROP_READ, &read_drops);
 	if (!ctx->env->common.json) {
-		if (ctx->reports > 1 || write_drops || read_drops)
+		if (ms_summary_wanted(&ctx->env->common) || write_drops ||
+		    read_drops)
 			printf("\nprocstat: %lu reports, %llu records dropped, %llu unreadable\n",
 			       ctx->reports, write_drops, read_drops);
 		return;
@@ -392,11 +393,12 @@ int main(int argc, char **argv)
 	if (env.pid)
 		env.top = 0;
 	ms_require_root(&env.common);
+	/* Before the slow setup: a signal during it still ends cleanly. */
+	ms_signals_init();
 	if (!ms_kernel_btf_exists())
 		ms_fatal(&env.common,
 			 "kernel BTF (/sys/kernel/btf/vmlinux) not found: BPF task iterators need CONFIG_DEBUG_INFO_BTF=y");
 	ms_libbpf_init(&env.common);
-	ms_signals_init();
 
 	obj = ms_obj_open(&env.common);
 	ms_obj_load(&env.common, obj);

@@ -41,7 +41,7 @@ struct sysstat_cfg {
 	__u64 totalram_pages;		/* _totalram_pages, atomic_long_t */
 	__u64 node_data;		/* struct pglist_data *[] (NUMA) */
 	__u64 contig_page_data;		/* struct pglist_data (!NUMA) */
-	__u32 nr_node_ids;
+	__u32 max_node_ids;		/* node_data[] entries to walk */
 	__u32 pad;
 };
 

@@ -141,7 +141,7 @@ int sysstat_snapshot(void *ctx)
 		struct sysstat_counters *node = &snap->node[nid];
 		__u64 pgdat;
 
-		if (nid >= conf->nr_node_ids)
+		if (nid >= conf->max_node_ids)
 			break;
 		if (conf->node_data)
 			pgdat = read_long(conf->node_data + nid * sizeof(void *),

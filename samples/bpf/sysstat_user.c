@@ -241,7 +241,7 @@ static void print_summary(const struct sysstat_ctx *ctx)
 	struct ms_json j;
 
 	if (!ctx->env->common.json) {
-		if (ctx->reports > 1 || ctx->read_errors)
+		if (ms_summary_wanted(&ctx->env->common) || ctx->read_errors)
 			printf("\nsysstat: %lu reports, %lu failed kernel reads\n",
 			       ctx->reports, ctx->read_errors);
 		return;
@@ -257,27 +257,28 @@ static void print_summary(const struct sysstat_ctx *ctx)
 static void resolve_symbols(const struct sysstat_env *env,
 			    struct sysstat_cfg *cfg)
 {
-	const struct ms_env *common = &env->common;
-	__u64 addr;
+	enum { ZONE, NODE, RESERVE, TOTALRAM, NODE_DATA, CONTIG };
+	struct ms_ksym_req reqs[] = {
+		[ZONE] = { "vm_zone_stat", "CONFIG_KALLSYMS_ALL" },
+		[NODE] = { "vm_node_stat", "CONFIG_KALLSYMS_ALL" },
+		[RESERVE] = { "totalreserve_pages", "CONFIG_KALLSYMS_ALL" },
+		[TOTALRAM] = { "_totalram_pages", "CONFIG_KALLSYMS_ALL" },
+		/* node_data[] with CONFIG_NUMA, contig_page_data without */
+		[NODE_DATA] = { "node_data", NULL },
+		[CONTIG] = { "contig_page_data", NULL },
+	};
 
-	cfg->vm_zone_stat = ms_kallsyms_require(common, "vm_zone_stat",
-						"CONFIG_KALLSYMS_ALL");
-	cfg->vm_node_stat = ms_kallsyms_require(common, "vm_node_stat",
-						"CONFIG_KALLSYMS_ALL");
-	cfg->totalreserve_pages = ms_kallsyms_require(common,
-						      "totalreserve_pages",
-						      "CONFIG_KALLSYMS_ALL");
-	cfg->totalram_pages = ms_kallsyms_require(common, "_totalram_pages",
-						  "CONFIG_KALLSYMS_ALL");
-	cfg->nr_node_ids = 1;
-	if (!ms_kallsyms_lookup("node_data", &addr)) {
-		cfg->node_data = addr;
-		cfg->nr_node_ids = SYSSTAT_MAX_NODES;
-	} else {
-		cfg->contig_page_data =
-			ms_kallsyms_require(common, "contig_page_data",
-					    "CONFIG_KALLSYMS_ALL");
-	}
+	ms_kallsyms_resolve(&env->common, reqs, ARRAY_SIZE(reqs));
+	if (!reqs[NODE_DATA].addr && !reqs[CONTIG].addr)
+		ms_fatal(&env->common,
+			 "kernel symbols node_data and contig_page_data not found: this kernel needs CONFIG_KALLSYMS_ALL=y");
+	cfg->vm_zone_stat = reqs[ZONE].addr;
+	cfg->vm_node_stat = reqs[NODE].addr;
+	cfg->totalreserve_pages = reqs[RESERVE].addr;
+	cfg->totalram_pages = reqs[TOTALRAM].addr;
+	cfg->node_data = reqs[NODE_DATA].addr;
+	cfg->contig_page_data = reqs[CONTIG].addr;
+	cfg->max_node_ids = cfg->node_data ? SYSSTAT_MAX_NODES : 1;
 }
 
 int main(int argc, char **argv)
@@ -292,9 +293,10 @@ int main(int argc, char **argv)
 	ms_env_init(&env.common, "sysstat", usage);
 	parse_args(&env, argc, argv);
 	ms_require_root(&env.common);
+	/* Before the slow setup: a signal during it still ends cleanly. */
+	ms_signals_init();
 	resolve_symbols(&env, &cfg);
 	ms_libbpf_init(&env.common);
-	ms_signals_init();
 
 	obj = ms_obj_open(&env.common);
 	ms_obj_load(&env.common, obj);

@@ -86,6 +86,9 @@ bool ms_exiting(void);
 int ms_run_intervals(const struct ms_env *env,
 		     int (*report)(void *ctx, unsigned long iter), void *ctx);
 
+/* A final summary is printed after interval runs and after a signal. */
+bool ms_summary_wanted(const struct ms_env *env);
+
 /* Time prefix for reports: "HH:MM:SS" local time. */
 const char *ms_clock(char *buf, size_t len);
 
@@ -104,11 +107,22 @@ void ms_json_int(struct ms_json *j, const char *key, long long val);
 void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val);
 void ms_json_end(struct ms_json *j);
 
-/* /proc/kallsyms, path overridable by MEMSTAT_KALLSYMS (for tests). */
-int ms_kallsyms_lookup(const char *name, __u64 *addr);
-/* Exit 1 naming @name and the @config option that provides it. */
-__u64 ms_kallsyms_require(const struct ms_env *env, const char *name,
-			  const char *config);
+/*
+ * Kernel symbol addresses from /proc/kallsyms (MEMSTAT_KALLSYMS overrides
+ * the path, for tests), all in one pass: the file is large and slow.
+ */
+struct ms_ksym_req {
+	const char *name;
+	const char *config;	/* option that provides it; NULL: optional */
+	__u64 addr;		/* 0 when not found */
+};
+
+/*
+ * Resolve every request; exit 1 naming the first missing required symbol
+ * and its config option, or kptr_restrict when addresses are hidden.
+ */
+void ms_kallsyms_resolve(const struct ms_env *env, struct ms_ksym_req *reqs,
+			 size_t n);
 
 /* Kernel BTF at /sys/kernel/btf/vmlinux (MEMSTAT_BTF overrides). */
 bool ms_kernel_btf_exists(void);

@@ -38,46 +38,44 @@ void ms_libbpf_init(const struct ms_env *env)
 	libbpf_set_print(ms_libbpf_print);
 }
 
-int ms_kallsyms_lookup(const char *name, __u64 *addr)
+void ms_kallsyms_resolve(const struct ms_env *env, struct ms_ksym_req *reqs,
+			 size_t n)
 {
 	const char *path = getenv("MEMSTAT_KALLSYMS");
 	char line[512], sym[256], type;
 	unsigned long long a;
-	int ret = -ENOENT;
+	bool hidden = false;
+	size_t i, left = n;
 	FILE *f;
 
-	f = fopen(path ? path : "/proc/kallsyms", "r");
+	for (i = 0; i < n; i++)
+		reqs[i].addr = 0;
+	path = path ? path : "/proc/kallsyms";
+	f = fopen(path, "r");
 	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+		ms_fatal(env, "cannot read %s: %s", path, strerror(errno));
+	while (left && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%llx %c %255s", &a, &type, sym) != 3)
 			continue;
-		if (strcmp(sym, name))
-			continue;
-		/* Addresses read as 0 when kptr_restrict hides them. */
-		ret = a ? 0 : -EPERM;
-		*addr = a;
-		break;
+		for (i = 0; i < n; i++) {
+			if (reqs[i].addr || strcmp(sym, reqs[i].name))
+				continue;
+			/* Addresses read as 0 when kptr_restrict hides them. */
+			hidden |= !a;
+			reqs[i].addr = a;
+			left--;
+		}
 	}
 	fclose(f);
-	return ret;
-}
-
-__u64 ms_kallsyms_require(const struct ms_env *env, const char *name,
-			  const char *config)
-{
-	__u64 addr = 0;
-	int err = ms_kallsyms_lookup(name, &addr);
-
-	if (err == -EPERM)
+	if (hidden)
 		ms_fatal(env,
-			 "kernel symbol %s is hidden by kptr_restrict: run as root or set kernel.kptr_restrict=0",
-			 name);
-	if (err)
-		ms_fatal(env,
-			 "kernel symbol %s not found in /proc/kallsyms: this kernel needs %s=y",
-			 name, config);
-	return addr;
+			 "kernel addresses in %s are hidden by kptr_restrict: run as root or set kernel.kptr_restrict=0",
+			 path);
+	for (i = 0; i < n; i++)
+		if (!reqs[i].addr && reqs[i].config)
+			ms_fatal(env,
+				 "kernel symbol %s not found in %s: this kernel needs %s=y",
+				 reqs[i].name, path, reqs[i].config);
 }
 
 bool ms_kernel_btf_exists(void)

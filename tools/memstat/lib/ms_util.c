@@ -276,6 +276,11 @@ int ms_run_intervals(const struct ms_env *env,
 	return ret < 0 ? ret : 0;
 }
 
+bool ms_summary_wanted(const struct ms_env *env)
+{
+	return env->interval || env->duration || ms_exiting();
+}
+
 const char *ms_clock(char *buf, size_t len)
 {
 	time_t t = time(NULL);

@@ -13,6 +13,15 @@
  *                     and then sleep, so those pages stay in the thread's
  *                     unfolded RSS deltas
  *   memstat_workload as-nobody CMD [ARGS]   run CMD as uid/gid 65534
+ *   memstat_workload bracket DIR CMD [ARGS]  run CMD (a tool printing JSON
+ *                                     Lines every interval); after each
+ *                                     "system" record k, save the record(s)
+ *                                     in DIR/report.k and /proc/meminfo (and
+ *                                     node0's meminfo) in DIR/meminfo.k and
+ *                                     DIR/node.k.  Record k was taken
+ *                                     between meminfo.(k-1) and meminfo.k,
+ *                                     read while CMD was alive and idle and
+ *                                     without starting any other process.
  *
  * "hold" prints one line "ready pid=P anon_kb=... swap_kb=... file_kb=...
  * shmem_kb=... stack_kb=..." and, per thread, "thread tid=T anon_pages=N".
@@ -29,6 +38,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/compiler.h>
 
 #ifndef MADV_PAGEOUT
@@ -251,6 +261,78 @@ static int as_nobody(int argc, char **argv)
 	return 1;
 }
 
+/* Read a whole small file into @buf; "" when it does not exist. */
+static void slurp(const char *path, char *buf, size_t len)
+{
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static void save(const char *dir, const char *name, int k, const char *text,
+		 const char *mode)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.%d", dir, name, k);
+	f = fopen(path, mode);
+	if (!f)
+		die(path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int bracket(int argc, char **argv)
+{
+	static char meminfo[16384], node[16384], line[16384];
+	const char *dir = argv[2];
+	int pfd[2], status, k = 0;
+	pid_t pid;
+	FILE *in;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s %s DIR CMD [ARGS]\n", argv[0], argv[1]);
+		return 2;
+	}
+	if (pipe(pfd))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execvp(argv[3], argv + 3);
+		die(argv[3]);
+	}
+	close(pfd[1]);
+	in = fdopen(pfd[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		if (strstr(line, "\"type\":\"system\"")) {
+			/* Read both first, write files after: the files are tmpfs. */
+			slurp("/proc/meminfo", meminfo, sizeof(meminfo));
+			slurp("/sys/devices/system/node/node0/meminfo", node,
+			      sizeof(node));
+			k++;
+			save(dir, "meminfo", k, meminfo, "w");
+			save(dir, "node", k, node, "w");
+			save(dir, "report", k, line, "w");
+		} else if (k) {
+			save(dir, "report", k, line, "a");
+		}
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -258,6 +340,9 @@ int main(int argc, char **argv)
 		return hold(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "as-nobody"))
 		return as_nobody(argc, argv);
-	fprintf(stderr, "usage: memstat_workload hold [options] | as-nobody CMD [ARGS]\n");
+	if (argc >= 2 && !strcmp(argv[1], "bracket"))
+		return bracket(argc, argv);
+	fprintf(stderr,
+		"usage: memstat_workload hold [options] | as-nobody CMD [ARGS] | bracket DIR CMD [ARGS]\n");
 	return 2;
 }
