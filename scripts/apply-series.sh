@@ -23,13 +23,16 @@ fi
 cd "$dir"
 git am --abort >/dev/null 2>&1 || true
 git checkout -q --detach -f pristine
-patches=("$series"/0*.patch)
+patches=()
+for p in "$series"/0*.patch; do
+	# 0000 is the cover letter.
+	case $p in *0000-cover-letter.patch) ;; *) patches+=("$p") ;; esac
+done
+[ ${#patches[@]} -gt 0 ] || die "no patches in $series"
 # Files the series creates must not exist yet; stale copies (ignored by
 # Debian's .gitignore, so git does not see them) would make git am fail.
 awk '/^diff --git / { path = substr($4, 3) } /^new file mode/ { print path }' \
 	"${patches[@]}" | while read -r f; do rm -f -- "$f"; done
-# 0000 is the cover letter.
-patches=("${patches[@]/*0000-cover-letter.patch/}")
-git am -q --whitespace=error-all ${patches[*]} ||
+git am -q --whitespace=error-all "${patches[@]}" ||
 	die "git am of $series onto the pristine tree failed in $dir"
 echo "$dir"

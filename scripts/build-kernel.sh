@@ -12,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-eval "$("$MEMSTAT_TOP/scripts/fetch-kernel.sh")"
+load_vars "$MEMSTAT_TOP/scripts/fetch-kernel.sh"
 tree=$MEMSTAT_CACHE/trees/patched-$KVER
 "$MEMSTAT_TOP/scripts/apply-series.sh" "$tree" >/dev/null
 fragment=$MEMSTAT_TOP/scripts/memstat.config
@@ -43,5 +43,4 @@ if [ ! -f "$out/bzImage" ]; then
 	rm -rf "$out"
 	mv "$out.tmp" "$out"
 fi
-echo "PATCHED_TREE=$tree"
-echo "PATCHED_BZIMAGE=$out/bzImage"
+printf 'PATCHED_TREE=%q\nPATCHED_BZIMAGE=%q\n' "$tree" "$out/bzImage"

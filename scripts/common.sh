@@ -11,6 +11,14 @@ MEMSTAT_JOBS=${MEMSTAT_JOBS:-$(nproc)}
 log() { printf '[memstat %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'memstat: %s\n' "$*" >&2; exit 1; }
 
+# load_vars CMD...: run a script that prints NAME=value lines and set them;
+# a failing script stops the caller (plain eval "$(cmd)" would hide it).
+load_vars() {
+	local out
+	out=$("$@") || die "$(basename "$1") failed"
+	eval "$out"
+}
+
 # Print a short content hash of stdin.
 content_hash() { sha256sum | cut -c1-16; }
 

@@ -86,12 +86,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 deb() { ls "$deb_dir/${1}_${kver}_"*.deb | head -n1; }
-echo "KVER=$kver"
-echo "KABI=$kabi"
-echo "SRC_DEB=$(deb linux-source-5.10)"
-echo "IMAGE_DEB=$(deb "linux-image-$kabi")"
+printf 'KVER=%q\nKABI=%q\n' "$kver" "$kabi"
+printf 'SRC_DEB=%q\nIMAGE_DEB=%q\n' "$(deb linux-source-5.10)" \
+	"$(deb "linux-image-$kabi")"
 if [ $want_headers = 1 ]; then
-	echo "HEADERS_DEB=$(deb "linux-headers-$kabi")"
-	[ -n "${common:-}" ] && echo "HEADERS_COMMON_DEB=$(deb "$common")"
+	printf 'HEADERS_DEB=%q\n' "$(deb "linux-headers-$kabi")"
+	[ -n "${common:-}" ] && printf 'HEADERS_COMMON_DEB=%q\n' "$(deb "$common")"
 fi
 exit 0

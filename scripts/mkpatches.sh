@@ -14,12 +14,16 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 mode=${1:-write}
+case $mode in
+write|--check) ;;
+*) echo "usage: mkpatches.sh [--check]" >&2; exit 2 ;;
+esac
 series_dir=$MEMSTAT_TOP/scripts/series
 dest=$MEMSTAT_TOP/patches/OLK-5.10
 author=${MEMSTAT_PATCH_AUTHOR:-memstat developers <memstat-devel@example.org>}
 bugzilla=${MEMSTAT_BUGZILLA:-https://gitee.com/openeuler/kernel/issues}
 
-eval "$("$MEMSTAT_TOP/scripts/fetch-kernel.sh")"
+load_vars "$MEMSTAT_TOP/scripts/fetch-kernel.sh"
 pristine=$("$MEMSTAT_TOP/scripts/prepare-tree.sh")
 work=$MEMSTAT_CACHE/trees/series-$KVER
 

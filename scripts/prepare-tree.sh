@@ -12,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-eval "$("$MEMSTAT_TOP/scripts/fetch-kernel.sh")"
+load_vars "$MEMSTAT_TOP/scripts/fetch-kernel.sh"
 tree=$MEMSTAT_CACHE/trees/debian-$KVER
 if [ -f "$tree/.memstat-prepared" ]; then
 	echo "$tree"

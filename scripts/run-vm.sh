@@ -77,11 +77,21 @@ write_vm_main() {
 	if [ "$mode" = test ]; then
 		cat > "$out/vm-main.sh" <<'VM'
 #!/bin/sh
+# Each script must run its whole plan and exit 0 (4: skipped as a whole).
 export PATH=/memstat/bin:$PATH
 cd /memstat/tests || exit 1
 for t in cli_test.sh procstat_test.sh sysstat_test.sh; do
 	echo "# running $t on $(uname -r)"
-	sh ./$t
+	sh ./$t > /tmp/$t.out 2>&1
+	rc=$?
+	cat /tmp/$t.out
+	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' /tmp/$t.out | head -n 1)
+	ran=$(grep -c -E '^(not )?ok [0-9]' /tmp/$t.out)
+	if [ "$plan" = 0 ] && [ $rc -eq 4 ]; then
+		echo "ok - $t # SKIP $(grep '^1\.\.0' /tmp/$t.out)"
+	elif [ -z "$plan" ] || [ "$ran" -ne "$plan" ] || [ $rc -ne 0 ]; then
+		echo "not ok - $t: plan ${plan:-missing}, ran $ran, exit $rc"
+	fi
 done
 VM
 	else
@@ -117,8 +127,9 @@ boot() {
 }
 
 phase setup-host "$scripts/setup-host.sh"
-eval "$(phase fetch-kernel "$scripts/fetch-kernel.sh")"
-pristine=$(phase prepare-tree "$scripts/prepare-tree.sh")
+load_vars phase fetch-kernel "$scripts/fetch-kernel.sh"
+pristine=$(phase prepare-tree "$scripts/prepare-tree.sh") ||
+	die "preparing the Debian tree failed"
 
 if [ "$mode" = test ]; then
 	host_check "patches/OLK-5.10 is in sync with the repo" \
@@ -145,7 +156,12 @@ if [ "$which" != patched ]; then
 	labels+=(stock)
 fi
 if [ "$which" != stock ]; then
-	eval "$(phase build-kernel "$scripts/build-kernel.sh")"
+	if ! vars=$(phase build-kernel "$scripts/build-kernel.sh"); then
+		echo "not ok - patched kernel build"
+		echo "$host_passed passed, $((host_failed + 1)) failed"
+		exit 1
+	fi
+	eval "$vars"
 	if ! phase build-tools-patched build_tools "$PATCHED_TREE" "$work/patched"; then
 		echo "not ok - tools build for the patched kernel"
 		echo "$host_passed passed, $((host_failed + 1)) failed"

@@ -18,7 +18,7 @@ enum procstat_counter {
 struct procstat_task {
 	__u32 tgid;
 	__u32 tid;
-	__u64 mm;			/* identity only, never dereferenced */
+	__u64 mm;			/* identity: threads sharing it share counters */
 	char comm[PROCSTAT_COMM_LEN];
 	/* mm-wide, shared by all threads of the process */
 	__s64 folded[PROCSTAT_NR_COUNTERS];	/* mm->rss_stat, pages */
@@ -40,7 +40,6 @@ struct procstat_cfg {
 };
 
 enum procstat_drop {
-	PROCSTAT_DROP_WRITE,		/* bpf_seq_write failed */
 	PROCSTAT_DROP_READ,		/* a bpf_probe_read_kernel failed */
 	PROCSTAT_NR_DROPS,
 };

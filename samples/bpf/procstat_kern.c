@@ -12,8 +12,6 @@
  * every task, and reads every counter at the moment of the report.
  * Needs CONFIG_DEBUG_INFO_BTF (iterators attach through kernel BTF).
  */
-#include <linux/version.h>
-#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/mm_types.h>
 #include <linux/build_bug.h>
@@ -34,7 +32,7 @@ struct bpf_iter__task {
 	__bpf_md_ptr(struct task_struct *, task);
 };
 
-/* cfg[0]: filter, written by the user side before each run. */
+/* cfg[0]: filter, written once by the user side before the first run. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -104,6 +102,7 @@ int procstat_task(struct bpf_iter__task *ctx)
 	struct procstat_task rec = {};
 	struct procstat_cfg *conf;
 	struct mm_struct *mm;
+	unsigned int flags;
 	__u32 zero = 0;
 
 	if (!task)
@@ -117,8 +116,12 @@ int procstat_task(struct bpf_iter__task *ctx)
 	}
 	if (conf->tgid && rec.tgid != conf->tgid)
 		return 0;
-	/* Kernel threads and exited tasks have no mm. */
-	if (READ_KERNEL(mm, task->mm) || !mm)
+	/*
+	 * Exited tasks have no mm; kernel threads may borrow one (vhost,
+	 * kthread_use_mm()) but are not processes /proc would show.
+	 */
+	if (READ_KERNEL(mm, task->mm) || !mm ||
+	    READ_KERNEL(flags, task->flags) || (flags & PF_KTHREAD))
 		return 0;
 	rec.mm = (unsigned long)mm;
 	if (READ_KERNEL(rec.tid, task->pid) ||
@@ -127,8 +130,11 @@ int procstat_task(struct bpf_iter__task *ctx)
 		count_drop(PROCSTAT_DROP_READ);
 		return 0;
 	}
-	if (bpf_seq_write(seq, &rec, sizeof(rec)))
-		count_drop(PROCSTAT_DROP_WRITE);
+	/*
+	 * A record that does not fit in the seq buffer is not lost: the
+	 * iterator stops and shows this task again on the next read().
+	 */
+	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }
 

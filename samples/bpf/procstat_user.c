@@ -4,7 +4,7 @@
  * (VmSize, VmHWM, RssAnon, RssFile, RssShmem, VmSwap, VmData, VmPTE, VmStk)
  * for every process or one, top-N sorted, once or every interval.
  *
- * By default the RSS counters are exact: the kernel keeps up to 64 events
+ * By default the RSS counters are exact: the kernel keeps up to 65 events
  * of per-thread deltas (SPLIT_RSS_COUNTING) outside mm->rss_stat, and
  * /proc/PID/status shows only the folded part, so it lags.  procstat adds
  * every thread's deltas; -f reports the folded values /proc shows.
@@ -34,7 +34,7 @@ static const char usage[] =
 "data, page tables and stack, from a BPF task iterator.  RSS values are\n"
 "exact by default: they include every thread's deltas that the kernel has\n"
 "not yet folded into the process counters (/proc/PID/status lags by up to\n"
-"64 events per thread).\n"
+"65 events per thread).\n"
 "\n"
 "Options:\n"
 "  -p, --pid PID      only this process (tgid)\n"
@@ -50,8 +50,10 @@ static const char usage[] =
 "  -v, --verbose      libbpf debug output\n"
 "  -h, --help         this text\n"
 "\n"
-"Columns (KiB unless suffixed M/G): VSIZE=VmSize HWM=VmHWM ANON=RssAnon\n"
-"FILE=RssFile SHMEM=RssShmem SWAP=VmSwap DATA=VmData PTE=VmPTE STK=VmStk\n"
+"Columns (KiB unless suffixed M/G): VSIZE=VmSize HWM=VmHWM RSS=VmRSS\n"
+"ANON=RssAnon FILE=RssFile SHMEM=RssShmem SWAP=VmSwap DATA=VmData\n"
+"PTE=VmPTE STK=VmStk.  Exact values are exact for a process that is not\n"
+"faulting while procstat reads it.\n"
 "\n"
 "Examples:\n"
 "  procstat                 # the 20 largest processes by RSS, once\n"
@@ -82,6 +84,7 @@ struct procstat_env {
 struct procstat_proc {
 	__u32 tgid;
 	unsigned int nr_threads;
+	unsigned int first_task;	/* index of its first record */
 	char comm[PROCSTAT_COMM_LEN];
 	long long kib[NR_FIELDS];
 	long long pending_kib[PROCSTAT_NR_COUNTERS];
@@ -97,6 +100,26 @@ struct procstat_ctx {
 	unsigned long reports;
 	long page_kib;
 };
+
+/* -p takes a process: a thread id or a vanished pid is a usage error. */
+static void check_pid(const struct ms_env *common, pid_t pid)
+{
+	char path[64], line[256];
+	long tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		ms_usage_error(common, "no such process: %d", pid);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	if (tgid > 0 && tgid != pid)
+		ms_usage_error(common, "%d is a thread of process %ld: use -p %ld",
+			       pid, tgid, tgid);
+}
 
 static void parse_args(struct procstat_env *env, int argc, char **argv)
 {
@@ -140,8 +163,8 @@ static void parse_args(struct procstat_env *env, int argc, char **argv)
 			break;
 		}
 	}
-	if (env->pid && kill(env->pid, 0) && errno == ESRCH)
-		ms_usage_error(common, "no such process: %d", env->pid);
+	if (env->pid)
+		check_pid(common, env->pid);
 }
 
 static int cmp_task_tgid(const void *a, const void *b)
@@ -155,6 +178,13 @@ static int cmp_task_tgid(const void *a, const void *b)
 	return 0;
 }
 
+static int cmp_task_mm(const void *a, const void *b)
+{
+	const struct procstat_task *x = a, *y = b;
+
+	return x->mm < y->mm ? -1 : x->mm > y->mm;
+}
+
 static enum procstat_field sort_field;
 
 static int cmp_proc_desc(const void *a, const void *b)
@@ -166,36 +196,57 @@ static int cmp_proc_desc(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
-/* /proc clamps a transiently negative counter to 0 (get_mm_counter()). */
-static long long clamp0(long long v)
+/*
+ * Sum the unfolded deltas of every task using @mm: threads of the process
+ * and CLONE_VM children (vfork) alike, whatever their tgid.
+ * @by_mm holds the records sorted by mm.
+ */
+static void pending_of_mm(const struct procstat_task *by_mm, unsigned int n,
+			  __u64 mm, long long *pending)
 {
-	return v < 0 ? 0 : v;
+	struct procstat_task key = { .mm = mm };
+	const struct procstat_task *t;
+	unsigned int c;
+
+	memset(pending, 0, sizeof(*pending) * PROCSTAT_NR_COUNTERS);
+	t = bsearch(&key, by_mm, n, sizeof(*by_mm), cmp_task_mm);
+	if (!t)
+		return;
+	while (t > by_mm && t[-1].mm == mm)
+		t--;
+	for (; t < by_mm + n && t->mm == mm; t++)
+		for (c = 0; c < PROCSTAT_NR_COUNTERS; c++)
+			pending[c] += t->pending[c];
 }
 
-/* Fold the records of one process (tasks[0..n)) into @p. */
+/*
+ * Fold the records of one process (tasks[0..n), sorted by tid) into @p.
+ * Counters and deltas are read task by task, so "exact" is exact for a
+ * process that is not faulting while the iterator runs.
+ */
 static void aggregate(const struct procstat_ctx *ctx,
 		      const struct procstat_task *tasks, unsigned int n,
+		      const struct procstat_task *by_mm, unsigned int nr_all,
 		      struct procstat_proc *p)
 {
 	const struct procstat_task *t = &tasks[0];
 	long long pages[PROCSTAT_NR_COUNTERS], pending[PROCSTAT_NR_COUNTERS];
 	long long rss, hwm;
-	unsigned int i, c;
+	unsigned int c;
 
 	memset(p, 0, sizeof(*p));
-	memset(pending, 0, sizeof(pending));
 	p->tgid = t->tgid;
 	p->nr_threads = n;
-	/* The leader's name when it is alive, like /proc/PID/status. */
+	p->first_task = t - (const struct procstat_task *)ctx->buf;
+	/* The name of the lowest thread id: the leader while it lives. */
 	memcpy(p->comm, t->comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = '\0';
-	for (i = 0; i < n; i++)
-		for (c = 0; c < PROCSTAT_NR_COUNTERS; c++)
-			pending[c] += tasks[i].pending[c];
+	pending_of_mm(by_mm, nr_all, t->mm, pending);
 	for (c = 0; c < PROCSTAT_NR_COUNTERS; c++) {
 		pages[c] = ctx->env->folded ? t->folded[c] :
 			   t->folded[c] + pending[c];
-		pages[c] = clamp0(pages[c]);
+		/* /proc shows a transiently negative counter as 0. */
+		pages[c] = ms_clamp0(pages[c]);
 		p->pending_kib[c] = pending[c] * ctx->page_kib;
 	}
 	rss = pages[PROCSTAT_FILE] + pages[PROCSTAT_ANON] +
@@ -222,9 +273,9 @@ static void print_header(const struct procstat_ctx *ctx)
 		return;
 	if (common->timestamp)
 		printf("%s\n", ms_clock(clock, sizeof(clock)));
-	printf("%7s %6s %6s %6s %6s %6s %6s %6s %6s %6s %s\n", "PID", "VSIZE",
-	       "HWM", "ANON", "FILE", "SHMEM", "SWAP", "DATA", "PTE", "STK",
-	       "COMM");
+	printf("%7s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s %s\n", "PID",
+	       "VSIZE", "HWM", "RSS", "ANON", "FILE", "SHMEM", "SWAP", "DATA",
+	       "PTE", "STK", "COMM");
 }
 
 static const char *const counter_keys[PROCSTAT_NR_COUNTERS] = {
@@ -244,10 +295,10 @@ static void print_proc(const struct procstat_ctx *ctx,
 		for (i = 0; i < NR_FIELDS; i++)
 			ms_fmt_kib(buf[i], sizeof(buf[i]), p->kib[i],
 				   common->raw);
-		printf("%7u %6s %6s %6s %6s %6s %6s %6s %6s %6s %s\n", p->tgid,
-		       buf[F_VSIZE], buf[F_HWM], buf[F_ANON], buf[F_FILE],
-		       buf[F_SHMEM], buf[F_SWAP], buf[F_DATA], buf[F_PTE],
-		       buf[F_STK], p->comm);
+		printf("%7u %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s %s\n",
+		       p->tgid, buf[F_VSIZE], buf[F_HWM], buf[F_RSS],
+		       buf[F_ANON], buf[F_FILE], buf[F_SHMEM], buf[F_SWAP],
+		       buf[F_DATA], buf[F_PTE], buf[F_STK], p->comm);
 		return;
 	}
 	ms_json_begin(&j, stdout);
@@ -303,7 +354,7 @@ static int report(void *arg, unsigned long iter)
 {
 	struct procstat_ctx *ctx = arg;
 	struct procstat_env *env = ctx->env;
-	struct procstat_task *tasks;
+	struct procstat_task *tasks, *by_mm;
 	struct procstat_proc *procs;
 	unsigned int nr_tasks, nr_procs = 0, i, first, shown;
 	char clock[16];
@@ -325,14 +376,23 @@ static int report(void *arg, unsigned long iter)
 	}
 	qsort(tasks, nr_tasks, sizeof(*tasks), cmp_task_tgid);
 	procs = calloc(nr_tasks ? nr_tasks : 1, sizeof(*procs));
-	if (!procs)
+	by_mm = malloc((nr_tasks ? nr_tasks : 1) * sizeof(*by_mm));
+	if (!procs || !by_mm) {
+		ms_warn(&env->common, "out of memory for %u tasks", nr_tasks);
+		free(procs);
+		free(by_mm);
 		return -1;
+	}
+	memcpy(by_mm, tasks, nr_tasks * sizeof(*by_mm));
+	qsort(by_mm, nr_tasks, sizeof(*by_mm), cmp_task_mm);
 	for (first = 0, i = 1; i <= nr_tasks; i++) {
 		if (i < nr_tasks && tasks[i].tgid == tasks[first].tgid)
 			continue;
-		aggregate(ctx, &tasks[first], i - first, &procs[nr_procs++]);
+		aggregate(ctx, &tasks[first], i - first, by_mm, nr_tasks,
+			  &procs[nr_procs++]);
 		first = i;
 	}
+	free(by_mm);
 	sort_field = env->sort;
 	qsort(procs, nr_procs, sizeof(*procs), cmp_proc_desc);
 	if (env->common.timestamp)
@@ -343,38 +403,41 @@ static int report(void *arg, unsigned long iter)
 	shown = env->top && env->top < nr_procs ? env->top : nr_procs;
 	for (i = 0; i < shown; i++) {
 		print_proc(ctx, &procs[i], clockp);
-		if (!env->threads)
-			continue;
-		/* The records of this process are contiguous in tasks[]. */
-		for (first = 0; first < nr_tasks; first++)
-			if (tasks[first].tgid == procs[i].tgid)
-				break;
-		print_threads(ctx, &tasks[first], procs[i].nr_threads);
+		if (env->threads)
+			print_threads(ctx, &tasks[procs[i].first_task],
+				      procs[i].nr_threads);
 	}
 	free(procs);
 	return 0;
 }
 
-static void print_summary(struct procstat_ctx *ctx)
+/* Returns the tasks that could not be read: each is missing from a report. */
+static __u64 print_summary(struct procstat_ctx *ctx)
 {
-	__u64 write_drops = 0, read_drops = 0;
+	__u64 unreadable = 0;
 	struct ms_json j;
+	int err;
 
-	ms_percpu_sum(ctx->drops_fd, PROCSTAT_DROP_WRITE, &write_drops);
-	ms_percpu_sum(ctx->drops_fd, PROCSTAT_DROP_READ, &read_drops);
+	err = ms_percpu_sum(ctx->drops_fd, PROCSTAT_DROP_READ, &unreadable);
+	if (err)
+		ms_warn(&ctx->env->common, "reading the drop counter failed: %s",
+			strerror(-err));
+	if (unreadable)
+		ms_warn(&ctx->env->common,
+			"%llu tasks could not be read and are missing from the reports",
+			unreadable);
 	if (!ctx->env->common.json) {
-		if (ms_summary_wanted(&ctx->env->common) || write_drops ||
-		    read_drops)
-			printf("\nprocstat: %lu reports, %llu records dropped, %llu unreadable\n",
-			       ctx->reports, write_drops, read_drops);
-		return;
+		if (ms_summary_wanted(&ctx->env->common))
+			printf("\nprocstat: %lu reports, %llu tasks unreadable\n",
+			       ctx->reports, unreadable);
+		return unreadable;
 	}
 	ms_json_begin(&j, stdout);
 	ms_json_str(&j, "type", "summary");
 	ms_json_uint(&j, "reports", ctx->reports);
-	ms_json_uint(&j, "dropped_records", write_drops);
-	ms_json_uint(&j, "unreadable_tasks", read_drops);
+	ms_json_uint(&j, "unreadable_tasks", unreadable);
 	ms_json_end(&j);
+	return unreadable;
 }
 
 int main(int argc, char **argv)
@@ -404,7 +467,7 @@ int main(int argc, char **argv)
 	ms_obj_load(&env.common, obj);
 	ctx.cfg_fd = ms_map_fd(&env.common, obj, "cfg");
 	ctx.drops_fd = ms_map_fd(&env.common, obj, "drops");
-	ctx.page_kib = sysconf(_SC_PAGESIZE) / 1024;
+	ctx.page_kib = ms_page_kib();
 	cfg.tgid = env.pid;
 	if (bpf_map_update_elem(ctx.cfg_fd, &zero, &cfg, BPF_ANY))
 		ms_fatal(&env.common, "writing the filter map failed: %s",
@@ -416,11 +479,12 @@ int main(int argc, char **argv)
 	if (err)
 		ms_fatal(&env.common,
 			 "cannot create the task iterator: %s (needs CONFIG_DEBUG_INFO_BTF=y and Linux 5.8+)",
-			 strerror(-err));
+			 ms_strerror(err));
 	ctx.link_fd = bpf_link__fd(link);
 
 	ret = ms_run_intervals(&env.common, report, &ctx);
-	print_summary(&ctx);
+	if (print_summary(&ctx))
+		ret = -EIO;
 
 	bpf_link__destroy(link);
 	bpf_object__close(obj);

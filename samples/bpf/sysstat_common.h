@@ -7,25 +7,25 @@
 
 /* Raw counters, in pages, named after the kernel items they come from. */
 enum sysstat_item {
-	SI_FREE,		/* zone NR_FREE_PAGES */
-	SI_INACTIVE_ANON,	/* node NR_INACTIVE_ANON */
-	SI_ACTIVE_ANON,
-	SI_INACTIVE_FILE,
-	SI_ACTIVE_FILE,
-	SI_UNEVICTABLE,
-	SI_FILE_DIRTY,
-	SI_WRITEBACK,
-	SI_ANON_MAPPED,
-	SI_FILE_MAPPED,
-	SI_SHMEM,
-	SI_SLAB_RECLAIMABLE,
-	SI_SLAB_UNRECLAIMABLE,
-	SI_KERNEL_MISC_RECLAIMABLE,
-	SI_WRITEBACK_TEMP,
-	SI_ANON_THPS,		/* already multiplied by HPAGE_PMD_NR */
-	SI_SHMEM_THPS,		/* likewise */
-	SI_WMARK_LOW,		/* sum of low_wmark_pages() over zones */
-	SI_MANAGED,		/* sum of zone managed pages */
+	SYSSTAT_FREE,		/* zone NR_FREE_PAGES */
+	SYSSTAT_INACTIVE_ANON,	/* node NR_INACTIVE_ANON */
+	SYSSTAT_ACTIVE_ANON,
+	SYSSTAT_INACTIVE_FILE,
+	SYSSTAT_ACTIVE_FILE,
+	SYSSTAT_UNEVICTABLE,
+	SYSSTAT_FILE_DIRTY,
+	SYSSTAT_WRITEBACK,
+	SYSSTAT_ANON_MAPPED,
+	SYSSTAT_FILE_MAPPED,
+	SYSSTAT_SHMEM,
+	SYSSTAT_SLAB_RECLAIMABLE,
+	SYSSTAT_SLAB_UNRECLAIMABLE,
+	SYSSTAT_KERNEL_MISC_RECLAIMABLE,
+	SYSSTAT_WRITEBACK_TEMP,
+	SYSSTAT_ANON_THPS,		/* already multiplied by HPAGE_PMD_NR */
+	SYSSTAT_SHMEM_THPS,		/* likewise */
+	SYSSTAT_WMARK_LOW,		/* sum of low_wmark_pages() over zones */
+	SYSSTAT_MANAGED,		/* sum of zone managed pages */
 	SYSSTAT_NR_ITEMS,
 };
 
@@ -53,7 +53,7 @@ struct sysstat_snapshot {
 	__u64 totalreserve_pages;
 	__u64 totalram_pages;
 	__u32 nr_nodes;			/* nodes walked */
-	__u32 read_errors;		/* node passes with a failed read */
+	__u32 read_errors;		/* passes (global, each node) with a failed read */
 };
 
 #endif /* __SYSSTAT_COMMON_H */

@@ -6,15 +6,12 @@
  *
  * The program is a raw_tracepoint program that is never attached: the user
  * side runs it with BPF_PROG_TEST_RUN (5.10+) once per report.  So sysstat
- * costs nothing between reports and never touches the allocation path
- * (the brief's version ran on every get_page_from_freelist()).  Kernel
+ * costs nothing between reports and never runs on the allocation path
+ * (a hook on get_page_from_freelist() would run on every allocation).  Kernel
  * addresses come from /proc/kallsyms; struct layouts and enum values come
  * from the tree this file is built in.
  */
-#include <linux/version.h>
-#include <linux/ptrace.h>
-#include <linux/mmzone.h>
-#include <linux/huge_mm.h>
+#include <linux/mm.h>
 #include <uapi/linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -59,27 +56,27 @@ static __always_inline void read_node_items(struct sysstat_counters *c,
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	thp_pages = HPAGE_PMD_NR;
 #endif
-	c->item[SI_INACTIVE_ANON] = read_long(STAT(base, NR_INACTIVE_ANON), errors);
-	c->item[SI_ACTIVE_ANON] = read_long(STAT(base, NR_ACTIVE_ANON), errors);
-	c->item[SI_INACTIVE_FILE] = read_long(STAT(base, NR_INACTIVE_FILE), errors);
-	c->item[SI_ACTIVE_FILE] = read_long(STAT(base, NR_ACTIVE_FILE), errors);
-	c->item[SI_UNEVICTABLE] = read_long(STAT(base, NR_UNEVICTABLE), errors);
-	c->item[SI_FILE_DIRTY] = read_long(STAT(base, NR_FILE_DIRTY), errors);
-	c->item[SI_WRITEBACK] = read_long(STAT(base, NR_WRITEBACK), errors);
-	c->item[SI_ANON_MAPPED] = read_long(STAT(base, NR_ANON_MAPPED), errors);
-	c->item[SI_FILE_MAPPED] = read_long(STAT(base, NR_FILE_MAPPED), errors);
-	c->item[SI_SHMEM] = read_long(STAT(base, NR_SHMEM), errors);
+	c->item[SYSSTAT_INACTIVE_ANON] = read_long(STAT(base, NR_INACTIVE_ANON), errors);
+	c->item[SYSSTAT_ACTIVE_ANON] = read_long(STAT(base, NR_ACTIVE_ANON), errors);
+	c->item[SYSSTAT_INACTIVE_FILE] = read_long(STAT(base, NR_INACTIVE_FILE), errors);
+	c->item[SYSSTAT_ACTIVE_FILE] = read_long(STAT(base, NR_ACTIVE_FILE), errors);
+	c->item[SYSSTAT_UNEVICTABLE] = read_long(STAT(base, NR_UNEVICTABLE), errors);
+	c->item[SYSSTAT_FILE_DIRTY] = read_long(STAT(base, NR_FILE_DIRTY), errors);
+	c->item[SYSSTAT_WRITEBACK] = read_long(STAT(base, NR_WRITEBACK), errors);
+	c->item[SYSSTAT_ANON_MAPPED] = read_long(STAT(base, NR_ANON_MAPPED), errors);
+	c->item[SYSSTAT_FILE_MAPPED] = read_long(STAT(base, NR_FILE_MAPPED), errors);
+	c->item[SYSSTAT_SHMEM] = read_long(STAT(base, NR_SHMEM), errors);
 	/* The _B slab items are kept in pages at node level (vmstat.c). */
-	c->item[SI_SLAB_RECLAIMABLE] =
+	c->item[SYSSTAT_SLAB_RECLAIMABLE] =
 		read_long(STAT(base, NR_SLAB_RECLAIMABLE_B), errors);
-	c->item[SI_SLAB_UNRECLAIMABLE] =
+	c->item[SYSSTAT_SLAB_UNRECLAIMABLE] =
 		read_long(STAT(base, NR_SLAB_UNRECLAIMABLE_B), errors);
-	c->item[SI_KERNEL_MISC_RECLAIMABLE] =
+	c->item[SYSSTAT_KERNEL_MISC_RECLAIMABLE] =
 		read_long(STAT(base, NR_KERNEL_MISC_RECLAIMABLE), errors);
-	c->item[SI_WRITEBACK_TEMP] = read_long(STAT(base, NR_WRITEBACK_TEMP), errors);
-	c->item[SI_ANON_THPS] = read_long(STAT(base, NR_ANON_THPS), errors) *
+	c->item[SYSSTAT_WRITEBACK_TEMP] = read_long(STAT(base, NR_WRITEBACK_TEMP), errors);
+	c->item[SYSSTAT_ANON_THPS] = read_long(STAT(base, NR_ANON_THPS), errors) *
 				thp_pages;
-	c->item[SI_SHMEM_THPS] = read_long(STAT(base, NR_SHMEM_THPS), errors) *
+	c->item[SYSSTAT_SHMEM_THPS] = read_long(STAT(base, NR_SHMEM_THPS), errors) *
 				 thp_pages;
 }
 
@@ -93,9 +90,9 @@ static __always_inline void read_zones(struct sysstat_counters *node,
 	for (z = 0; z < MAX_NR_ZONES; z++) {
 		__u64 zone = pgdat + offsetof(struct pglist_data, node_zones) +
 			     z * sizeof(struct zone);
-		long low;
+		long low, managed;
 
-		node->item[SI_FREE] +=
+		node->item[SYSSTAT_FREE] +=
 			read_long(STAT(zone + offsetof(struct zone, vm_stat),
 				       NR_FREE_PAGES), errors);
 		/* low_wmark_pages() */
@@ -103,12 +100,12 @@ static __always_inline void read_zones(struct sysstat_counters *node,
 				WMARK_LOW * sizeof(unsigned long), errors) +
 		      read_long(zone + offsetof(struct zone, watermark_boost),
 				errors);
-		node->item[SI_WMARK_LOW] += low;
-		global->item[SI_WMARK_LOW] += low;
-		low = read_long(zone + offsetof(struct zone, managed_pages),
-				errors);
-		node->item[SI_MANAGED] += low;
-		global->item[SI_MANAGED] += low;
+		node->item[SYSSTAT_WMARK_LOW] += low;
+		global->item[SYSSTAT_WMARK_LOW] += low;
+		managed = read_long(zone + offsetof(struct zone, managed_pages),
+				    errors);
+		node->item[SYSSTAT_MANAGED] += managed;
+		global->item[SYSSTAT_MANAGED] += managed;
 	}
 }
 
@@ -129,19 +126,23 @@ int sysstat_snapshot(void *ctx)
 	snap->node_present = 0;
 	snap->nr_nodes = 0;
 	snap->read_errors = 0;
-	snap->global.item[SI_WMARK_LOW] = 0;
-	snap->global.item[SI_MANAGED] = 0;
-	snap->global.item[SI_FREE] =
+	snap->global.item[SYSSTAT_WMARK_LOW] = 0;
+	snap->global.item[SYSSTAT_MANAGED] = 0;
+	snap->global.item[SYSSTAT_FREE] =
 		read_long(STAT(conf->vm_zone_stat, NR_FREE_PAGES), &errors);
 	read_node_items(&snap->global, conf->vm_node_stat, &errors);
 	snap->totalreserve_pages = read_long(conf->totalreserve_pages, &errors);
 	snap->totalram_pages = read_long(conf->totalram_pages, &errors);
 
+	if (errors)
+		snap->read_errors++;
+	errors = 0;
 	for (nid = 0; nid < SYSSTAT_MAX_NODES; nid++) {
 		struct sysstat_counters *node = &snap->node[nid];
 		__u64 pgdat;
 
-		if (nid >= conf->max_node_ids)
+		/* node_data[] has MAX_NUMNODES entries. */
+		if (nid >= conf->max_node_ids || nid >= MAX_NUMNODES)
 			break;
 		if (conf->node_data)
 			pgdat = read_long(conf->node_data + nid * sizeof(void *),
@@ -152,9 +153,9 @@ int sysstat_snapshot(void *ctx)
 			continue;
 		snap->node_present |= 1ULL << nid;
 		snap->nr_nodes++;
-		node->item[SI_FREE] = 0;
-		node->item[SI_WMARK_LOW] = 0;
-		node->item[SI_MANAGED] = 0;
+		node->item[SYSSTAT_FREE] = 0;
+		node->item[SYSSTAT_WMARK_LOW] = 0;
+		node->item[SYSSTAT_MANAGED] = 0;
 		read_node_items(node, pgdat + offsetof(struct pglist_data, vm_stat),
 				&errors);
 		read_zones(node, &snap->global, pgdat, &errors);
@@ -162,8 +163,6 @@ int sysstat_snapshot(void *ctx)
 			snap->read_errors++;
 		errors = 0;
 	}
-	if (errors)
-		snap->read_errors++;
 	return 0;
 }
 

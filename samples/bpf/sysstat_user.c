@@ -77,7 +77,6 @@ struct sysstat_ctx {
 	int prog_fd;
 	int snapshot_fd;
 	unsigned long reports;
-	unsigned long read_errors;
 	long page_kib;
 };
 
@@ -92,12 +91,6 @@ static void parse_args(struct sysstat_env *env, int argc, char **argv)
 		env->nodes = true;
 }
 
-/* Like global_node_page_state(): SMP drift can make a counter negative. */
-static long long pages0(__s64 v)
-{
-	return v < 0 ? 0 : v;
-}
-
 /*
  * Derive the fields (in pages) from raw counters.  @snap is set for the
  * system-wide column, where MemTotal and MemAvailable are defined.
@@ -108,39 +101,39 @@ static void derive(const struct sysstat_counters *c,
 	const __s64 *it = c->item;
 	long long pagecache, reclaimable, avail, low;
 
-	f[F_FREE] = pages0(it[SI_FREE]);
-	f[F_ANON_ACTIVE] = pages0(it[SI_ACTIVE_ANON]);
-	f[F_ANON_INACTIVE] = pages0(it[SI_INACTIVE_ANON]);
-	f[F_FILE_ACTIVE] = pages0(it[SI_ACTIVE_FILE]);
-	f[F_FILE_INACTIVE] = pages0(it[SI_INACTIVE_FILE]);
+	f[F_FREE] = ms_clamp0(it[SYSSTAT_FREE]);
+	f[F_ANON_ACTIVE] = ms_clamp0(it[SYSSTAT_ACTIVE_ANON]);
+	f[F_ANON_INACTIVE] = ms_clamp0(it[SYSSTAT_INACTIVE_ANON]);
+	f[F_FILE_ACTIVE] = ms_clamp0(it[SYSSTAT_ACTIVE_FILE]);
+	f[F_FILE_INACTIVE] = ms_clamp0(it[SYSSTAT_INACTIVE_FILE]);
 	f[F_ACTIVE] = f[F_ANON_ACTIVE] + f[F_FILE_ACTIVE];
 	f[F_INACTIVE] = f[F_ANON_INACTIVE] + f[F_FILE_INACTIVE];
-	f[F_UNEVICTABLE] = pages0(it[SI_UNEVICTABLE]);
-	f[F_DIRTY] = pages0(it[SI_FILE_DIRTY]);
-	f[F_WRITEBACK] = pages0(it[SI_WRITEBACK]);
-	f[F_ANONPAGES] = pages0(it[SI_ANON_MAPPED]);
-	f[F_MAPPED] = pages0(it[SI_FILE_MAPPED]);
-	f[F_SHMEM] = pages0(it[SI_SHMEM]);
-	f[F_SRECLAIMABLE] = pages0(it[SI_SLAB_RECLAIMABLE]);
-	f[F_SUNRECLAIM] = pages0(it[SI_SLAB_UNRECLAIMABLE]);
+	f[F_UNEVICTABLE] = ms_clamp0(it[SYSSTAT_UNEVICTABLE]);
+	f[F_DIRTY] = ms_clamp0(it[SYSSTAT_FILE_DIRTY]);
+	f[F_WRITEBACK] = ms_clamp0(it[SYSSTAT_WRITEBACK]);
+	f[F_ANONPAGES] = ms_clamp0(it[SYSSTAT_ANON_MAPPED]);
+	f[F_MAPPED] = ms_clamp0(it[SYSSTAT_FILE_MAPPED]);
+	f[F_SHMEM] = ms_clamp0(it[SYSSTAT_SHMEM]);
+	f[F_SRECLAIMABLE] = ms_clamp0(it[SYSSTAT_SLAB_RECLAIMABLE]);
+	f[F_SUNRECLAIM] = ms_clamp0(it[SYSSTAT_SLAB_UNRECLAIMABLE]);
 	f[F_SLAB] = f[F_SRECLAIMABLE] + f[F_SUNRECLAIM];
 	f[F_KRECLAIMABLE] = f[F_SRECLAIMABLE] +
-			    pages0(it[SI_KERNEL_MISC_RECLAIMABLE]);
+			    ms_clamp0(it[SYSSTAT_KERNEL_MISC_RECLAIMABLE]);
 	/* NR_UNSTABLE_NFS is gone since 5.8; meminfo prints 0. */
 	f[F_NFS_UNSTABLE] = 0;
-	f[F_WRITEBACKTMP] = pages0(it[SI_WRITEBACK_TEMP]);
-	f[F_ANONHUGEPAGES] = pages0(it[SI_ANON_THPS]);
-	f[F_SHMEMHUGEPAGES] = pages0(it[SI_SHMEM_THPS]);
+	f[F_WRITEBACKTMP] = ms_clamp0(it[SYSSTAT_WRITEBACK_TEMP]);
+	f[F_ANONHUGEPAGES] = ms_clamp0(it[SYSSTAT_ANON_THPS]);
+	f[F_SHMEMHUGEPAGES] = ms_clamp0(it[SYSSTAT_SHMEM_THPS]);
 	if (!snap) {
-		f[F_TOTAL] = pages0(it[SI_MANAGED]);
+		f[F_TOTAL] = ms_clamp0(it[SYSSTAT_MANAGED]);
 		f[F_AVAILABLE] = -1;
 		return;
 	}
 	f[F_TOTAL] = snap->totalram_pages;
 
 	/* si_mem_available(), mm/page_alloc.c */
-	low = it[SI_WMARK_LOW];
-	avail = pages0(it[SI_FREE]) - (long long)snap->totalreserve_pages;
+	low = it[SYSSTAT_WMARK_LOW];
+	avail = ms_clamp0(it[SYSSTAT_FREE]) - (long long)snap->totalreserve_pages;
 	pagecache = f[F_FILE_ACTIVE] + f[F_FILE_INACTIVE];
 	pagecache -= pagecache / 2 < low ? pagecache / 2 : low;
 	avail += pagecache;
@@ -196,8 +189,13 @@ static int report(void *arg, unsigned long iter)
 			strerror(errno));
 		return -1;
 	}
+	if (snap.read_errors) {
+		ms_warn(&env->common,
+			"%u kernel reads failed: the tool does not match this kernel (rebuild it against this kernel's tree)",
+			snap.read_errors);
+		return -1;
+	}
 	ctx->reports++;
-	ctx->read_errors += snap.read_errors;
 	derive(&snap.global, &snap, f);
 	for (n = 0; env->nodes && n < SYSSTAT_MAX_NODES; n++) {
 		if (!(snap.node_present & (1ULL << n)))
@@ -241,15 +239,13 @@ static void print_summary(const struct sysstat_ctx *ctx)
 	struct ms_json j;
 
 	if (!ctx->env->common.json) {
-		if (ms_summary_wanted(&ctx->env->common) || ctx->read_errors)
-			printf("\nsysstat: %lu reports, %lu failed kernel reads\n",
-			       ctx->reports, ctx->read_errors);
+		if (ms_summary_wanted(&ctx->env->common))
+			printf("\nsysstat: %lu reports\n", ctx->reports);
 		return;
 	}
 	ms_json_begin(&j, stdout);
 	ms_json_str(&j, "type", "summary");
 	ms_json_uint(&j, "reports", ctx->reports);
-	ms_json_uint(&j, "failed_reads", ctx->read_errors);
 	ms_json_end(&j);
 }
 
@@ -258,6 +254,7 @@ static void resolve_symbols(const struct sysstat_env *env,
 			    struct sysstat_cfg *cfg)
 {
 	enum { ZONE, NODE, RESERVE, TOTALRAM, NODE_DATA, CONTIG };
+	char path[64];
 	struct ms_ksym_req reqs[] = {
 		[ZONE] = { "vm_zone_stat", "CONFIG_KALLSYMS_ALL" },
 		[NODE] = { "vm_node_stat", "CONFIG_KALLSYMS_ALL" },
@@ -279,6 +276,13 @@ static void resolve_symbols(const struct sysstat_env *env,
 	cfg->node_data = reqs[NODE_DATA].addr;
 	cfg->contig_page_data = reqs[CONTIG].addr;
 	cfg->max_node_ids = cfg->node_data ? SYSSTAT_MAX_NODES : 1;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
+		 SYSSTAT_MAX_NODES);
+	if (!access(path, F_OK))
+		ms_warn(&env->common,
+			"nodes from %d on are not shown per node (their memory is in the system column)",
+			SYSSTAT_MAX_NODES);
 }
 
 int main(int argc, char **argv)
@@ -303,7 +307,7 @@ int main(int argc, char **argv)
 	ctx.prog_fd = bpf_program__fd(ms_prog_find(&env.common, obj,
 						   "sysstat_snapshot"));
 	ctx.snapshot_fd = ms_map_fd(&env.common, obj, "snapshot");
-	ctx.page_kib = sysconf(_SC_PAGESIZE) / 1024;
+	ctx.page_kib = ms_page_kib();
 	if (bpf_map_update_elem(ms_map_fd(&env.common, obj, "cfg"), &zero,
 				&cfg, BPF_ANY))
 		ms_fatal(&env.common, "writing the address map failed: %s",

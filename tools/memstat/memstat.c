@@ -101,7 +101,7 @@ static void unknown_command(const char *name)
 	else
 		fprintf(stderr, "memstat: unknown tool '%s' (memstat list shows all)\n",
 			name);
-	exit(2);
+	exit(MS_EXIT_USAGE);
 }
 
 /* Exec the tool: beside this binary, in $MEMSTAT_TOOLS_DIR, then PATH. */
@@ -114,6 +114,9 @@ static void run_tool(const char *name, char **argv)
 	if (dir) {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		execv(path, argv);
+		fprintf(stderr, "memstat: cannot run %s: %s (MEMSTAT_TOOLS_DIR)\n",
+			path, strerror(errno));
+		exit(MS_EXIT_RUNTIME);
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
@@ -126,7 +129,7 @@ static void run_tool(const char *name, char **argv)
 	fprintf(stderr,
 		"memstat: cannot run %s: %s (install it beside memstat or set MEMSTAT_TOOLS_DIR)\n",
 		name, strerror(errno));
-	exit(1);
+	exit(MS_EXIT_RUNTIME);
 }
 
 int main(int argc, char **argv)
@@ -136,7 +139,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return MS_EXIT_USAGE;
 	}
 	name = argv[1];
 	if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
@@ -162,10 +165,10 @@ int main(int argc, char **argv)
 	if (name[0] == '-') {
 		fprintf(stderr, "memstat: unknown option '%s' (try memstat --help)\n",
 			name);
-		return 2;
+		return MS_EXIT_USAGE;
 	}
 	if (!find_command(name))
 		unknown_command(name);
 	run_tool(name, argv + 1);
-	return 1;
+	return MS_EXIT_RUNTIME;
 }

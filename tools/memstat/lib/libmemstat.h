@@ -4,9 +4,9 @@
  * interval/count handling, errors with exit codes, JSON Lines and table
  * output, kallsyms lookup, BPF object loading, on-demand BPF runs.
  *
- * Conventions: functions named for an action return 0 or -errno,
- * predicates return bool.  Exit codes: 0 done, 1 runtime failure,
- * 2 usage error.
+ * Conventions: actions return 0 or -errno (readers: a count or -errno),
+ * predicates return bool, *_or_die/ms_fatal/ms_usage_error exit.
+ * Exit codes: 0 done, 1 runtime failure, 2 usage error.
  */
 #ifndef __LIBMEMSTAT_H
 #define __LIBMEMSTAT_H
@@ -151,7 +151,16 @@ ssize_t ms_iter_read(int link_fd, char **buf, size_t *cap);
 /* Sum a per-CPU array's __u64 value at @key across CPUs. */
 int ms_percpu_sum(int map_fd, __u32 key, __u64 *sum);
 
-/* Read a small text file; -errno on failure. */
-int ms_read_file(const char *path, char *buf, size_t len);
+/* Kernel page size in KiB. */
+long ms_page_kib(void);
+
+/* Counters that per-CPU drift makes negative read as 0, as in /proc. */
+static inline long long ms_clamp0(long long v)
+{
+	return v < 0 ? 0 : v;
+}
+
+/* strerror() for errors from libbpf too (its codes start at 4000). */
+const char *ms_strerror(long err);
 
 #endif /* __LIBMEMSTAT_H */

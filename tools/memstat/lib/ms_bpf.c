@@ -19,12 +19,24 @@
 
 static bool libbpf_verbose;
 
+/* libbpf speaks only with -v: the tools print one line per error. */
 static int ms_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			   va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+	if (!libbpf_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+const char *ms_strerror(long err)
+{
+	static char buf[128];
+
+	if (err < 0)
+		err = -err;
+	if (libbpf_strerror(err, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "%s", strerror(err));
+	return buf;
 }
 
 void ms_libbpf_init(const struct ms_env *env)
@@ -111,7 +123,7 @@ struct bpf_object *ms_obj_open(const struct ms_env *env)
 	err = libbpf_get_error(obj);
 	if (err)
 		ms_fatal(env, "cannot open BPF object %s: %s", path,
-			 strerror(-err));
+			 ms_strerror(err));
 	return obj;
 }
 
@@ -125,8 +137,8 @@ void ms_obj_load(const struct ms_env *env, struct bpf_object *obj)
 		ms_fatal(env,
 			 "loading BPF programs failed: operation not permitted (run as root; check kernel.lockdown)");
 	ms_fatal(env,
-		 "loading BPF programs failed: %s (run with -v for the verifier log)",
-		 strerror(-err));
+		 "loading BPF programs failed: %s (run with -v for libbpf's log and the verifier's)",
+		 ms_strerror(err));
 }
 
 struct bpf_program *ms_prog_find(const struct ms_env *env,
@@ -156,7 +168,7 @@ int ms_map_fd(const struct ms_env *env, struct bpf_object *obj,
 
 int ms_prog_run(int prog_fd, __u32 *retval)
 {
-	/* Raw tracepoint programs run with no context on the calling CPU. */
+	/* One zeroed argument as context; runs on the calling CPU. */
 	__u64 args[1] = { 0 };
 	union bpf_attr attr;
 

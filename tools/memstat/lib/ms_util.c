@@ -332,7 +332,7 @@ void ms_json_str(struct ms_json *j, const char *key, const char *val)
 	for (p = (const unsigned char *)val; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			fprintf(j->f, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
+		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(j->f, "\\u%04x", *p);
 		else
 			fputc(*p, j->f);
@@ -357,15 +357,7 @@ void ms_json_end(struct ms_json *j)
 	fputs("}\n", j->f);
 }
 
-int ms_read_file(const char *path, char *buf, size_t len)
+long ms_page_kib(void)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return 0;
+	return sysconf(_SC_PAGESIZE) / 1024;
 }

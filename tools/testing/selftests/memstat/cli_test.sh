@@ -11,7 +11,7 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tap_plan 23
+tap_plan 27
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -80,18 +80,29 @@ for sig in INT TERM; do
 			"$(grep -c "^$tool: [1-9][0-9]* reports" "$tmp/out")" -eq 1
 	done
 done
-# The tools create no kprobes; none may be left behind.
+# No tool may leave a kprobe behind (tracefs must be there to tell).
 kp=/sys/kernel/tracing/kprobe_events
 [ -r $kp ] || kp=/sys/kernel/debug/tracing/kprobe_events
-check "no kprobe left in kprobe_events" ! -s $kp
+check "no kprobe left in kprobe_events" -r $kp -a ! -s $kp
 
 # A traced process that exits: say so, exit 0.
-sleep 2 &
+sleep 8 &
 spid=$!
 procstat -p $spid 1 > "$tmp/out" 2> "$tmp/err"
 rc=$?
 check "procstat: traced pid exits -> says so, exit 0" $rc -eq 0 -a \
 	"$(grep -c "process $spid exited" "$tmp/err")" -eq 1
+
+# The front-end: list, help, typos, and the tool's exit code passed through.
+memstat list > "$tmp/out" 2>&1
+check "memstat: list names every tool" $? -eq 0 -a \
+	"$(grep -c -E '^  (procstat|sysstat) ' "$tmp/out")" -eq 2
+memstat help sysstat > "$tmp/out" 2>&1
+check "memstat: help TOOL shows the tool's help" $? -eq 0 -a \
+	"$(grep -c '^Usage: sysstat' "$tmp/out")" -eq 1
+expect_fail memstat 2 "did you mean 'procstat'" "typo -> suggestion, exit 2" -- procstatt
+expect_fail memstat 2 "^procstat: unknown option -x" "tool's exit code passes through" -- \
+	procstat -x
 
 rm -rf "$tmp"
 tap_exit

@@ -43,23 +43,14 @@ status_kb() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }
 # meminfo_kb FILE FIELD
 meminfo_kb() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }
 
-# near A B: A and B within 1 % or 2 pages (8 KiB), whichever is larger.
-near() {
-	d=$(($1 - $2))
-	[ $d -lt 0 ] && d=$((-d))
-	tol=$(($2 / 100))
-	[ $tol -lt 0 ] && tol=$((-tol))
-	[ $tol -lt 8 ] && tol=8
-	[ $d -le $tol ]
-}
-
 # bracketed V B A: V lies between readings B and A taken before and after
-# it, widened by 1 % or 2 pages, whichever is larger.
+# it, widened by 0.1 % or 8 pages (32 KiB), whichever is larger: tight
+# enough that a missing term in a formula (watermarks, reserves) shows.
 bracketed() {
 	lo=$2 hi=$3
 	[ "$lo" -gt "$hi" ] && { lo=$3; hi=$2; }
-	tol=$((hi / 100))
-	[ $tol -lt 8 ] && tol=8
+	tol=$((hi / 1000))
+	[ $tol -lt 32 ] && tol=32
 	[ "$1" -ge $((lo - tol)) ] && [ "$1" -le $((hi + tol)) ]
 }
 

@@ -4,7 +4,8 @@
 # procstat against ground truth: a workload holds known amounts of anon
 # (part of it swapped out), file-mapped, shmem and stack memory, single- and
 # multi-threaded.  Checks: folded values equal /proc/PID/status read at the
-# same moment (the workload is quiescent); exact values differ from /proc by
+# same moment (the workload is quiescent, so they must be equal to the kB);
+# exact values differ from /proc by
 # exactly the unfolded per-thread deltas; each worker thread's deltas equal
 # the pages it faulted in; the sizes match what the workload holds.
 . "$(dirname "$0")/lib.sh"
@@ -62,7 +63,7 @@ run_variant() {
 		key=${f%%:*} proc=${f##*:}
 		v=$(echo "$folded" | json_num "${key}_kb")
 		p=$(status_kb "$tmp/status1" "$proc")
-		if [ -n "$v" ] && [ -n "$p" ] && near "$v" "$p"; then
+		if [ -n "$v" ] && [ -n "$p" ] && [ "$v" -eq "$p" ]; then
 			ok "procstat ($name): folded $key = $proc"
 		else
 			diag "procstat $key=$v kB, /proc $proc=$p kB"
