@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# sysstat against /proc/meminfo: every field, idle and under page-cache,
-# anon, dirty and shmem load, system wide and for node 0.
+# sysstat against /proc/meminfo: every field, idle and with page-cache,
+# anon, dirty and shmem load in place, system wide and for node 0.
 #
 # sysstat's own pages (its binary, libraries, heap) count in meminfo while
 # it runs, so meminfo must be read while it is alive: "memstat_workload
@@ -103,12 +103,12 @@ compare "anon load"
 kill -TERM $wpid
 wait $wpid
 
-dd if=/dev/zero of=$disk/dirty bs=1M count=192 2>/dev/null &
-dpid=$!
+# 48 MiB stays dirty for dirty_expire_centisecs (30 s): it is below the
+# background writeback threshold of this 2 GiB machine, so the counters
+# hold still while they are compared.
+dd if=/dev/zero of=$disk/dirty bs=1M count=48 2>/dev/null
 compare "dirty load"
-dirty=$(grep -h '"type":"system"' "$tmp"/report.* |
-	sed -n 's/.*"dirty_kb":\([0-9]*\).*/\1/p' | sort -n | tail -n 1)
-wait $dpid
+dirty=$(grep -h '"type":"system"' "$tmp/report.3" | json_num dirty_kb)
 
 dd if=/dev/zero of=/dev/shm/sysstat_test bs=1M count=64 2>/dev/null ||
 	dd if=/dev/zero of=$tmp/shm bs=1M count=64 2>/dev/null
@@ -117,7 +117,7 @@ shmem=$(grep -h '"type":"system"' "$tmp/report.3" | json_num shmem_kb)
 rm -f /dev/shm/sysstat_test $disk/pagecache $disk/dirty
 
 # The loads must have shown up, or the comparisons above prove little.
-check "sysstat: dirty load seen (${dirty:-?} kB dirty)" "${dirty:-0}" -gt 1024
+check "sysstat: dirty load seen (${dirty:-?} kB dirty)" "${dirty:-0}" -gt 40000
 check "sysstat: shmem load seen (${idle_shmem:-?} -> ${shmem:-?} kB)" \
 	"${shmem:-0}" -ge $((${idle_shmem:-0} + 60000))
 rm -rf "$tmp"
