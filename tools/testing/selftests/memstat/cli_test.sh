@@ -11,7 +11,7 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tap_plan 27
+tap_plan 28
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -51,6 +51,15 @@ done
 expect_fail procstat 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
 expect_fail procstat 2 "option -p needs a value" "-p without pid -> exit 2" -- -p
 expect_fail procstat 2 "unknown sort field" "bad sort field -> exit 2" -- -s nope
+memstat_workload hold --threads 1 > "$tmp/wl" &
+wpid=$!
+i=0
+while ! grep -q '^thread' "$tmp/wl" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+tid=$(sed -n 's/^thread tid=\([0-9]*\).*/\1/p' "$tmp/wl")
+expect_fail procstat 2 "${tid:-none} is a thread of process $wpid: use -p $wpid" \
+	"thread id for -p -> names the process, exit 2" -- -p "${tid:-0}"
+kill -TERM $wpid
+wait $wpid
 
 # A kernel without the feature: point the tools at stand-in files.
 export MEMSTAT_BTF=/nonexistent

@@ -47,6 +47,9 @@ fields_bracketed() {
 		if [ -z "$v" ] || [ -z "$b" ] || ! bracketed "$v" "$b" "$a"; then
 			echo "$key"
 			echo "# $5: $key=$v kB, meminfo $name $b..$a kB" >&2
+		else
+			# Distance to the reading just after it, for the summary.
+			echo "$6$key $((v > a ? v - a : a - v)) $a" >> "$tmp/dev"
 		fi
 	done
 }
@@ -60,7 +63,7 @@ compare() {
 	for k in 2 3; do
 		line=$(grep '"type":"system"' "$tmp/report.$k" 2>/dev/null)
 		bad="$bad$(fields_bracketed "$line" "$tmp/meminfo.$((k - 1))" \
-			"$tmp/meminfo.$k" "$fields" "$1, report $k")"
+			"$tmp/meminfo.$k" "$fields" "$1, report $k" "")"
 		[ $have_nodes -eq 1 ] || continue
 		# Node files read "Node 0 MemFree: 123 kB".
 		for i in $((k - 1)) $k; do
@@ -68,7 +71,7 @@ compare() {
 		done
 		line=$(grep '"type":"node","node":0,' "$tmp/report.$k" 2>/dev/null)
 		nbad="$nbad$(fields_bracketed "$line" "$tmp/nodekb.$((k - 1))" \
-			"$tmp/nodekb.$k" "$node_fields" "$1, node 0, report $k")"
+			"$tmp/nodekb.$k" "$node_fields" "$1, node 0, report $k" node0.)"
 	done
 	line=$(grep '"type":"system"' "$tmp/report.3" 2>/dev/null)
 	for key in dirty writeback anonpages shmem file_inactive file_active; do
@@ -120,5 +123,9 @@ rm -f /dev/shm/sysstat_test $disk/pagecache $disk/dirty
 check "sysstat: dirty load seen (${dirty:-?} kB dirty)" "${dirty:-0}" -gt 40000
 check "sysstat: shmem load seen (${idle_shmem:-?} -> ${shmem:-?} kB)" \
 	"${shmem:-0}" -ge $((${idle_shmem:-0} + 60000))
+# Accuracy per field: largest distance to the meminfo read right after.
+awk '{ if (!($1 in max) || $2 > max[$1]) { max[$1] = $2; of[$1] = $3 } }
+     END { for (k in max) printf "# accuracy %s: max %d kB off (of %d kB)\n",
+	   k, max[k], of[k] }' "$tmp/dev" | sort
 rm -rf "$tmp"
 tap_exit
