@@ -26,7 +26,8 @@ if [ ! -f "$out/bzImage" ]; then
 	if [ ! -f .memstat-config ] || ! cmp -s .memstat-config "$fragment"; then
 		log "configuring the patched kernel (tinyconfig + memstat.config)"
 		make -s tinyconfig >/dev/null
-		scripts/kconfig/merge_config.sh -m -O . .config "$fragment" >/dev/null
+		scripts/kconfig/merge_config.sh -m -O . .config "$fragment" \
+			> .memstat-merge.log 2>&1 || die "merge_config failed: see $tree/.memstat-merge.log"
 		make -s olddefconfig
 		# Every option of the fragment must have survived olddefconfig.
 		missing=$(grep '^CONFIG_' "$fragment" | while IFS= read -r line; do
