@@ -173,6 +173,13 @@ if [ "$which" != stock ]; then
 	labels+=(patched)
 fi
 
+if [ "$mode" = demo ]; then
+	# Show what the tools printed in the VM.
+	for l in "${labels[@]}"; do
+		sed -n '/MEMSTAT-VM: up/,/MEMSTAT-VM: exit/p' "$work/$l.log"
+	done
+fi
+
 passed=$host_passed failed=$host_failed skipped=0
 for l in "${labels[@]}"; do
 	if [ -r "$work/$l.log.counts" ]; then
