@@ -5,6 +5,7 @@
 # kernel, build the patched kernel and the tools, and run them in qemu.
 #
 #   run-vm.sh demo [stock|patched]   procstat and sysstat on a demo workload
+#   run-vm.sh bench [stock|patched]  benchmarks (qemu -icount), a table
 #   run-vm.sh test [stock|patched|both]
 #                                    series checks on the host, then the
 #                                    selftests in a VM per kernel; the last
@@ -18,9 +19,10 @@ set -euo pipefail
 mode=${1:-}
 which=${2:-}
 case $mode in
-demo) which=${which:-stock} ;;
+demo|bench) which=${which:-stock} ;;
 test) which=${which:-both} ;;
-*) echo "usage: run-vm.sh demo [stock|patched] | test [stock|patched|both]" >&2; exit 2 ;;
+*) echo "usage: run-vm.sh demo|bench [stock|patched] | test [stock|patched|both]" >&2
+   exit 2 ;;
 esac
 case $which in
 stock|patched|both) ;;
@@ -74,7 +76,13 @@ no_compiler_warnings() { ! grep -E '(warning|error):' "$1"; }
 
 write_vm_main() {
 	local out=$1
-	if [ "$mode" = test ]; then
+	if [ "$mode" = bench ]; then
+		cat > "$out/vm-main.sh" <<'VM'
+#!/bin/sh
+export PATH=/memstat/bin:$PATH
+sh /memstat/tests/bench_report_cost.sh 200 && echo "ok - benchmark ran"
+VM
+	elif [ "$mode" = test ]; then
 		cat > "$out/vm-main.sh" <<'VM'
 #!/bin/sh
 # Each script must run its whole plan and exit 0 (4: skipped as a whole).
@@ -123,7 +131,8 @@ boot() {
 	"$scripts/mkinitramfs.sh" --out "$initrd" --payload "$payload" \
 		${1:+--modules-deb "$1" --kabi "$2"} >&2
 	"$scripts/vmtest.sh" --kernel "$kernel" --initrd "$initrd" \
-		--name "$label" --log "$work/$label.log" || true
+		--name "$label" --log "$work/$label.log" \
+		$([ "$mode" = bench ] && echo --icount) || true
 }
 
 phase setup-host "$scripts/setup-host.sh"
@@ -173,6 +182,9 @@ if [ "$which" != stock ]; then
 	labels+=(patched)
 fi
 
+if [ "$mode" = bench ]; then
+	echo "# command: scripts/run-vm.sh bench $which (qemu -icount: ns = instructions)"
+fi
 if [ "$mode" = demo ]; then
 	# Show what the tools printed in the VM.
 	for l in "${labels[@]}"; do

@@ -6,7 +6,11 @@
 #
 # Usage: vmtest.sh --kernel BZIMAGE --initrd FILE.cpio.gz [--name LABEL]
 #                  [--timeout SECONDS (900)] [--mem MiB (2048)] [--smp N (2)]
-#                  [--log FILE] [--append "extra cmdline"]
+#                  [--log FILE] [--append "extra cmdline"] [--icount]
+#
+# --icount runs one CPU with -icount shift=0,sleep=off: guest time then
+# advances one nanosecond per instruction, so timings repeat exactly
+# (use it for benchmarks; it is slower).
 #
 # The whole console goes to the log (default: a temporary file); lines with
 # TAP results or diagnostics, MEMSTAT-VM: lines and kernel oopses go to
@@ -20,7 +24,14 @@ set -euo pipefail
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 kernel='' initrd='' label=vm timeout=900 mem=2048 smp=2 logf='' append=''
+accel=(-accel tcg,thread=multi -cpu max)
 while [ $# -gt 0 ]; do
+	if [ "$1" = --icount ]; then
+		accel=(-accel tcg -icount shift=0,sleep=off -cpu max)
+		smp=1
+		shift
+		continue
+	fi
 	[ $# -ge 2 ] || usage
 	case $1 in
 	--kernel) kernel=$2 ;;
@@ -64,7 +75,7 @@ start=$SECONDS
 # SeaBIOS's terminal escapes without holding lines back.
 set +e +o pipefail
 timeout --kill-after=10 "$timeout" \
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
+	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet${append:+ $append}" < /dev/null 2>&1 |
