@@ -452,6 +452,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	ms_env_init(&env.common, "procstat", usage);
+	env.common.snapshot = true;
 	parse_args(&env, argc, argv);
 	if (env.pid)
 		env.top = 0;

@@ -295,6 +295,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	ms_env_init(&env.common, "sysstat", usage);
+	env.common.snapshot = true;
 	parse_args(&env, argc, argv);
 	ms_require_root(&env.common);
 	/* Before the slow setup: a signal during it still ends cleanly. */

@@ -40,6 +40,7 @@ struct ms_env {
 	unsigned long interval;		/* seconds between reports, 0: once */
 	unsigned long count;		/* reports to print, 0: unlimited */
 	unsigned long duration;		/* -d: stop after this many seconds */
+	bool snapshot;			/* report state at once, not rates */
 };
 
 struct option;
@@ -80,7 +81,9 @@ bool ms_exiting(void);
 
 /*
  * Call @report every env->interval seconds, env->count times (or once
- * when no interval was given), until a signal or the -d deadline.
+ * when no interval was given), until a signal or the -d deadline.  With
+ * env->snapshot the first call comes at once.  With -d and no interval,
+ * one report at the start and one at the deadline.
  * @report returns 0 to go on, > 0 to stop normally, < 0 on error.
  */
 int ms_run_intervals(const struct ms_env *env,

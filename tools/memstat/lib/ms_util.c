@@ -252,7 +252,8 @@ int ms_run_intervals(const struct ms_env *env,
 	int ret = 0;
 
 	for (iter = 0; !ms_exiting(); iter++) {
-		if (env->interval) {
+		/* Snapshot tools report at once; the others after an interval. */
+		if (env->interval && (iter || !env->snapshot)) {
 			next += env->interval;
 			if (deadline && next > deadline)
 				next = deadline;
@@ -272,6 +273,8 @@ int ms_run_intervals(const struct ms_env *env,
 			break;
 		if (!env->interval)
 			ms_sleep_until(deadline);
+		else if (env->snapshot && !iter)
+			next = ms_now();
 	}
 	return ret < 0 ? ret : 0;
 }
