@@ -72,7 +72,7 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
 
 /* Exit 1 with a clear message unless running as root. */
 void ms_require_root(const struct ms_env *env);
-/* Raise RLIMIT_MEMLOCK and route libbpf messages (debug only with -v). */
+/* Raise RLIMIT_MEMLOCK; libbpf messages are shown only with -v. */
 void ms_libbpf_init(const struct ms_env *env);
 
 /* Signals: SIGINT/SIGTERM set a flag; the run loop ends cleanly. */
