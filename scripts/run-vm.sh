@@ -49,6 +49,13 @@ host_check() {
 	fi
 }
 
+# abort_run WHAT: a build step failed; nothing to boot.
+abort_run() {
+	echo "not ok - $1"
+	echo "$host_passed passed, $((host_failed + 1)) failed"
+	exit 1
+}
+
 # build_tools TREE OUT: build tools, workload and tests in TREE (which must
 # carry the series) and lay out the VM payload in OUT.
 build_tools() {
@@ -153,11 +160,8 @@ if [ "$which" != patched ]; then
 	# pristine tree with the series applied.
 	host_check "series applies with git am to the pristine Debian tree" \
 		"$scripts/apply-series.sh" "$pristine"
-	if ! phase build-tools-stock build_tools "$pristine" "$work/stock"; then
-		echo "not ok - tools build for the stock kernel"
-		echo "$host_passed passed, $((host_failed + 1)) failed"
-		exit 1
-	fi
+	phase build-tools-stock build_tools "$pristine" "$work/stock" ||
+		abort_run "tools build for the stock kernel"
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (stock config)" \
 		no_compiler_warnings "$work/stock.build.log"
 	dpkg-deb --fsys-tarfile "$IMAGE_DEB" | tar -xO "./boot/vmlinuz-$KABI" > "$work/vmlinuz-stock"
@@ -165,17 +169,11 @@ if [ "$which" != patched ]; then
 	labels+=(stock)
 fi
 if [ "$which" != stock ]; then
-	if ! vars=$(phase build-kernel "$scripts/build-kernel.sh"); then
-		echo "not ok - patched kernel build"
-		echo "$host_passed passed, $((host_failed + 1)) failed"
-		exit 1
-	fi
+	vars=$(phase build-kernel "$scripts/build-kernel.sh") ||
+		abort_run "patched kernel build"
 	eval "$vars"
-	if ! phase build-tools-patched build_tools "$PATCHED_TREE" "$work/patched"; then
-		echo "not ok - tools build for the patched kernel"
-		echo "$host_passed passed, $((host_failed + 1)) failed"
-		exit 1
-	fi
+	phase build-tools-patched build_tools "$PATCHED_TREE" "$work/patched" ||
+		abort_run "tools build for the patched kernel"
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (patched config)" \
 		no_compiler_warnings "$work/patched.build.log"
 	phase boot-patched boot patched "$PATCHED_BZIMAGE" "$work/patched"

@@ -101,6 +101,14 @@ static bool ms_parse_common(struct ms_env *env, int opt, const char *arg)
 	switch (opt) {
 	case 'h':
 		fputs(env->usage, stdout);
+		fputs("\n"
+		      "Options of every memstat tool:\n"
+		      "  -j, --json         JSON Lines, sizes in KiB\n"
+		      "  -T, --timestamp    print the time with every report\n"
+		      "  -B, --bytes        exact KiB instead of K/M/G\n"
+		      "  -d, --duration SEC stop after SEC seconds\n"
+		      "  -v, --verbose      libbpf debug output\n"
+		      "  -h, --help         this text\n", stdout);
 		exit(MS_EXIT_OK);
 	case 'v':
 		env->verbose = true;
