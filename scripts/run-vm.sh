@@ -12,7 +12,9 @@
 #                                    line is "N passed, N failed"
 #
 # Everything downloaded or built is cached under $MEMSTAT_CACHE
-# (default ~/.cache/memstat), keyed by content.
+# (default ~/.cache/memstat), keyed by content.  Runs sharing a cache take
+# turns (the prepared trees are checked out and built in place).
+# MEMSTAT_TESTS="pr_test.sh ..." runs only those selftests.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,6 +34,17 @@ esac
 scripts=$MEMSTAT_TOP/scripts
 work=$MEMSTAT_CACHE/run
 mkdir -p "$work"
+exec 9> "$MEMSTAT_CACHE/run.lock"
+if ! flock -n 9; then
+	log "waiting for another run-vm.sh on $MEMSTAT_CACHE to finish"
+	flock 9
+fi
+# The tools are the ones tools/memstat installs; every selftest runs,
+# cli_test.sh first, unless MEMSTAT_TESTS names some.
+tools=$(sed -n 's/^TOOLS := //p' "$MEMSTAT_TOP/tools/memstat/Makefile")
+[ -n "$tools" ] || die "no TOOLS list in tools/memstat/Makefile"
+tests=${MEMSTAT_TESTS:-cli_test.sh $(cd "$MEMSTAT_TOP/tools/testing/selftests/memstat" &&
+	ls *_test.sh | grep -vx cli_test.sh | LC_ALL=C sort | tr '\n' ' ')}
 host_passed=0 host_failed=0
 
 # host_check DESC CMD...: a TAP line for a check made on the host.
@@ -72,8 +85,10 @@ build_tools() {
 		grep 'error:' "$log" | head -n 20 >&2
 		return 1
 	fi
-	cp "$tree"/samples/bpf/{procstat,sysstat}{,_kern.o} \
-	   "$tree/tools/memstat/.output/memstat" \
+	for t in $tools; do
+		cp "$tree/samples/bpf/$t" "$tree/samples/bpf/${t}_kern.o" "$out/bin/"
+	done
+	cp "$tree/tools/memstat/.output/memstat" \
 	   "$tree/tools/testing/selftests/memstat/memstat_workload" "$out/bin/"
 	cp "$tree"/tools/testing/selftests/memstat/*.sh "$out/tests/"
 }
@@ -90,12 +105,14 @@ export PATH=/memstat/bin:$PATH
 sh /memstat/tests/bench_report_cost.sh 200 && echo "ok - benchmark ran"
 VM
 	elif [ "$mode" = test ]; then
-		cat > "$out/vm-main.sh" <<'VM'
-#!/bin/sh
+		{
+			echo '#!/bin/sh'
+			echo "tests='$tests'"
+			cat <<'VM'
 # Each script must run its whole plan and exit 0 (4: skipped as a whole).
 export PATH=/memstat/bin:$PATH
 cd /memstat/tests || exit 1
-for t in cli_test.sh procstat_test.sh sysstat_test.sh; do
+for t in $tests; do
 	echo "# running $t on $(uname -r)"
 	sh ./$t > /tmp/$t.out 2>&1
 	rc=$?
@@ -109,6 +126,7 @@ for t in cli_test.sh procstat_test.sh sysstat_test.sh; do
 	fi
 done
 VM
+		} > "$out/vm-main.sh"
 	else
 		cat > "$out/vm-main.sh" <<'VM'
 #!/bin/sh

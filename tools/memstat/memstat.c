@@ -20,6 +20,7 @@ struct memstat_cmd {
 
 static const struct memstat_cmd commands[] = {
 	{ "procstat", "per-process memory: RSS by type, swap, data, stack, PTEs" },
+	{ "pr", "LRU reclaim per node: scanned, reclaimed, why pages stayed" },
 	{ "sysstat", "system memory breakdown (meminfo-style), per node too" },
 };
 

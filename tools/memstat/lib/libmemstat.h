@@ -89,6 +89,9 @@ bool ms_exiting(void);
 int ms_run_intervals(const struct ms_env *env,
 		     int (*report)(void *ctx, unsigned long iter), void *ctx);
 
+/* Sleep until SIGINT/SIGTERM or the -d deadline; returns 0. */
+int ms_wait(const struct ms_env *env);
+
 /* A final summary is printed after interval runs and after a signal. */
 bool ms_summary_wanted(const struct ms_env *env);
 

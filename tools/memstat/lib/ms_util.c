@@ -287,6 +287,14 @@ int ms_run_intervals(const struct ms_env *env,
 	return ret < 0 ? ret : 0;
 }
 
+int ms_wait(const struct ms_env *env)
+{
+	double until = env->duration ? ms_now() + env->duration : 1e300;
+
+	ms_sleep_until(until);
+	return 0;
+}
+
 bool ms_summary_wanted(const struct ms_env *env)
 {
 	return env->interval || env->duration || ms_exiting();
