@@ -9,17 +9,20 @@
 #
 # Usage: mkpatches.sh            rewrite patches/OLK-5.10
 #        mkpatches.sh --check    fail if patches/OLK-5.10 is out of sync
+#        mkpatches.sh --out DIR  write the series of the work tree to DIR
+# "Files:" entries are paths or globs relative to the repo.
 # MEMSTAT_PATCH_AUTHOR="Name <email>" sets the author and Signed-off-by.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 mode=${1:-write}
+dest=$MEMSTAT_TOP/patches/OLK-5.10
 case $mode in
 write|--check) ;;
-*) echo "usage: mkpatches.sh [--check]" >&2; exit 2 ;;
+--out) dest=${2:?usage: mkpatches.sh --out DIR} ;;
+*) echo "usage: mkpatches.sh [--check | --out DIR]" >&2; exit 2 ;;
 esac
 series_dir=$MEMSTAT_TOP/scripts/series
-dest=$MEMSTAT_TOP/patches/OLK-5.10
 author=${MEMSTAT_PATCH_AUTHOR:-memstat developers <memstat-devel@example.org>}
 bugzilla=${MEMSTAT_BUGZILLA:-https://gitee.com/openeuler/kernel/issues}
 
@@ -52,7 +55,8 @@ edit_samples_makefile() {
 
 for spec in "$series_dir"/[0-9][0-9]-*.txt; do
 	subject=$(sed -n 1p "$spec")
-	files=$(sed -n 's/^Files: //p' "$spec")
+	files=$(cd "$MEMSTAT_TOP" && for g in $(sed -n 's/^Files: //p' "$spec"); do
+		echo $g; done)
 	edits=$(sed -n 's/^Edit: //p' "$spec")
 	for f in $files; do
 		[ -e "$MEMSTAT_TOP/$f" ] || die "$spec: $f does not exist"

@@ -165,11 +165,15 @@ load_vars phase fetch-kernel "$scripts/fetch-kernel.sh"
 pristine=$(phase prepare-tree "$scripts/prepare-tree.sh") ||
 	die "preparing the Debian tree failed"
 
+# Build and test what is in the work tree: its series, generated afresh.
+phase mkpatches "$scripts/mkpatches.sh" --out "$work/series" > /dev/null ||
+	die "generating the series from the work tree failed"
+export MEMSTAT_SERIES=$work/series
 if [ "$mode" = test ]; then
 	host_check "patches/OLK-5.10 is in sync with the repo" \
-		"$scripts/mkpatches.sh" --check
+		diff -r "$MEMSTAT_TOP/patches/OLK-5.10" "$MEMSTAT_SERIES"
 	host_check "checkpatch --strict is clean on every patch" \
-		"$scripts/checkpatch.sh"
+		"$scripts/checkpatch.sh" "$MEMSTAT_SERIES"
 fi
 
 labels=()
