@@ -54,7 +54,8 @@ SEC("raw_tracepoint/mm_vmscan_lru_shrink_inactive")
 int pr_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 nid = ctx->args[0], file = !!ctx->args[5], slot;
-	int priority = ctx->args[4];
+	/* 64-bit, so one unsigned compare bounds it for the verifier. */
+	__u64 priority = ctx->args[4];
 	struct reclaim_stat stat;
 	struct pr_counts *c;
 
@@ -81,7 +82,7 @@ int pr_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 	c->activated += stat.nr_activate[0] + stat.nr_activate[1];
 	c->ref_keep += stat.nr_ref_keep;
 	c->unmap_fail += stat.nr_unmap_fail;
-	if (priority >= 0 && priority < PR_NR_PRIO)
+	if (priority < PR_NR_PRIO)
 		c->prio[priority]++;
 	return 0;
 }
