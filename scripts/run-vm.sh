@@ -89,7 +89,8 @@ build_tools() {
 		cp "$tree/samples/bpf/$t" "$tree/samples/bpf/${t}_kern.o" "$out/bin/"
 	done
 	cp "$tree/tools/memstat/.output/memstat" \
-	   "$tree/tools/testing/selftests/memstat/memstat_workload" "$out/bin/"
+	   "$tree/tools/testing/selftests/memstat/memstat_workload" \
+	   "$tree/tools/testing/selftests/memstat/bpf_event_cost" "$out/bin/"
 	cp "$tree"/tools/testing/selftests/memstat/*.sh "$out/tests/"
 }
 
@@ -102,7 +103,8 @@ write_vm_main() {
 		cat > "$out/vm-main.sh" <<'VM'
 #!/bin/sh
 export PATH=/memstat/bin:$PATH
-sh /memstat/tests/bench_report_cost.sh 200 && echo "ok - benchmark ran"
+sh /memstat/tests/bench_report_cost.sh 200 && echo "ok - report cost benchmark ran"
+sh /memstat/tests/bench_event_cost.sh && echo "ok - event cost benchmark ran"
 VM
 	elif [ "$mode" = test ]; then
 		{

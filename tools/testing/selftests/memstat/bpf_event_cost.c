@@ -7,8 +7,8 @@
  *                                  until SIGINT/SIGTERM; it is the floor a
  *                                  tool's program at the same hook is
  *                                  compared with
- *   bpf_event_cost stats           one line per loaded BPF program that
- *                                  ran: id, name, runs, run time, ns/run
+ *   bpf_event_cost stats           one line per loaded BPF program: id,
+ *                                  name, runs, run time, ns/run
  *
  * HOOK is raw_tp:EVENT (raw tracepoint), fexit:FUNC or fentry:FUNC (BPF
  * trampoline, needs kernel BTF) or kprobe:FUNC.  Run times are counted
@@ -154,11 +154,12 @@ static int print_stats(void)
 		fd = bpf_prog_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.run_cnt)
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
 			printf("%6u %-16s %12llu %14llu %10.1f\n", id, info.name,
 			       (unsigned long long)info.run_cnt,
 			       (unsigned long long)info.run_time_ns,
-			       (double)info.run_time_ns / info.run_cnt);
+			       info.run_cnt ? (double)info.run_time_ns /
+					      info.run_cnt : 0.0);
 		close(fd);
 	}
 	return 0;

@@ -54,7 +54,7 @@ expect_fail procstat 2 "unknown sort field" "bad sort field -> exit 2" -- -s nop
 memstat_workload hold --threads 1 > "$tmp/wl" &
 wpid=$!
 i=0
-while ! grep -q '^thread' "$tmp/wl" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q '^thread' "$tmp/wl" && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 tid=$(sed -n 's/^thread tid=\([0-9]*\).*/\1/p' "$tmp/wl")
 expect_fail procstat 2 "${tid:-none} is a thread of process $wpid: use -p $wpid" \
 	"thread id for -p -> names the process, exit 2" -- -p "${tid:-0}"

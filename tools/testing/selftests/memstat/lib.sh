@@ -44,13 +44,15 @@ status_kb() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }
 meminfo_kb() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }
 
 # bracketed V B A: V lies between readings B and A taken before and after
-# it, widened by 0.1 % or 8 pages (32 KiB), whichever is larger: tight
-# enough that a missing term in a formula (watermarks, reserves) shows.
+# it, widened by 0.1 % or 32 pages (128 KiB), whichever is larger: the
+# reading tool's own pages pass through per-CPU LRU pagevecs (15 pages
+# each) between the readings, yet a missing term in a formula
+# (watermarks, reserves: megabytes) still shows.
 bracketed() {
 	lo=$2 hi=$3
 	[ "$lo" -gt "$hi" ] && { lo=$3; hi=$2; }
 	tol=$((hi / 1000))
-	[ $tol -lt 32 ] && tol=32
+	[ $tol -lt 128 ] && tol=128
 	[ "$1" -ge $((lo - tol)) ] && [ "$1" -le $((hi + tol)) ]
 }
 

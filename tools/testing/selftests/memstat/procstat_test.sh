@@ -33,7 +33,8 @@ run_variant() {
 		> "$tmp/wl" 2> "$tmp/wl.err" &
 	wpid=$!
 	i=0
-	while ! grep -q '^ready' "$tmp/wl" && [ $i -lt 300 ]; do
+	# Generous: a busy host slows the VM down a lot.
+	while ! grep -q '^ready' "$tmp/wl" && [ $i -lt 1200 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -101,7 +101,7 @@ compare "page-cache load"
 memstat_workload hold --anon-kb 131072 > "$tmp/wl" &
 wpid=$!
 i=0
-while ! grep -q '^ready' "$tmp/wl" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q '^ready' "$tmp/wl" && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 compare "anon load"
 kill -TERM $wpid
 wait $wpid

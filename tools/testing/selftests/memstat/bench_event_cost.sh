@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark (not a test): what each event costs a tracing tool.  The tool
+# runs next to an empty program at every hook it uses (bpf_event_cost
+# empty), a load makes the hooks fire, and the kernel's run statistics
+# (kernel.bpf_stats_enabled) give runs and ns per run of every program.
+# The empty program is the floor: the same hook, nothing done.  Under
+# qemu -icount the nanoseconds are instructions.
+#
+# Usage: bench_event_cost.sh [TOOL...]     (default: every tool below)
+
+[ "$(id -u)" -eq 0 ] || { echo "# bench needs root"; exit 4; }
+tmp=${TMPDIR:-/tmp}/bench_event_cost.$$
+mkdir -p "$tmp"
+root=/sys/fs/cgroup
+disk=/mnt/disk
+grep -q " $disk " /proc/mounts || disk=$tmp
+
+# The allocator entry differs: __alloc_pages_nodemask (5.10 LTS),
+# __alloc_pages (OLK-5.10).
+alloc_entry=__alloc_pages_nodemask
+grep -q " T __alloc_pages_nodemask$" /proc/kallsyms || alloc_entry=__alloc_pages
+
+# hooks TOOL: the hooks the tool attaches to (keep in step with *_kern.c).
+hooks() {
+	case $1 in
+	pr) echo raw_tp:mm_vmscan_lru_shrink_inactive raw_tp:mm_vmscan_lru_isolate ;;
+	esac
+}
+
+# reclaim_load: memcg reclaim of page cache and anon (zram swap) in a
+# 48 MiB cgroup; every vmscan hook fires.
+reclaim_load() {
+	echo +memory > $root/cgroup.subtree_control
+	cg=$root/bench.$$
+	mkdir $cg
+	echo $((48 * 1024 * 1024)) > $cg/memory.max
+	sh -c "echo \$\$ > $cg/cgroup.procs
+		dd if=/dev/zero of=$disk/bench bs=1M count=96 2>/dev/null
+		cat $disk/bench > /dev/null
+		exec memstat_workload hold --anon-kb 65536" > "$tmp/wl" &
+	wpid=$!
+	n=0
+	while ! grep -q '^ready' "$tmp/wl" && [ $n -lt 3000 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	kill -TERM $wpid
+	wait $wpid
+	rm -f $disk/bench
+	rmdir $cg
+}
+
+load() {
+	case $1 in
+	*) reclaim_load ;;
+	esac
+}
+
+echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
+echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
+printf '# bench: %-9s %-34s %10s %8s\n' tool program runs ns/run
+for tool in ${*:-pr}; do
+	h=$(hooks $tool)
+	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
+	$tool -d 100000 > /dev/null 2> "$tmp/$tool.err" &
+	tpid=$!
+	bpf_event_cost empty $h > "$tmp/empty" 2>&1 &
+	epid=$!
+	n=0
+	while ! grep -q '^ready' "$tmp/empty" && [ $n -lt 600 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	sleep 2
+	load $tool
+	bpf_event_cost stats > "$tmp/stats"
+	kill -INT $tpid $epid
+	wait $tpid $epid
+	# The empty programs load after the tool's, in hook order.
+	awk -v t=$tool -v hooks="$h" 'BEGIN { nh = split(hooks, hook, " ") }
+		$1 !~ /^[0-9]+$/ { next }
+		$2 == "empty" { printf "# bench: %-9s %-34s %10s %8s\n", t,
+				"(empty) " hook[++i], $3, $5; next }
+		{ printf "# bench: %-9s %-34s %10s %8s\n", t, $2, $3, $5 }' \
+		"$tmp/stats"
+done
+echo 0 > /proc/sys/kernel/bpf_stats_enabled
+rm -rf "$tmp"
