@@ -33,13 +33,6 @@ static const struct bpf_insn return_zero[] = {
 	{ .code = BPF_JMP | BPF_EXIT },
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
 static int load_empty(enum bpf_prog_type type, enum bpf_attach_type attach,
 		      __u32 btf_id)
 {
@@ -120,7 +113,8 @@ static int attach_empty(const char *hook)
 static int hold_empty(int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
-	int i, err;
+	sigset_t stop;
+	int i, err, sig;
 
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 	for (i = 0; i < argc; i++) {
@@ -131,13 +125,13 @@ static int hold_empty(int argc, char **argv)
 			return 1;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	printf("ready\n");
 	fflush(stdout);
-	while (!stop)
-		pause();
-	return 0;
+	return sigwait(&stop, &sig) ? 1 : 0;
 }
 
 static int print_stats(void)
