@@ -60,7 +60,7 @@ load() {
 
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
-printf '# bench: %-9s %-34s %10s %8s\n' tool program runs ns/run
+printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 for tool in ${*:-pr}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -81,9 +81,9 @@ for tool in ${*:-pr}; do
 	# The empty programs load after the tool's, in hook order.
 	awk -v t=$tool -v hooks="$h" 'BEGIN { nh = split(hooks, hook, " ") }
 		$1 !~ /^[0-9]+$/ { next }
-		$2 == "empty" { printf "# bench: %-9s %-34s %10s %8s\n", t,
+		$2 == "empty" { printf "# bench: %-9s %-46s %10s %8s\n", t,
 				"(empty) " hook[++i], $3, $5; next }
-		{ printf "# bench: %-9s %-34s %10s %8s\n", t, $2, $3, $5 }' \
+		{ printf "# bench: %-9s %-46s %10s %8s\n", t, $2, $3, $5 }' \
 		"$tmp/stats"
 done
 echo 0 > /proc/sys/kernel/bpf_stats_enabled
