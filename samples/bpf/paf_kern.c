@@ -353,10 +353,14 @@ static __always_inline int report(void *ctx, __u32 gfp, __u32 order, int nid,
 SEC("fexit/__alloc_pages_nodemask")
 int paf_alloc_exit(__u64 *ctx)
 {
+	__u64 nodemask = 0;
+
 	/* ctx: gfp, order, preferred_nid, nodemask, returned page */
 	if (ctx[4])
 		return 0;
-	return report(ctx, ctx[0], ctx[1], (int)ctx[2], ctx[3], PAF_F_FEXIT);
+	/* Read as a number: the verifier types ctx[3] as a BTF pointer. */
+	bpf_probe_read_kernel(&nodemask, sizeof(nodemask), &ctx[3]);
+	return report(ctx, ctx[0], ctx[1], (int)ctx[2], nodemask, PAF_F_FEXIT);
 }
 
 /* Fallback: TP_PROTO(struct page *page, unsigned int order, gfp_t gfp, int mt) */
