@@ -26,7 +26,8 @@
  *                                     fill memory with 4 KiB anonymous pages
  *                                     until no zone but DMA has a free block
  *                                     of order >= 9 (or MemFree < F KiB,
- *                                     default 24576), free every other page,
+ *                                     default 49152, or reclaim starts),
+ *                                     free every other page,
  *                                     print "filled ...", wait for FILE to
  *                                     exist, then write-fault N 2 MiB-aligned
  *                                     THP-eligible regions and print
@@ -422,12 +423,33 @@ static long huge_kb(unsigned long start)
 	return kb;
 }
 
+/* Pages reclaimed or swapped out so far (/proc/vmstat). */
+static long reclaim_pages(void)
+{
+	static const char *const keys[] = {
+		"\npswpout ", "\npgsteal_kswapd ", "\npgsteal_direct ",
+	};
+	static char buf[16384];
+	long total = 0;
+	size_t i;
+
+	slurp("/proc/vmstat", buf, sizeof(buf));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *p = strstr(buf, keys[i]);
+
+		if (p)
+			total += strtol(p + strlen(keys[i]), NULL, 10);
+	}
+	return total;
+}
+
 #define HPAGE (2UL << 20)
 #define FILL_CHUNK (4UL << 20)
 
 static int fragment(int argc, char **argv)
 {
-	long regions = 0, floor_kb = 24576, filled = 0, freed = 0, i, fb;
+	long regions = 0, floor_kb = 49152, filled = 0, freed = 0, i, fb;
+	long reclaim0;
 	const char *go = NULL;
 	char **chunks = NULL;
 	size_t nchunks = 0, off;
@@ -447,8 +469,14 @@ static int fragment(int argc, char **argv)
 			argv[0], argv[1]);
 		return 2;
 	}
-	/* Fill: 4 KiB pages only, until the high orders are gone. */
-	while (high_order_blocks(9) > 0 && meminfo_kb("MemFree:") > floor_kb) {
+	/*
+	 * Fill: 4 KiB pages only, until the high orders are gone, but stop
+	 * before reclaim starts: reclaim frees contiguous runs (remaking
+	 * high-order blocks) and with little swap it ends in the OOM killer.
+	 */
+	reclaim0 = reclaim_pages();
+	while (high_order_blocks(9) > 0 && meminfo_kb("MemFree:") > floor_kb &&
+	       reclaim_pages() == reclaim0) {
 		char **n = realloc(chunks, (nchunks + 1) * sizeof(*chunks));
 
 		if (!n)
@@ -465,8 +493,9 @@ static int fragment(int argc, char **argv)
 				die("madvise");
 		freed += FILL_CHUNK / 2048;
 	}
-	printf("filled kb=%ld freed_kb=%ld order9_blocks=%ld memfree_kb=%ld\n",
-	       filled, freed, high_order_blocks(9), meminfo_kb("MemFree:"));
+	printf("filled kb=%ld freed_kb=%ld order9_blocks=%ld memfree_kb=%ld reclaimed=%ld\n",
+	       filled, freed, high_order_blocks(9), meminfo_kb("MemFree:"),
+	       reclaim_pages() - reclaim0);
 	fflush(stdout);
 	wait_for(go);
 

@@ -44,7 +44,7 @@ summary_dropped() {
 
 # ---- 1. THP faults under fragmentation -------------------------------
 thp=/sys/kernel/mm/transparent_hugepage
-regions=64
+regions=96
 if [ -w $thp/enabled ]; then
 	old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
 	old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
