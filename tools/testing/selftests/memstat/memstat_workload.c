@@ -427,14 +427,14 @@ static long huge_kb(unsigned long start)
 static long reclaim_pages(void)
 {
 	static const char *const keys[] = {
-		"\npswpout ", "\npgsteal_kswapd ", "\npgsteal_direct ",
+		"\npswpout ", "\npgsteal_kswapd ", "\npgsteal_direct ", NULL,
 	};
 	static char buf[16384];
 	long total = 0;
 	size_t i;
 
 	slurp("/proc/vmstat", buf, sizeof(buf));
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; keys[i]; i++) {
 		char *p = strstr(buf, keys[i]);
 
 		if (p)

@@ -20,7 +20,7 @@
 tmp=${TMPDIR:-/tmp}/paf_test.$$
 mkdir -p "$tmp"
 
-tap_plan 16
+tap_plan 17
 
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
@@ -56,16 +56,19 @@ if [ -w $thp/enabled ]; then
 	memstat_workload fragment --regions $regions --go "$tmp/go" > "$tmp/wl" &
 	wpid=$!
 	wait_for "$tmp/wl" '^filled' 1800
-	diag "workload: $(cat "$tmp/wl")"
+	diag "workload: $(tr "\n" " " < "$tmp/wl")"
 	paf -j -p $wpid 1 > "$tmp/ev.json" 2> "$tmp/ev.err" &
 	ev=$!
 	paf -s -p $wpid > "$tmp/sum.out" 2> "$tmp/sum.err" &
 	sm=$!
 	paf -t -s -p $wpid > "$tmp/tp.out" 2> "$tmp/tp.err" &
 	tp=$!
+	paf -p $wpid > "$tmp/text.out" 2> "$tmp/text.err" &
+	tx=$!
 	wait_for "$tmp/ev.json" '"type":"interval"'
 	wait_for "$tmp/sum.err" 'tracing'
 	wait_for "$tmp/tp.err" 'tracing'
+	wait_for "$tmp/text.err" 'tracing'
 	fb0=$(vmstat thp_fault_fallback)
 	ch0=$(vmstat thp_fault_fallback_charge)
 	touch "$tmp/go"
@@ -79,6 +82,8 @@ if [ -w $thp/enabled ]; then
 	rc_sm=$?
 	wait $tp
 	rc_tp=$?
+	wait $tx
+	rc_tx=$?
 	echo "$old_enabled" > $thp/enabled
 	echo "$old_defrag" > $thp/defrag
 	[ -n "${old_pro:-}" ] && echo "$old_pro" > $pro
@@ -89,7 +94,8 @@ if [ -w $thp/enabled ]; then
 	grep '"order":9,' "$tmp/fail.json" > "$tmp/o9.json"
 	n9=$(wc -l < "$tmp/o9.json")
 	nall=$(wc -l < "$tmp/fail.json")
-	diag "thp_fault_fallback +$((fb1 - fb0)), _charge +$((ch1 - ch0)); workload fallbacks ${own:-?} of $regions; paf order-9 $n9, all $nall"
+	diag "thp_fault_fallback +$((fb1 - fb0)), _charge +$((ch1 - ch0))"
+	diag "workload fallbacks ${own:-?} of $regions; paf order-9 $n9, all $nall"
 	diag "first record: $(head -n 1 "$tmp/o9.json" | cut -c 1-600)"
 	check "fragmentation made THP faults fall back (${own:-none} of $regions)" \
 		"${own:-0}" -ge 1
@@ -109,16 +115,22 @@ if [ -w $thp/enabled ]; then
 	check "paf -s: total = per-event count (${s_total:-?} vs $nall, exit $rc_sm)" \
 		$rc_sm -eq 0 -a "${s_total:--1}" -eq "$nall"
 	t_total=$(summary_total "$tmp/tp.out")
-	check "paf -t -s (kmem:mm_page_alloc): total = per-event count (${t_total:-?} vs $nall, exit $rc_tp)" \
+	check "paf -t -s: total = per-event count (${t_total:-?} vs $nall, exit $rc_tp)" \
 		$rc_tp -eq 0 -a "${t_total:--1}" -eq "$nall"
 	d_ev=$(grep '"type":"summary"' "$tmp/ev.json" | json_num dropped)
-	check "paf: nothing dropped (${d_ev:-?} $(summary_dropped "$tmp/sum.out") $(summary_dropped "$tmp/tp.out"))" \
-		"${d_ev:-1}" -eq 0 -a "$(summary_dropped "$tmp/sum.out")" = 0 -a \
-		"$(summary_dropped "$tmp/tp.out")" = 0
+	d_sm=$(summary_dropped "$tmp/sum.out")
+	d_tp=$(summary_dropped "$tmp/tp.out")
+	check "paf: nothing dropped (${d_ev:-?} ${d_sm:-?} ${d_tp:-?})" \
+		"${d_ev:-1}" -eq 0 -a "${d_sm:-1}" = 0 -a "${d_tp:-1}" = 0
+	x_total=$(summary_total "$tmp/text.out")
+	sed -n '1,/^$/p' "$tmp/text.out" | while IFS= read -r l; do diag "$l"; done
+	check "paf (text): total = JSON count (${x_total:-?} vs $nall, exit $rc_tx)" \
+		$rc_tx -eq 0 -a "${x_total:--1}" -eq "$nall" -a \
+		"$(grep -c 'order 9 page allocation failure' "$tmp/text.out")" -eq "$n9"
 	memstat_workload json-check "$tmp/ev.json" > "$tmp/jc" 2>&1
 	check "paf -j: every line is a JSON object ($(head -n 1 "$tmp/jc"))" $? -eq 0
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no THP in this kernel"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do skip "no THP in this kernel"; done
 fi
 
 # ---- 2. fail_page_alloc fault injection -------------------------------
@@ -145,7 +157,7 @@ if [ -w $fpa/times ]; then
 	rc=$?
 	failed=$(sed -n 's/^pipe-writes .*failed=\([0-9]*\).*/\1/p' "$tmp/wl2")
 	got=$(grep -c '"type":"failure"' "$tmp/fi.json")
-	diag "workload: $(cat "$tmp/wl2"); times left $left; paf $got"
+	diag "workload: $(tr "\n" " " < "$tmp/wl2"); times left $left; paf $got"
 	diag "first record: $(grep -m 1 '"type":"failure"' "$tmp/fi.json" | cut -c 1-600)"
 	check "fail_page_alloc injected $n failures (times $n -> $left)" "$left" -eq 0
 	check "the workload saw $n ENOMEM writes (${failed:-?})" "${failed:--1}" -eq $n
