@@ -11,7 +11,7 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tap_plan 47
+tap_plan 48
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -68,6 +68,12 @@ expect_fail paf 2 "order '99' out of range" "bad order -> exit 2" -- -o 99
 export MEMSTAT_BTF=/nonexistent
 expect_fail procstat 1 "CONFIG_DEBUG_INFO_BTF" \
 	"no kernel BTF -> names CONFIG_DEBUG_INFO_BTF, exit 1" --
+MEMSTAT_BTF=/nonexistent paf -j -d 1 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "paf: no kernel BTF -> kmem:mm_page_alloc fallback, one warning, exit 0" \
+	$rc -eq 0 -a "$(grep -c 'CONFIG_DEBUG_INFO_BTF' "$tmp/err")" -eq 1 -a \
+	"$(wc -l < "$tmp/err")" -eq 1 -a \
+	"$(grep -c '"type":"summary".*"source":"tracepoint"' "$tmp/out")" -eq 1
 unset MEMSTAT_BTF
 grep -v ' vm_node_stat$' /proc/kallsyms > "$tmp/kallsyms"
 export MEMSTAT_KALLSYMS=$tmp/kallsyms
