@@ -298,6 +298,26 @@ static enum zone_check check_zone(const struct paf_event *ev,
 	       ZONE_CMA_FRAG : ZONE_FRAG;
 }
 
+static const char *const zone_check_names[] = {
+	[ZONE_OK] = "ok",
+	[ZONE_BELOW_MIN] = "below_min",
+	[ZONE_CMA_MIN] = "below_min_without_cma",
+	[ZONE_FRAG] = "no_block",
+	[ZONE_CMA_FRAG] = "block_only_in_cma",
+};
+
+/* MPOL_* of include/uapi/linux/mempolicy.h; -1: the task has none. */
+static const char *mempolicy_name(int mode)
+{
+	static const char *const names[] = {
+		"default", "preferred", "bind", "interleave", "local",
+	};
+
+	if (mode < 0)
+		return "none";
+	return mode < (int)ARRAY_SIZE(names) ? names[mode] : "unknown";
+}
+
 /* Short verdict key for JSON and -s, and a sentence for people. */
 static const char *verdict(const struct paf_ctx *ctx, const struct paf_event *ev,
 			   char *text, size_t len)
@@ -327,10 +347,10 @@ static const char *verdict(const struct paf_ctx *ctx, const struct paf_event *ev
 	}
 	if ((ctx->mem_nodes & ~allowed) && (ev->flags & PAF_F_NUMA)) {
 		snprintf(text, len,
-			 "cpuset/mempolicy: only nodes %s allowed of %s with memory (mempolicy mode %d)",
+			 "cpuset/mempolicy: only nodes %s allowed of %s with memory (mempolicy %s)",
 			 fmt_nodes(allowed, nodes, sizeof(nodes)),
 			 fmt_nodes(ctx->mem_nodes, all, sizeof(all)),
-			 ev->mempolicy);
+			 mempolicy_name(ev->mempolicy));
 		return "cpuset_mempolicy";
 	}
 	switch (check_zone(ev, z)) {
@@ -426,6 +446,7 @@ static void zone_json(const struct paf_event *ev, const struct paf_zone *z,
 	ms_json_begin(&j, f);
 	ms_json_str(&j, "zone", z->name);
 	ms_json_int(&j, "node", z->nid);
+	ms_json_str(&j, "check", zone_check_names[check_zone(ev, z)]);
 	ms_json_uint(&j, "free", z->free);
 	ms_json_uint(&j, "min", z->wmark[0]);
 	ms_json_uint(&j, "low", z->wmark[1]);
@@ -472,7 +493,7 @@ static void print_event_json(struct paf_ctx *ctx, const struct paf_event *ev,
 	if (ev->flags & PAF_F_CPUSETS)
 		ms_json_str(&j, "mems_allowed",
 			    fmt_nodes(ev->mems_allowed, buf, sizeof(buf)));
-	ms_json_int(&j, "mempolicy", ev->mempolicy);
+	ms_json_str(&j, "mempolicy", mempolicy_name(ev->mempolicy));
 	ms_json_str(&j, "source", ev->flags & PAF_F_FEXIT ? "fexit" : "tracepoint");
 	ms_json_str(&j, "verdict", key);
 	ms_json_str(&j, "verdict_text", text);
@@ -498,6 +519,14 @@ static void print_event_json(struct paf_ctx *ctx, const struct paf_event *ev,
 	ms_json_end(&j);
 }
 
+static void print_zone_row(const struct paf_event *ev, const struct paf_zone *z)
+{
+	printf("  %-8s %4d %9llu %8llu %8llu %8llu %6llu %8lld %7llu %9llu %9llu  %s\n",
+	       z->name, z->nid, z->free, z->wmark[0], z->wmark[1], z->wmark[2],
+	       z->boost, zone_reserve(ev, z), z->free_cma, z->managed,
+	       z->present, zone_check_names[check_zone(ev, z)]);
+}
+
 static void print_event_text(struct paf_ctx *ctx, const struct paf_event *ev,
 			     const char *text, const char *const *names,
 			     unsigned int frames)
@@ -513,26 +542,19 @@ static void print_event_text(struct paf_ctx *ctx, const struct paf_event *ev,
 	       ms_migratetype_name(ev->migratetype), ev->preferred_nid,
 	       ev->nr_zones ? ev->zones[0].name : "-");
 	if (ev->flags & (PAF_F_NODEMASK | PAF_F_CPUSETS))
-		printf("  nodemask %s, cpuset mems %s, mempolicy mode %d\n",
+		printf("  nodemask %s, cpuset mems %s, mempolicy %s\n",
 		       ev->flags & PAF_F_NODEMASK ?
 		       fmt_nodes(ev->nodemask, buf, sizeof(buf)) : "-",
 		       ev->flags & PAF_F_CPUSETS ?
 		       fmt_nodes(ev->mems_allowed, mems, sizeof(mems)) : "-",
-		       ev->mempolicy);
+		       mempolicy_name(ev->mempolicy));
 	printf("  verdict: %s\n", text);
 	if (ev->nr_zones) {
-		printf("  %-8s %4s %9s %8s %8s %8s %6s %8s %7s %9s %9s (pages)\n",
+		printf("  %-8s %4s %9s %8s %8s %8s %6s %8s %7s %9s %9s  %s (pages)\n",
 		       "ZONE", "NODE", "FREE", "MIN", "LOW", "HIGH", "BOOST",
-		       "RESERVE", "CMA", "MANAGED", "PRESENT");
-		for (i = 0; i < ev->nr_zones && i < PAF_NR_ZONES; i++) {
-			const struct paf_zone *z = &ev->zones[i];
-
-			printf("  %-8s %4d %9llu %8llu %8llu %8llu %6llu %8lld %7llu %9llu %9llu\n",
-			       z->name, z->nid, z->free, z->wmark[0],
-			       z->wmark[1], z->wmark[2], z->boost,
-			       zone_reserve(ev, z), z->free_cma, z->managed,
-			       z->present);
-		}
+		       "RESERVE", "CMA", "MANAGED", "PRESENT", "CHECK");
+		for (i = 0; i < ev->nr_zones && i < PAF_NR_ZONES; i++)
+			print_zone_row(ev, &ev->zones[i]);
 		for (i = 0; i < ev->nr_zones && i < PAF_NR_ZONES; i++) {
 			printf("  free blocks %-8s", ev->zones[i].name);
 			for (o = 0; o < ev->max_order && o < PAF_NR_ORDERS; o++)
