@@ -176,6 +176,8 @@ if [ "$mode" = test ]; then
 		diff -r "$MEMSTAT_TOP/patches/OLK-5.10" "$MEMSTAT_SERIES"
 	host_check "checkpatch --strict is clean on every patch" \
 		"$scripts/checkpatch.sh" "$MEMSTAT_SERIES"
+	host_check "gfp decoder matches the flag names of the Debian tree" \
+		"$MEMSTAT_TOP/tools/testing/selftests/memstat/gfp_names_check.sh" "$pristine"
 fi
 
 labels=()
@@ -196,6 +198,8 @@ if [ "$which" != stock ]; then
 	vars=$(phase build-kernel "$scripts/build-kernel.sh") ||
 		abort_run "patched kernel build"
 	eval "$vars"
+	[ "$mode" = test ] && host_check "gfp decoder matches the flag names of the patched tree" \
+		"$MEMSTAT_TOP/tools/testing/selftests/memstat/gfp_names_check.sh" "$PATCHED_TREE"
 	phase build-tools-patched build_tools "$PATCHED_TREE" "$work/patched" ||
 		abort_run "tools build for the patched kernel"
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (patched config)" \

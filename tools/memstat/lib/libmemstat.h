@@ -112,6 +112,12 @@ void ms_json_str(struct ms_json *j, const char *key, const char *val);
 void ms_json_int(struct ms_json *j, const char *key, long long val);
 void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val);
 void ms_json_end(struct ms_json *j);
+/* @text is already JSON (a nested object or array built by the tool). */
+void ms_json_raw(struct ms_json *j, const char *key, const char *text);
+void ms_json_uint_array(struct ms_json *j, const char *key,
+			const unsigned long long *vals, size_t n);
+void ms_json_str_array(struct ms_json *j, const char *key,
+		       const char *const *vals, size_t n);
 
 /*
  * Kernel symbol addresses from /proc/kallsyms (MEMSTAT_KALLSYMS overrides
@@ -129,6 +135,40 @@ struct ms_ksym_req {
  */
 void ms_kallsyms_resolve(const struct ms_env *env, struct ms_ksym_req *reqs,
 			 size_t n);
+
+/*
+ * Kernel address -> symbol, for stack traces: /proc/kallsyms (or
+ * MEMSTAT_KALLSYMS) read once, sorted, binary search.  Load returns NULL
+ * with errno set (EPERM: kptr_restrict hides the addresses).
+ */
+struct ms_ksyms;
+
+struct ms_ksyms *ms_ksyms_load(void);
+void ms_ksyms_free(struct ms_ksyms *ks);
+/* Name of the symbol at or below @addr (NULL if none), its offset. */
+const char *ms_ksyms_lookup(const struct ms_ksyms *ks, unsigned long long addr,
+			    unsigned long long *offset);
+/* "name+0xoff", or the address in hex when it has no symbol. */
+const char *ms_ksyms_format(const struct ms_ksyms *ks, unsigned long long addr,
+			    char *buf, size_t len);
+
+/*
+ * Flags decoded as the kernel's __print_flags() does: walk @table in
+ * order (ended by a NULL name), print each name whose whole mask is set
+ * and clear those bits, leftover bits as hex, "none" for 0.
+ */
+struct ms_flag_name {
+	unsigned long mask;
+	const char *name;
+};
+
+/* gfp names of include/trace/events/mmflags.h, as show_gfp_flags(). */
+extern const struct ms_flag_name ms_gfp_names[];
+const char *ms_flags_decode(const struct ms_flag_name *table,
+			    unsigned long flags, char *buf, size_t len);
+const char *ms_gfp_decode(unsigned long gfp, char *buf, size_t len);
+/* "Unmovable", "Movable", "Reclaimable", "HighAtomic", else "unknown". */
+const char *ms_migratetype_name(int migratetype);
 
 /* Kernel BTF at /sys/kernel/btf/vmlinux (MEMSTAT_BTF overrides). */
 bool ms_kernel_btf_exists(void);

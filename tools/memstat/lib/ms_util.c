@@ -342,21 +342,26 @@ static void ms_json_key(struct ms_json *j, const char *key)
 	j->first = false;
 }
 
-void ms_json_str(struct ms_json *j, const char *key, const char *val)
+static void ms_json_quote(FILE *f, const char *val)
 {
 	const unsigned char *p;
 
-	ms_json_key(j, key);
-	fputc('"', j->f);
+	fputc('"', f);
 	for (p = (const unsigned char *)val; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			fprintf(j->f, "\\%c", *p);
+			fprintf(f, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(j->f, "\\u%04x", *p);
+			fprintf(f, "\\u%04x", *p);
 		else
-			fputc(*p, j->f);
+			fputc(*p, f);
 	}
-	fputc('"', j->f);
+	fputc('"', f);
+}
+
+void ms_json_str(struct ms_json *j, const char *key, const char *val)
+{
+	ms_json_key(j, key);
+	ms_json_quote(j->f, val);
 }
 
 void ms_json_int(struct ms_json *j, const char *key, long long val)
@@ -374,6 +379,39 @@ void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val)
 void ms_json_end(struct ms_json *j)
 {
 	fputs("}\n", j->f);
+}
+
+void ms_json_raw(struct ms_json *j, const char *key, const char *text)
+{
+	ms_json_key(j, key);
+	fputs(text, j->f);
+}
+
+void ms_json_uint_array(struct ms_json *j, const char *key,
+			const unsigned long long *vals, size_t n)
+{
+	size_t i;
+
+	ms_json_key(j, key);
+	fputc('[', j->f);
+	for (i = 0; i < n; i++)
+		fprintf(j->f, "%s%llu", i ? "," : "", vals[i]);
+	fputc(']', j->f);
+}
+
+void ms_json_str_array(struct ms_json *j, const char *key,
+		       const char *const *vals, size_t n)
+{
+	size_t i;
+
+	ms_json_key(j, key);
+	fputc('[', j->f);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', j->f);
+		ms_json_quote(j->f, vals[i]);
+	}
+	fputc(']', j->f);
 }
 
 long ms_page_kib(void)

@@ -11,7 +11,7 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tap_plan 36
+tap_plan 48
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -29,7 +29,7 @@ expect_fail() {
 	fi
 }
 
-for tool in procstat sysstat pr; do
+for tool in procstat sysstat pr paf; do
 	$tool -h > "$tmp/out" 2>&1
 	check "$tool: -h exits 0 and shows examples" $? -eq 0 -a \
 		"$(grep -c Examples "$tmp/out")" -eq 1
@@ -40,7 +40,7 @@ for tool in procstat sysstat pr; do
 done
 
 # Not root: run through the workload's setuid helper.
-for tool in procstat sysstat pr; do
+for tool in procstat sysstat pr paf; do
 	memstat_workload as-nobody "$(command -v $tool)" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
 	check "$tool: not root -> one line, exit 1" $rc -eq 1 -a \
@@ -60,11 +60,20 @@ expect_fail procstat 2 "${tid:-none} is a thread of process $wpid: use -p $wpid"
 	"thread id for -p -> names the process, exit 2" -- -p "${tid:-0}"
 kill -TERM $wpid
 wait $wpid
+expect_fail paf 2 "pid 'abc' is not a number" "bad -p -> exit 2" -- -p abc
+expect_fail paf 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
+expect_fail paf 2 "order '99' out of range" "bad order -> exit 2" -- -o 99
 
 # A kernel without the feature: point the tools at stand-in files.
 export MEMSTAT_BTF=/nonexistent
 expect_fail procstat 1 "CONFIG_DEBUG_INFO_BTF" \
 	"no kernel BTF -> names CONFIG_DEBUG_INFO_BTF, exit 1" --
+MEMSTAT_BTF=/nonexistent paf -j -d 1 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "paf: no kernel BTF -> kmem:mm_page_alloc fallback, one warning, exit 0" \
+	$rc -eq 0 -a "$(grep -c 'CONFIG_DEBUG_INFO_BTF' "$tmp/err")" -eq 1 -a \
+	"$(wc -l < "$tmp/err")" -eq 1 -a \
+	"$(grep -c '"type":"summary".*"source":"tracepoint"' "$tmp/out")" -eq 1
 unset MEMSTAT_BTF
 grep -v ' vm_node_stat$' /proc/kallsyms > "$tmp/kallsyms"
 export MEMSTAT_KALLSYMS=$tmp/kallsyms
@@ -74,11 +83,11 @@ unset MEMSTAT_KALLSYMS
 
 # SIGINT and SIGTERM after the first report: final summary, exit 0.
 for sig in INT TERM; do
-	for tool in procstat sysstat pr; do
+	for tool in procstat sysstat pr paf; do
 		$tool 1 > "$tmp/out" 2> "$tmp/err" &
 		pid=$!
 		i=0
-		while ! grep -q -E 'PID|^KiB|^NID' "$tmp/out" && [ $i -lt 600 ]; do
+		while ! grep -q -E 'PID|^KiB|^NID|^TIME' "$tmp/out" && [ $i -lt 600 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done

@@ -22,6 +22,28 @@
  *                                     between meminfo.(k-1) and meminfo.k,
  *                                     read while CMD was alive and idle and
  *                                     without starting any other process.
+ *   memstat_workload fragment --regions N --go FILE [--floor-kb F]
+ *                                     fill memory with 4 KiB anonymous pages
+ *                                     until no zone but DMA has a free block
+ *                                     of order >= 9 (or MemFree < F KiB,
+ *                                     default 49152, or reclaim starts),
+ *                                     free every other page,
+ *                                     print "filled ...", wait for FILE to
+ *                                     exist, then write-fault N 2 MiB-aligned
+ *                                     THP-eligible regions and print
+ *                                     "thp regions=N huge=H fallback=F" (H
+ *                                     from smaps AnonHugePages)
+ *   memstat_workload failpipe --writes N --go FILE
+ *                                     print "ready", wait for FILE, set its
+ *                                     own make-it-fail, write one page into
+ *                                     each of N fresh pipes, retrying those
+ *                                     that fail with ENOMEM, clear
+ *                                     make-it-fail and print "pipe-writes
+ *                                     done=N failed=F" (each write needs
+ *                                     exactly one new page)
+ *   memstat_workload json-check FILE  check that every line of FILE is one
+ *                                     JSON object (RFC 8259 syntax); print
+ *                                     "json lines=N bad=M", exit 1 if M > 0
  *
  * "hold" prints one line "ready pid=P anon_kb=... swap_kb=... file_kb=...
  * shmem_kb=... stack_kb=..." and, per thread, "thread tid=T anon_pages=N".
@@ -32,6 +54,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +356,369 @@ static int bracket(int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* Wait until @path exists: the test's signal that the tracer is ready. */
+static void wait_for(const char *path)
+{
+	while (access(path, F_OK))
+		usleep(50000);
+}
+
+/* Blocks of order >= @order free in zones other than DMA (buddyinfo). */
+static long high_order_blocks(int order)
+{
+	char line[512], zone[32];
+	long total = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		die("/proc/buddyinfo");
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		int o, n;
+		long v;
+
+		if (!p || sscanf(p, "zone %31s%n", zone, &n) != 1)
+			continue;
+		if (!strcmp(zone, "DMA"))
+			continue;
+		p += n;
+		for (o = 0; sscanf(p, "%ld%n", &v, &n) == 1; o++, p += n)
+			if (o >= order)
+				total += v;
+	}
+	fclose(f);
+	return total;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char buf[8192], *p;
+
+	slurp("/proc/meminfo", buf, sizeof(buf));
+	p = strstr(buf, key);
+	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
+}
+
+/* AnonHugePages of the mapping that starts at @start, in KiB. */
+static long huge_kb(unsigned long start)
+{
+	char line[256], perms[8];
+	unsigned long lo, hi;
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		die("/proc/self/smaps");
+	while (fgets(line, sizeof(line), f)) {
+		/* "start-end perms ..." begins each mapping. */
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3) {
+			in = lo == start;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Pages reclaimed or swapped out so far (/proc/vmstat). */
+static long reclaim_pages(void)
+{
+	static const char *const keys[] = {
+		"\npswpout ", "\npgsteal_kswapd ", "\npgsteal_direct ", NULL,
+	};
+	static char buf[16384];
+	long total = 0;
+	size_t i;
+
+	slurp("/proc/vmstat", buf, sizeof(buf));
+	for (i = 0; keys[i]; i++) {
+		char *p = strstr(buf, keys[i]);
+
+		if (p)
+			total += strtol(p + strlen(keys[i]), NULL, 10);
+	}
+	return total;
+}
+
+#define HPAGE (2UL << 20)
+#define FILL_CHUNK (4UL << 20)
+
+static int fragment(int argc, char **argv)
+{
+	long regions = 0, floor_kb = 49152, filled = 0, freed = 0, i, fb;
+	long reclaim0;
+	const char *go = NULL;
+	char **chunks = NULL;
+	size_t nchunks = 0, off;
+	unsigned long base;
+	char *area;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--regions"))
+			regions = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--floor-kb"))
+			floor_kb = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--go"))
+			go = argv[i + 1];
+	}
+	if (regions <= 0 || !go) {
+		fprintf(stderr, "usage: %s %s --regions N --go FILE [--floor-kb F]\n",
+			argv[0], argv[1]);
+		return 2;
+	}
+	/*
+	 * Fill: 4 KiB pages only, until the high orders are gone, but stop
+	 * before reclaim starts: reclaim frees contiguous runs (remaking
+	 * high-order blocks) and with little swap it ends in the OOM killer.
+	 */
+	reclaim0 = reclaim_pages();
+	while (high_order_blocks(9) > 0 && meminfo_kb("MemFree:") > floor_kb &&
+	       reclaim_pages() == reclaim0) {
+		char **n = realloc(chunks, (nchunks + 1) * sizeof(*chunks));
+
+		if (!n)
+			die("realloc");
+		chunks = n;
+		chunks[nchunks] = map_anon(FILL_CHUNK, MAP_PRIVATE);
+		touch(chunks[nchunks++], FILL_CHUNK);
+		filled += FILL_CHUNK / 1024;
+	}
+	/* Free every other page: lots of free memory, all in small blocks. */
+	for (i = 0; i < (long)nchunks; i++) {
+		for (off = 0; off < FILL_CHUNK; off += 2 * page_size)
+			if (madvise(chunks[i] + off, page_size, MADV_DONTNEED))
+				die("madvise");
+		freed += FILL_CHUNK / 2048;
+	}
+	printf("filled kb=%ld freed_kb=%ld order9_blocks=%ld memfree_kb=%ld reclaimed=%ld\n",
+	       filled, freed, high_order_blocks(9), meminfo_kb("MemFree:"),
+	       reclaim_pages() - reclaim0);
+	fflush(stdout);
+	wait_for(go);
+
+	/* THP-eligible (no MADV_NOHUGEPAGE), 2 MiB aligned, one write each. */
+	area = mmap(NULL, (regions + 1) * HPAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	base = ((unsigned long)area + HPAGE - 1) & ~(HPAGE - 1);
+	if (base != (unsigned long)area)
+		munmap(area, base - (unsigned long)area);
+	munmap((char *)base + regions * HPAGE,
+	       (unsigned long)area + (regions + 1) * HPAGE -
+	       (base + regions * HPAGE));
+	for (i = 0; i < regions; i++)
+		((char *)base)[i * HPAGE] = 1;
+	fb = huge_kb(base);
+	printf("thp regions=%ld huge=%ld fallback=%ld\n", regions,
+	       fb < 0 ? -1 : fb / 2048, fb < 0 ? -1 : regions - fb / 2048);
+	return 0;
+}
+
+static int failpipe(int argc, char **argv)
+{
+	long writes = 0, failed = 0, attempts = 0, i;
+	const char *go = NULL;
+	static char buf[4096];
+	int (*pipes)[2];
+	int fail_fd;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--writes"))
+			writes = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--go"))
+			go = argv[i + 1];
+	}
+	if (writes <= 0 || !go) {
+		fprintf(stderr, "usage: %s %s --writes N --go FILE\n", argv[0],
+			argv[1]);
+		return 2;
+	}
+	pipes = calloc(writes, sizeof(*pipes));
+	if (!pipes)
+		die("calloc");
+	for (i = 0; i < writes; i++)
+		if (pipe(pipes[i]))
+			die("pipe");
+	fail_fd = open("/proc/self/make-it-fail", O_WRONLY);
+	if (fail_fd < 0)
+		die("/proc/self/make-it-fail");
+	memset(buf, 1, sizeof(buf));
+	printf("ready pid=%d\n", getpid());
+	fflush(stdout);
+	wait_for(go);
+
+	/* From here to make-it-fail=0, the only page allocations are the pipes'. */
+	if (write(fail_fd, "1", 1) != 1)
+		die("make-it-fail");
+	for (i = 0; i < writes && attempts < writes + 100000; attempts++) {
+		ssize_t n = write(pipes[i][1], buf, sizeof(buf));
+
+		if (n == (ssize_t)sizeof(buf))
+			i++;
+		else if (n < 0 && errno == ENOMEM)
+			failed++;
+		else
+			break;
+	}
+	if (pwrite(fail_fd, "0", 1, 0) != 1)
+		die("make-it-fail");
+	printf("pipe-writes done=%ld failed=%ld attempts=%ld\n", i, failed,
+	       attempts);
+	return i == writes ? 0 : 1;
+}
+
+/* A JSON syntax checker, enough for JSON Lines: returns the end or NULL. */
+static const char *json_value(const char *p, int depth);
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p && *p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				int i;
+
+				for (i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+						return NULL;
+				p += 4;
+			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *json_number(const char *p)
+{
+	const char *start;
+
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		start = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == start)
+			return NULL;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		start = p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == start)
+			return NULL;
+	}
+	return p;
+}
+
+static const char *json_members(const char *p, int depth, bool object)
+{
+	char end = object ? '}' : ']';
+
+	p = json_ws(p + 1);
+	if (*p == end)
+		return p + 1;
+	for (;;) {
+		if (object) {
+			p = json_string(json_ws(p));
+			if (!p)
+				return NULL;
+			p = json_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		p = json_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p == end)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *json_value(const char *p, int depth)
+{
+	p = json_ws(p);
+	if (depth > 32)
+		return NULL;
+	switch (*p) {
+	case '{':
+		return json_members(p, depth, true);
+	case '[':
+		return json_members(p, depth, false);
+	case '"':
+		return json_string(p);
+	case 't':
+		return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f':
+		return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n':
+		return strncmp(p, "null", 4) ? NULL : p + 4;
+	}
+	return json_number(p);
+}
+
+static int json_check(int argc, char **argv)
+{
+	static char line[1 << 16];
+	long lines = 0, bad = 0;
+	FILE *f;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: memstat_workload json-check FILE\n");
+		return 2;
+	}
+	f = fopen(argv[2], "r");
+	if (!f)
+		die(argv[2]);
+	while (fgets(line, sizeof(line), f)) {
+		const char *end = json_ws(line);
+
+		lines++;
+		if (*end == '{')
+			end = json_value(end, 0);
+		else
+			end = NULL;
+		if (!end || *json_ws(end)) {
+			bad++;
+			fprintf(stderr, "bad JSON line %ld: %s", lines, line);
+		}
+	}
+	fclose(f);
+	printf("json lines=%ld bad=%ld\n", lines, bad);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -342,7 +728,13 @@ int main(int argc, char **argv)
 		return as_nobody(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "bracket"))
 		return bracket(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "fragment"))
+		return fragment(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "failpipe"))
+		return failpipe(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "json-check"))
+		return json_check(argc, argv);
 	fprintf(stderr,
-		"usage: memstat_workload hold [options] | as-nobody CMD [ARGS] | bracket DIR CMD [ARGS]\n");
+		"usage: memstat_workload hold [options] | as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... | failpipe ... | json-check FILE\n");
 	return 2;
 }
