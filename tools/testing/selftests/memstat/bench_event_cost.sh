@@ -26,6 +26,7 @@ grep -q " T __alloc_pages_nodemask$" /proc/kallsyms || alloc_entry=__alloc_pages
 hooks() {
 	case $1 in
 	pr) echo raw_tp:mm_vmscan_lru_shrink_inactive raw_tp:mm_vmscan_lru_isolate ;;
+	paf) echo fexit:$alloc_entry ;;
 	esac
 }
 
@@ -54,6 +55,7 @@ reclaim_load() {
 
 load() {
 	case $1 in
+	paf) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
 	*) reclaim_load ;;
 	esac
 }
@@ -61,7 +63,7 @@ load() {
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
-for tool in ${*:-pr}; do
+for tool in ${*:-pr paf}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
 	$tool -d 100000 > /dev/null 2> "$tmp/$tool.err" &
@@ -87,4 +89,39 @@ for tool in ${*:-pr}; do
 		"$tmp/stats"
 done
 echo 0 > /proc/sys/kernel/bpf_stats_enabled
+
+# What a tool on the allocator costs a page fault, end to end: ns per 4 KiB
+# page faulted in and freed (bpf_stats off, as in production).
+churn_ns() {
+	t0=$(date +%s%N)
+	memstat_workload churn 1024 50 > /dev/null
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 51200))
+}
+wait_ready() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt 600 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	sleep 1
+}
+case " ${*:-paf} " in
+*" paf "*)
+	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
+	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
+	bpf_event_cost empty fexit:$alloc_entry > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-30s %10s\n' "empty fexit" "$(churn_ns)"
+	kill -INT $epid
+	wait $epid
+	paf > /dev/null 2> "$tmp/paf.err" &
+	ppid=$!
+	wait_ready "$tmp/paf.err" 'Ctrl-C'
+	printf '# bench: %-30s %10s\n' paf "$(churn_ns)"
+	kill -INT $ppid
+	wait $ppid
+	;;
+esac
 rm -rf "$tmp"

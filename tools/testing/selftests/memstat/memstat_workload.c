@@ -41,6 +41,11 @@
  *                                     make-it-fail and print "pipe-writes
  *                                     done=N failed=F" (each write needs
  *                                     exactly one new page)
+ *   memstat_workload churn PAGES ROUNDS
+ *                                     fault in PAGES 4 KiB anonymous pages
+ *                                     (no THP) and free them, ROUNDS times:
+ *                                     one order-0 page allocation per
+ *                                     page and round, for benchmarks
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -719,6 +724,42 @@ static int json_check(int argc, char **argv)
 	return bad ? 1 : 0;
 }
 
+/* A whole decimal number; returns 0 or -1. */
+static int parse_count(const char *s, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || end == s || *end || *s == '-' ? -1 : 0;
+}
+
+static int churn(int argc, char **argv)
+{
+	unsigned long pages, rounds, r, i;
+	char *buf;
+
+	if (argc != 4 || parse_count(argv[2], &pages) || !pages ||
+	    parse_count(argv[3], &rounds)) {
+		fprintf(stderr, "usage: %s churn PAGES ROUNDS\n", argv[0]);
+		return 2;
+	}
+	buf = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap");
+	/* THP would turn 512 page allocations into one. */
+	madvise(buf, pages * page_size, MADV_NOHUGEPAGE);
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < pages; i++)
+			buf[i * page_size] = 1;
+		if (madvise(buf, pages * page_size, MADV_DONTNEED))
+			die("madvise");
+	}
+	printf("churn pages=%lu rounds=%lu\n", pages, rounds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -734,7 +775,9 @@ int main(int argc, char **argv)
 		return failpipe(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "json-check"))
 		return json_check(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "churn"))
+		return churn(argc, argv);
 	fprintf(stderr,
-		"usage: memstat_workload hold [options] | as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... | failpipe ... | json-check FILE\n");
+		"usage: memstat_workload hold [options] | as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... | failpipe ... | json-check FILE | churn PAGES ROUNDS\n");
 	return 2;
 }
