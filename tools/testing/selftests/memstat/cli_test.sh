@@ -84,10 +84,14 @@ unset MEMSTAT_KALLSYMS
 # SIGINT and SIGTERM after the first report: final summary, exit 0.
 for sig in INT TERM; do
 	for tool in procstat sysstat pr paf; do
-		$tool 1 > "$tmp/out" 2> "$tmp/err" &
+		# A file of its own: the shell may truncate a shared one
+		# only after the wait below has read the last tool's output.
+		out=$tmp/out.$tool.$sig
+		$tool 1 > "$out" 2> "$tmp/err" &
 		pid=$!
 		i=0
-		while ! grep -q -E 'PID|^KiB|^NID|^TIME' "$tmp/out" && [ $i -lt 600 ]; do
+		while ! grep -q -E 'PID|^KiB|^NID|^TIME' "$out" 2>/dev/null &&
+		      [ $i -lt 600 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
@@ -95,7 +99,7 @@ for sig in INT TERM; do
 		wait $pid
 		rc=$?
 		check "$tool: SIG$sig -> summary, exit 0" $rc -eq 0 -a \
-			"$(grep -c "^$tool: [1-9][0-9]* reports" "$tmp/out")" -eq 1
+			"$(grep -c "^$tool: [1-9][0-9]* reports" "$out")" -eq 1
 	done
 done
 # No tool may leave a kprobe behind (tracefs must be there to tell).

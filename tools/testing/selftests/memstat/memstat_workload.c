@@ -45,7 +45,8 @@
  *                                     fault in PAGES 4 KiB anonymous pages
  *                                     (no THP) and free them, ROUNDS times:
  *                                     one order-0 page allocation per
- *                                     page and round, for benchmarks
+ *                                     page and round, for benchmarks;
+ *                                     prints "done pages=P rounds=R"
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -741,7 +742,7 @@ static int churn(int argc, char **argv)
 
 	if (argc != 4 || parse_count(argv[2], &pages) || !pages ||
 	    parse_count(argv[3], &rounds)) {
-		fprintf(stderr, "usage: %s churn PAGES ROUNDS\n", argv[0]);
+		fprintf(stderr, "usage: %s %s PAGES ROUNDS\n", argv[0], argv[1]);
 		return 2;
 	}
 	buf = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE,
@@ -756,7 +757,7 @@ static int churn(int argc, char **argv)
 		if (madvise(buf, pages * page_size, MADV_DONTNEED))
 			die("madvise");
 	}
-	printf("churn pages=%lu rounds=%lu\n", pages, rounds);
+	printf("done pages=%lu rounds=%lu\n", pages, rounds);
 	return 0;
 }
 
