@@ -22,6 +22,7 @@ static const struct memstat_cmd commands[] = {
 	{ "procstat", "per-process memory: RSS by type, swap, data, stack, PTEs" },
 	{ "pr", "LRU reclaim per node: scanned, reclaimed, why pages stayed" },
 	{ "sysstat", "system memory breakdown (meminfo-style), per node too" },
+	{ "dreclaim", "direct reclaim per process: stalls, latency, pages; kswapd" },
 };
 
 static void list_commands(FILE *f)
