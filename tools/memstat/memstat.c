@@ -23,6 +23,7 @@ static const struct memstat_cmd commands[] = {
 	{ "pr", "LRU reclaim per node: scanned, reclaimed, why pages stayed" },
 	{ "sysstat", "system memory breakdown (meminfo-style), per node too" },
 	{ "dreclaim", "direct reclaim per process: stalls, latency, pages; kswapd" },
+	{ "vmscan", "reclaim per interval: shrinkers, direct, memcg, kswapd, writes" },
 };
 
 static void list_commands(FILE *f)

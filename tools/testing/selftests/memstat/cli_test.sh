@@ -11,7 +11,7 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tap_plan 46
+tap_plan 54
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -29,7 +29,7 @@ expect_fail() {
 	fi
 }
 
-for tool in procstat sysstat pr dreclaim; do
+for tool in procstat sysstat pr dreclaim vmscan; do
 	$tool -h > "$tmp/out" 2>&1
 	check "$tool: -h exits 0 and shows examples" $? -eq 0 -a \
 		"$(grep -c Examples "$tmp/out")" -eq 1
@@ -40,7 +40,7 @@ for tool in procstat sysstat pr dreclaim; do
 done
 
 # Not root: run through the workload's setuid helper.
-for tool in procstat sysstat pr dreclaim; do
+for tool in procstat sysstat pr dreclaim vmscan; do
 	memstat_workload as-nobody "$(command -v $tool)" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
 	check "$tool: not root -> one line, exit 1" $rc -eq 1 -a \
@@ -76,11 +76,11 @@ unset MEMSTAT_KALLSYMS
 
 # SIGINT and SIGTERM after the first report: final summary, exit 0.
 for sig in INT TERM; do
-	for tool in procstat sysstat pr dreclaim; do
+	for tool in procstat sysstat pr dreclaim vmscan; do
 		$tool 1 > "$tmp/out" 2> "$tmp/err" &
 		pid=$!
 		i=0
-		while ! grep -q -E 'PID|^KiB|^NID' "$tmp/out" && [ $i -lt 600 ]; do
+		while ! grep -q -E 'PID|^KiB|^NID|^TIME' "$tmp/out" && [ $i -lt 600 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
