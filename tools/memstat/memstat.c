@@ -23,6 +23,8 @@ static const struct memstat_cmd commands[] = {
 	{ "pr", "LRU reclaim per node: scanned, reclaimed, why pages stayed" },
 	{ "sysstat", "system memory breakdown (meminfo-style), per node too" },
 	{ "paf", "page allocation failures: who, gfp, zone state, stack, why" },
+	{ "dreclaim", "direct reclaim per process: stalls, latency, pages; kswapd" },
+	{ "vmscan", "reclaim per interval: shrinkers, direct, memcg, kswapd, writes" },
 };
 
 static void list_commands(FILE *f)

@@ -2,7 +2,8 @@
 /*
  * libmemstat: what every memstat tool needs once.  Options and
  * interval/count handling, errors with exit codes, JSON Lines and table
- * output, kallsyms lookup, BPF object loading, on-demand BPF runs.
+ * output, log2 histograms, kallsyms lookup, BPF object loading,
+ * on-demand BPF runs.
  *
  * Conventions: actions return 0 or -errno (readers: a count or -errno),
  * predicates return bool, *_or_die/ms_fatal/ms_usage_error exit.
@@ -118,6 +119,18 @@ void ms_json_uint_array(struct ms_json *j, const char *key,
 			const unsigned long long *vals, size_t n);
 void ms_json_str_array(struct ms_json *j, const char *key,
 		       const char *const *vals, size_t n);
+
+/*
+ * log2 histograms in the layout of samples/bpf/memstat_hist.h: slot 0
+ * holds 0 and 1, slot k the values 2^k .. 2^(k+1) - 1.
+ */
+/* bcc-style "lo -> hi : count |****|" lines, non-empty range only. */
+void ms_hist_print(FILE *f, const __u64 *slots, unsigned int nslots,
+		   const char *unit);
+/* "key":[{"lo":L,"hi":H,"count":N},...] with the non-empty slots. */
+void ms_hist_json(struct ms_json *j, const char *key, const __u64 *slots,
+		  unsigned int nslots);
+unsigned long long ms_hist_total(const __u64 *slots, unsigned int nslots);
 
 /*
  * Kernel symbol addresses from /proc/kallsyms (MEMSTAT_KALLSYMS overrides

@@ -11,7 +11,7 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tap_plan 48
+tap_plan 66
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -29,7 +29,7 @@ expect_fail() {
 	fi
 }
 
-for tool in procstat sysstat pr paf; do
+for tool in procstat sysstat pr paf dreclaim vmscan; do
 	$tool -h > "$tmp/out" 2>&1
 	check "$tool: -h exits 0 and shows examples" $? -eq 0 -a \
 		"$(grep -c Examples "$tmp/out")" -eq 1
@@ -40,7 +40,7 @@ for tool in procstat sysstat pr paf; do
 done
 
 # Not root: run through the workload's setuid helper.
-for tool in procstat sysstat pr paf; do
+for tool in procstat sysstat pr paf dreclaim vmscan; do
 	memstat_workload as-nobody "$(command -v $tool)" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
 	check "$tool: not root -> one line, exit 1" $rc -eq 1 -a \
@@ -51,6 +51,8 @@ done
 expect_fail procstat 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
 expect_fail procstat 2 "option -p needs a value" "-p without pid -> exit 2" -- -p
 expect_fail procstat 2 "unknown sort field" "bad sort field -> exit 2" -- -s nope
+expect_fail dreclaim 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
+expect_fail dreclaim 2 "it takes no interval" "-e with an interval -> exit 2" -- -e 1
 memstat_workload hold --threads 1 > "$tmp/wl" &
 wpid=$!
 i=0
@@ -83,7 +85,7 @@ unset MEMSTAT_KALLSYMS
 
 # SIGINT and SIGTERM after the first report: final summary, exit 0.
 for sig in INT TERM; do
-	for tool in procstat sysstat pr paf; do
+	for tool in procstat sysstat pr paf dreclaim vmscan; do
 		# A file of its own: the shell may truncate a shared one
 		# only after the wait below has read the last tool's output.
 		out=$tmp/out.$tool.$sig

@@ -12,6 +12,16 @@
  *     --threads N     N threads that each fault in a known number of pages
  *                     and then sleep, so those pages stay in the thread's
  *                     unfolded RSS deltas
+ *   memstat_workload pressure --anon-kb N [--threads T]
+ *                                     T threads (default 2) together fault
+ *                                     in N KiB of private anonymous memory,
+ *                                     every page filled with one non-zero
+ *                                     byte (zram keeps such a page in its
+ *                                     table, almost free), as fast as they
+ *                                     can: beyond free memory this stalls
+ *                                     them in direct reclaim.  Prints
+ *                                     "ready pid=P anon_kb=N threads=T" and
+ *                                     holds the memory until SIGTERM.
  *   memstat_workload as-nobody CMD [ARGS]   run CMD as uid/gid 65534
  *   memstat_workload bracket DIR CMD [ARGS]  run CMD (a tool printing JSON
  *                                     Lines every interval); after each
@@ -272,6 +282,67 @@ static int hold(int argc, char **argv)
 		printf("thread tid=%d anon_pages=%d\n",
 		       __atomic_load_n(&shared.tid[i], __ATOMIC_SEQ_CST),
 		       shared.pages[i]);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	return 0;
+}
+
+struct pressure_part {
+	char *area;
+	size_t len;
+};
+
+static void *pressure_worker(void *arg)
+{
+	struct pressure_part *part = arg;
+	size_t off;
+
+	for (off = 0; off < part->len; off += page_size)
+		memset(part->area + off, 0x5a, page_size);
+	return NULL;
+}
+
+static int pressure(int argc, char **argv)
+{
+	struct pressure_part part[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	long anon_kb = 0, threads = 2, i;
+	size_t len;
+	sigset_t set;
+	int sig;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--anon-kb"))
+			anon_kb = strtol(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--threads"))
+			threads = strtol(argv[i + 1], NULL, 10);
+		else
+			break;
+	}
+	if (i != argc || anon_kb <= 0 || threads < 1 || threads > MAX_THREADS) {
+		fprintf(stderr, "usage: %s %s --anon-kb N [--threads 1..%d]\n",
+			argv[0], argv[1], MAX_THREADS);
+		return 2;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	/* Whole pages per thread; the last takes the rest. */
+	len = (size_t)anon_kb * 1024 / threads / page_size * page_size;
+	for (i = 0; i < threads; i++) {
+		part[i].len = i + 1 < threads ? len :
+			      (size_t)anon_kb * 1024 - len * (threads - 1);
+		part[i].area = map_anon(part[i].len, MAP_PRIVATE);
+	}
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&tid[i], NULL, pressure_worker, &part[i]))
+			die("pthread_create");
+	for (i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	printf("ready pid=%d anon_kb=%ld threads=%ld\n", getpid(), anon_kb,
+	       threads);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	return 0;
@@ -766,6 +837,8 @@ int main(int argc, char **argv)
 	page_size = sysconf(_SC_PAGESIZE);
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return hold(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "pressure"))
+		return pressure(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "as-nobody"))
 		return as_nobody(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "bracket"))
@@ -779,6 +852,8 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
 		return churn(argc, argv);
 	fprintf(stderr,
-		"usage: memstat_workload hold [options] | as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... | failpipe ... | json-check FILE | churn PAGES ROUNDS\n");
+		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
+		"       as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... |\n"
+		"       failpipe ... | json-check FILE | churn PAGES ROUNDS\n");
 	return 2;
 }
