@@ -157,9 +157,19 @@ boot() {
 	write_vm_main "$payload"
 	"$scripts/mkinitramfs.sh" --out "$initrd" --payload "$payload" \
 		${1:+--modules-deb "$1" --kabi "$2"} >&2
-	"$scripts/vmtest.sh" --kernel "$kernel" --initrd "$initrd" \
-		--name "$label" --log "$work/$label.log" \
-		$([ "$mode" = bench ] && echo --icount) || true
+	# loglevel=5: a soft lockup or RCU stall comes with its stack.
+	local try vmargs=(--kernel "$kernel" --initrd "$initrd" --name "$label"
+			  --log "$work/$label.log" --append loglevel=5)
+	[ "$mode" = bench ] && vmargs+=(--icount)
+	for try in 1 2; do
+		"$scripts/vmtest.sh" "${vmargs[@]}" || true
+		grep -q 'MEMSTAT-VM: exit' "$work/$label.log" && return
+		[ $try = 1 ] || return 0
+		# Rarely a TCG guest stops making progress (soft lockups with
+		# idle CPUs); say so, keep the log and boot once more.
+		mv "$work/$label.log" "$work/$label.hung.log"
+		echo "# $label: the VM did not finish; log kept as $work/$label.hung.log, booting again"
+	done
 }
 
 phase setup-host "$scripts/setup-host.sh"

@@ -27,11 +27,27 @@ hooks() {
 	case $1 in
 	pr) echo raw_tp:mm_vmscan_lru_shrink_inactive raw_tp:mm_vmscan_lru_isolate ;;
 	paf) echo fexit:$alloc_entry ;;
+	dreclaim)
+		for e in direct_reclaim_begin direct_reclaim_end \
+			 memcg_reclaim_begin memcg_reclaim_end lru_shrink_inactive \
+			 wakeup_kswapd kswapd_wake; do
+			printf 'raw_tp:mm_vmscan_%s ' $e
+		done ;;
+	vmscan)
+		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
+			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
+			 vmscan_memcg_softlimit_reclaim_begin \
+			 vmscan_memcg_softlimit_reclaim_end shrink_slab_start \
+			 shrink_slab_end vmscan_lru_shrink_inactive \
+			 vmscan_writepage vmscan_wakeup_kswapd vmscan_kswapd_wake; do
+			printf 'raw_tp:mm_%s ' $e
+		done ;;
 	esac
 }
 
 # reclaim_load: memcg reclaim of page cache and anon (zram swap) in a
-# 48 MiB cgroup; every vmscan hook fires.
+# 48 MiB cgroup: every vmscan hook but the global direct reclaim and
+# kswapd ones fires (those cost the same as their memcg twins).
 reclaim_load() {
 	echo +memory > $root/cgroup.subtree_control
 	cg=$root/bench.$$
@@ -63,7 +79,7 @@ load() {
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
-for tool in ${*:-pr paf}; do
+for tool in ${*:-pr paf dreclaim vmscan}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
 	$tool -d 100000 > /dev/null 2> "$tmp/$tool.err" &
