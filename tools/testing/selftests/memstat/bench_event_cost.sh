@@ -50,8 +50,8 @@ hooks() {
 # kswapd ones fires (those cost the same as their memcg twins).
 reclaim_load() {
 	echo +memory > $root/cgroup.subtree_control
-	cg=$root/bench.$$
-	mkdir $cg
+	cg=$root/bench.$$.$1
+	mkdir $cg || { echo "# bench: cannot create $cg"; return 1; }
 	echo $((48 * 1024 * 1024)) > $cg/memory.max
 	sh -c "echo \$\$ > $cg/cgroup.procs
 		dd if=/dev/zero of=$disk/bench bs=1M count=96 2>/dev/null
@@ -63,16 +63,17 @@ reclaim_load() {
 		sleep 0.1
 		n=$((n + 1))
 	done
+	grep -q '^ready' "$tmp/wl" || echo "# bench: the reclaim load did not get ready"
 	kill -TERM $wpid
 	wait $wpid
 	rm -f $disk/bench
-	rmdir $cg
+	rmdir $cg || echo "# bench: cannot remove $cg"
 }
 
 load() {
 	case $1 in
 	paf) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
-	*) reclaim_load ;;
+	*) reclaim_load $1 ;;
 	esac
 }
 
@@ -109,10 +110,7 @@ echo 0 > /proc/sys/kernel/bpf_stats_enabled
 # What a tool on the allocator costs a page fault, end to end: ns per 4 KiB
 # page faulted in and freed (bpf_stats off, as in production).
 churn_ns() {
-	t0=$(date +%s%N)
-	memstat_workload churn 1024 50 > /dev/null
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 51200))
+	memstat_workload churn 1024 50 | sed -n 's/.*ns_per_page=//p'
 }
 wait_ready() {
 	n=0

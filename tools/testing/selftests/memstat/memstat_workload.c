@@ -56,7 +56,8 @@
  *                                     (no THP) and free them, ROUNDS times:
  *                                     one order-0 page allocation per
  *                                     page and round, for benchmarks;
- *                                     prints "done pages=P rounds=R"
+ *                                     prints "done pages=P rounds=R
+ *                                     ns_per_page=N" (fault + free)
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -74,6 +75,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -809,10 +811,12 @@ static int parse_count(const char *s, unsigned long *out)
 static int churn(int argc, char **argv)
 {
 	unsigned long pages, rounds, r, i;
+	struct timespec t0, t1;
+	double ns;
 	char *buf;
 
 	if (argc != 4 || parse_count(argv[2], &pages) || !pages ||
-	    parse_count(argv[3], &rounds)) {
+	    parse_count(argv[3], &rounds) || !rounds) {
 		fprintf(stderr, "usage: %s %s PAGES ROUNDS\n", argv[0], argv[1]);
 		return 2;
 	}
@@ -822,13 +826,17 @@ static int churn(int argc, char **argv)
 		die("mmap");
 	/* THP would turn 512 page allocations into one. */
 	madvise(buf, pages * page_size, MADV_NOHUGEPAGE);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < pages; i++)
 			buf[i * page_size] = 1;
 		if (madvise(buf, pages * page_size, MADV_DONTNEED))
 			die("madvise");
 	}
-	printf("done pages=%lu rounds=%lu\n", pages, rounds);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+	printf("done pages=%lu rounds=%lu ns_per_page=%.0f\n", pages, rounds,
+	       ns / (pages * rounds));
 	return 0;
 }
 
