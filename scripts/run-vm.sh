@@ -116,9 +116,9 @@ export PATH=/memstat/bin:$PATH
 cd /memstat/tests || exit 1
 for t in $tests; do
 	echo "# running $t on $(uname -r)"
-	sh ./$t > /tmp/$t.out 2>&1
-	rc=$?
-	cat /tmp/$t.out
+	# Live output: the runner's idle watchdog sees a test make progress.
+	{ sh ./$t; echo $? > /tmp/$t.rc; } 2>&1 | tee /tmp/$t.out
+	rc=$(cat /tmp/$t.rc)
 	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' /tmp/$t.out | head -n 1)
 	ran=$(grep -c -E '^(not )?ok [0-9]' /tmp/$t.out)
 	if [ "$plan" = 0 ] && [ $rc -eq 4 ]; then

@@ -7,6 +7,10 @@
 # Usage: vmtest.sh --kernel BZIMAGE --initrd FILE.cpio.gz [--name LABEL]
 #                  [--timeout SECONDS (900)] [--mem MiB (2048)] [--smp N (2)]
 #                  [--log FILE] [--append "extra cmdline"] [--icount]
+#                  [--idle SECONDS (300)]
+#
+# --idle ends the VM when its console has printed nothing but kernel
+# messages for that long: a guest stuck in soft lockups still logs them.
 #
 # --icount runs one CPU with -icount shift=0,sleep=off: guest time then
 # advances one nanosecond per instruction, so timings repeat exactly
@@ -23,7 +27,7 @@ set -euo pipefail
 
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-kernel='' initrd='' label=vm timeout=900 mem=2048 smp=2 logf='' append=''
+kernel='' initrd='' label=vm timeout=900 idle=300 mem=2048 smp=2 logf='' append=''
 accel=(-accel tcg,thread=multi -cpu max)
 while [ $# -gt 0 ]; do
 	if [ "$1" = --icount ]; then
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--initrd) initrd=$2 ;;
 	--name) label=$2 ;;
 	--timeout) timeout=$2 ;;
+	--idle) idle=$2 ;;
 	--mem) mem=$2 ;;
 	--smp) smp=$2 ;;
 	--log) logf=$2 ;;
@@ -49,7 +54,7 @@ done
 [ -n "$kernel" ] && [ -n "$initrd" ] || usage
 [ -r "$kernel" ] || die "cannot read kernel $kernel"
 [ -r "$initrd" ] || die "cannot read initrd $initrd"
-for n in "$timeout" "$mem" "$smp"; do
+for n in "$timeout" "$idle" "$mem" "$smp"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
 done
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
@@ -69,7 +74,28 @@ show+='|Kernel panic|BUG:|Oops|general protection fault|WARNING:|RIP:|Call Trace
 show+='|Out of memory|soft lockup|blocked for more than'
 [ "${MEMSTAT_VERBOSE:-0}" = 1 ] && show=
 
+# progress: console lines other than kernel messages ("[    1.234] ...").
+progress() { grep -c -v '^\[ *[0-9]*\.[0-9]*\]' "$logf" 2>/dev/null || true; }
+watch_idle() {
+	local last=-1 now quiet=0
+	while sleep 10; do
+		now=$(progress)
+		if [ "$now" != "$last" ]; then
+			last=$now quiet=0
+			continue
+		fi
+		quiet=$((quiet + 10))
+		if [ $quiet -ge "$idle" ]; then
+			echo "MEMSTAT-VM: no progress for ${idle}s, stopping the VM" >> "$logf"
+			pkill -f -- "-initrd $initrd" || true
+			return
+		fi
+	done
+}
+
 start=$SECONDS
+watch_idle &
+watcher=$!
 # stdin from /dev/null: -nographic would otherwise grab the terminal.
 # sed -u strips the serial console's \r (a lone one ends a line) and
 # SeaBIOS's terminal escapes without holding lines back.
@@ -83,6 +109,8 @@ timeout --kill-after=10 "$timeout" \
 	grep --line-buffered -E -- "$show" |
 	while IFS= read -r line; do printf '[%s] %s\n' "$label" "$line"; done
 rc=${PIPESTATUS[0]}
+kill $watcher 2>/dev/null
+wait $watcher 2>/dev/null
 set -e -o pipefail
 log "$label: qemu ended after $((SECONDS - start))s with status $rc"
 

@@ -80,7 +80,7 @@ load() {
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
-for tool in ${*:-pr paf dreclaim vmscan}; do
+for tool in ${*:-pr dreclaim vmscan paf}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
 	$tool -d 100000 > /dev/null 2> "$tmp/$tool.err" &
@@ -118,7 +118,8 @@ wait_ready() {
 		sleep 0.1
 		n=$((n + 1))
 	done
-	sleep 1
+	# Attaching leaves the kernel and the tool busy for a while.
+	sleep 5
 }
 case " ${*:-paf} " in
 *" paf "*)
