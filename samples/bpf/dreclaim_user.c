@@ -85,25 +85,6 @@ struct dr_ctx {
 
 static const char *const kind_names[DR_NR_KINDS] = { "direct", "memcg" };
 
-static void check_process(const struct ms_env *common, pid_t pid)
-{
-	char path[64], line[256];
-	long tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		ms_usage_error(common, "no such process: %d", pid);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	fclose(f);
-	if (tgid > 0 && tgid != pid)
-		ms_usage_error(common, "%d is a thread of process %ld: use -p %ld",
-			       pid, tgid, tgid);
-}
-
 static void parse_args(struct dr_env *env, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -140,7 +121,7 @@ static void parse_args(struct dr_env *env, int argc, char **argv)
 	if (env->events && env->hist)
 		ms_usage_error(&env->common, "-e and -H do not go together");
 	if (env->pid)
-		check_process(&env->common, env->pid);
+		ms_check_pid(&env->common, env->pid);
 }
 
 static int cmp_tgid(const void *a, const void *b)
@@ -611,13 +592,13 @@ static int print_summary(struct dr_ctx *ctx)
 }
 
 static const char *const prog_events[][2] = {
-	{ "dr_direct_begin", "mm_vmscan_direct_reclaim_begin" },
-	{ "dr_direct_end", "mm_vmscan_direct_reclaim_end" },
-	{ "dr_memcg_begin", "mm_vmscan_memcg_reclaim_begin" },
-	{ "dr_memcg_end", "mm_vmscan_memcg_reclaim_end" },
-	{ "dr_shrink_inactive", "mm_vmscan_lru_shrink_inactive" },
-	{ "dr_wakeup_kswapd", "mm_vmscan_wakeup_kswapd" },
-	{ "dr_kswapd_wake", "mm_vmscan_kswapd_wake" },
+	{ "dr_direct_begin", "vmscan:mm_vmscan_direct_reclaim_begin" },
+	{ "dr_direct_end", "vmscan:mm_vmscan_direct_reclaim_end" },
+	{ "dr_memcg_begin", "vmscan:mm_vmscan_memcg_reclaim_begin" },
+	{ "dr_memcg_end", "vmscan:mm_vmscan_memcg_reclaim_end" },
+	{ "dr_shrink_inactive", "vmscan:mm_vmscan_lru_shrink_inactive" },
+	{ "dr_wakeup_kswapd", "vmscan:mm_vmscan_wakeup_kswapd" },
+	{ "dr_kswapd_wake", "vmscan:mm_vmscan_kswapd_wake" },
 };
 
 #define DR_NR_PROGS ARRAY_SIZE(prog_events)
@@ -626,17 +607,11 @@ static void attach_all(const struct dr_env *env, struct bpf_object *obj,
 		       struct bpf_link **links)
 {
 	size_t i;
-	long err;
 
-	for (i = 0; i < DR_NR_PROGS; i++) {
-		links[i] = bpf_program__attach(ms_prog_find(&env->common, obj,
-							    prog_events[i][0]));
-		err = libbpf_get_error(links[i]);
-		if (err)
-			ms_fatal(&env->common,
-				 "cannot attach to tracepoint vmscan:%s: %s (kernel needs CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS)",
-				 prog_events[i][1], ms_strerror(err));
-	}
+	for (i = 0; i < DR_NR_PROGS; i++)
+		links[i] = ms_attach_tracepoint(&env->common, obj,
+						prog_events[i][0],
+						prog_events[i][1]);
 }
 
 static void write_config(const struct dr_env *env, struct bpf_object *obj)

@@ -92,25 +92,6 @@ struct paf_ctx {
 	size_t nr_rows, rows_cap;
 };
 
-static void check_pid(const struct ms_env *common, pid_t pid)
-{
-	char path[64], line[256];
-	long tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		ms_usage_error(common, "no such process: %d", pid);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	fclose(f);
-	if (tgid > 0 && tgid != pid)
-		ms_usage_error(common, "%d is a thread of process %ld: use -p %ld",
-			       pid, tgid, tgid);
-}
-
 static void parse_args(struct paf_env *env, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -147,7 +128,7 @@ static void parse_args(struct paf_env *env, int argc, char **argv)
 		}
 	}
 	if (env->pid)
-		check_pid(common, env->pid);
+		ms_check_pid(common, env->pid);
 }
 
 /* Nodes 0..63 with memory, from sysfs; node 0 only without NUMA. */

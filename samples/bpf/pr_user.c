@@ -254,22 +254,6 @@ static int print_summary(struct pr_ctx *ctx)
 	return 0;
 }
 
-static struct bpf_link *attach_event(const struct pr_env *env,
-				     struct bpf_object *obj, const char *prog,
-				     const char *event)
-{
-	struct bpf_link *link;
-	long err;
-
-	link = bpf_program__attach(ms_prog_find(&env->common, obj, prog));
-	err = libbpf_get_error(link);
-	if (err)
-		ms_fatal(&env->common,
-			 "cannot attach to tracepoint vmscan:%s: %s (kernel needs CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS)",
-			 event, ms_strerror(err));
-	return link;
-}
-
 int main(int argc, char **argv)
 {
 	struct pr_env env = {};
@@ -299,10 +283,10 @@ int main(int argc, char **argv)
 	ms_obj_load(&env.common, obj);
 	ctx->counts_fd = ms_map_fd(&env.common, obj, "counts");
 	ctx->drops_fd = ms_map_fd(&env.common, obj, "drops");
-	shrink = attach_event(&env, obj, "pr_shrink_inactive",
-			      "mm_vmscan_lru_shrink_inactive");
-	isolate = attach_event(&env, obj, "pr_isolate",
-			       "mm_vmscan_lru_isolate");
+	shrink = ms_attach_tracepoint(&env.common, obj, "pr_shrink_inactive",
+				      "vmscan:mm_vmscan_lru_shrink_inactive");
+	isolate = ms_attach_tracepoint(&env.common, obj, "pr_isolate",
+				       "vmscan:mm_vmscan_lru_isolate");
 	if (!env.common.json)
 		fprintf(stderr, "pr: tracing LRU reclaim; Ctrl-C to end\n");
 

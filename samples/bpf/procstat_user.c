@@ -96,25 +96,6 @@ struct procstat_ctx {
 };
 
 /* -p takes a process: a thread id or a vanished pid is a usage error. */
-static void check_pid(const struct ms_env *common, pid_t pid)
-{
-	char path[64], line[256];
-	long tgid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		ms_usage_error(common, "no such process: %d", pid);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	fclose(f);
-	if (tgid > 0 && tgid != pid)
-		ms_usage_error(common, "%d is a thread of process %ld: use -p %ld",
-			       pid, tgid, tgid);
-}
-
 static void parse_args(struct procstat_env *env, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -158,7 +139,7 @@ static void parse_args(struct procstat_env *env, int argc, char **argv)
 		}
 	}
 	if (env->pid)
-		check_pid(common, env->pid);
+		ms_check_pid(common, env->pid);
 }
 
 static int cmp_task_tgid(const void *a, const void *b)

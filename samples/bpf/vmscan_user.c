@@ -275,18 +275,18 @@ static int print_summary(struct vs_ctx *ctx)
 }
 
 static const char *const prog_events[][2] = {
-	{ "vs_direct_begin", "mm_vmscan_direct_reclaim_begin" },
-	{ "vs_direct_end", "mm_vmscan_direct_reclaim_end" },
-	{ "vs_memcg_begin", "mm_vmscan_memcg_reclaim_begin" },
-	{ "vs_memcg_end", "mm_vmscan_memcg_reclaim_end" },
-	{ "vs_softlimit_begin", "mm_vmscan_memcg_softlimit_reclaim_begin" },
-	{ "vs_softlimit_end", "mm_vmscan_memcg_softlimit_reclaim_end" },
-	{ "vs_slab_start", "mm_shrink_slab_start" },
-	{ "vs_slab_end", "mm_shrink_slab_end" },
-	{ "vs_shrink_inactive", "mm_vmscan_lru_shrink_inactive" },
-	{ "vs_writepage", "mm_vmscan_writepage" },
-	{ "vs_wakeup_kswapd", "mm_vmscan_wakeup_kswapd" },
-	{ "vs_kswapd_wake", "mm_vmscan_kswapd_wake" },
+	{ "vs_direct_begin", "vmscan:mm_vmscan_direct_reclaim_begin" },
+	{ "vs_direct_end", "vmscan:mm_vmscan_direct_reclaim_end" },
+	{ "vs_memcg_begin", "vmscan:mm_vmscan_memcg_reclaim_begin" },
+	{ "vs_memcg_end", "vmscan:mm_vmscan_memcg_reclaim_end" },
+	{ "vs_softlimit_begin", "vmscan:mm_vmscan_memcg_softlimit_reclaim_begin" },
+	{ "vs_softlimit_end", "vmscan:mm_vmscan_memcg_softlimit_reclaim_end" },
+	{ "vs_slab_start", "vmscan:mm_shrink_slab_start" },
+	{ "vs_slab_end", "vmscan:mm_shrink_slab_end" },
+	{ "vs_shrink_inactive", "vmscan:mm_vmscan_lru_shrink_inactive" },
+	{ "vs_writepage", "vmscan:mm_vmscan_writepage" },
+	{ "vs_wakeup_kswapd", "vmscan:mm_vmscan_wakeup_kswapd" },
+	{ "vs_kswapd_wake", "vmscan:mm_vmscan_kswapd_wake" },
 };
 
 #define VS_NR_PROGS ARRAY_SIZE(prog_events)
@@ -295,17 +295,11 @@ static void attach_all(const struct vs_env *env, struct bpf_object *obj,
 		       struct bpf_link **links)
 {
 	size_t i;
-	long err;
 
-	for (i = 0; i < VS_NR_PROGS; i++) {
-		links[i] = bpf_program__attach(ms_prog_find(&env->common, obj,
-							    prog_events[i][0]));
-		err = libbpf_get_error(links[i]);
-		if (err)
-			ms_fatal(&env->common,
-				 "cannot attach to tracepoint vmscan:%s: %s (kernel needs CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS)",
-				 prog_events[i][1], ms_strerror(err));
-	}
+	for (i = 0; i < VS_NR_PROGS; i++)
+		links[i] = ms_attach_tracepoint(&env->common, obj,
+						prog_events[i][0],
+						prog_events[i][1]);
 }
 
 int main(int argc, char **argv)

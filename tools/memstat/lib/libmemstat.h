@@ -71,6 +71,12 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
 				    const char *s, unsigned long min,
 				    unsigned long max);
 
+/*
+ * Exit 2 unless @pid is a running process (a thread id names its process
+ * in the message).
+ */
+void ms_check_pid(const struct ms_env *env, pid_t pid);
+
 /* Exit 1 with a clear message unless running as root. */
 void ms_require_root(const struct ms_env *env);
 /* Raise RLIMIT_MEMLOCK; libbpf messages are shown only with -v. */
@@ -197,6 +203,14 @@ struct bpf_program *ms_prog_find(const struct ms_env *env,
 				 struct bpf_object *obj, const char *name);
 int ms_map_fd(const struct ms_env *env, struct bpf_object *obj,
 	      const char *name);
+struct bpf_link;
+/*
+ * Attach program @prog of @obj to its tracepoint, exiting 1 with a line
+ * naming the tracepoint @event and the config options it needs.
+ */
+struct bpf_link *ms_attach_tracepoint(const struct ms_env *env,
+				      struct bpf_object *obj, const char *prog,
+				      const char *event);
 
 /* Run a raw_tracepoint program once, on demand (BPF_PROG_TEST_RUN). */
 int ms_prog_run(int prog_fd, __u32 *retval);

@@ -242,3 +242,19 @@ int ms_percpu_sum(int map_fd, __u32 key, __u64 *sum)
 	free(vals);
 	return err;
 }
+
+struct bpf_link *ms_attach_tracepoint(const struct ms_env *env,
+				      struct bpf_object *obj, const char *prog,
+				      const char *event)
+{
+	struct bpf_link *link;
+	long err;
+
+	link = bpf_program__attach(ms_prog_find(env, obj, prog));
+	err = libbpf_get_error(link);
+	if (err)
+		ms_fatal(env,
+			 "cannot attach to tracepoint %s: %s (kernel needs CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS)",
+			 event, ms_strerror(err));
+	return link;
+}

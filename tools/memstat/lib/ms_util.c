@@ -200,6 +200,25 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	return -1;
 }
 
+void ms_check_pid(const struct ms_env *env, pid_t pid)
+{
+	char path[64], line[256];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		ms_usage_error(env, "no such process: %d", pid);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	if (tgid > 0 && tgid != pid)
+		ms_usage_error(env, "%d is a thread of process %ld: use -p %ld",
+			       pid, tgid, tgid);
+}
+
 void ms_require_root(const struct ms_env *env)
 {
 	if (geteuid() != 0)
