@@ -625,15 +625,6 @@ static void write_config(const struct dr_env *env, struct bpf_object *obj)
 			 strerror(errno));
 }
 
-static struct dr_row *alloc_rows(const struct dr_env *env)
-{
-	struct dr_row *rows = calloc(DR_MAX_PROCS, sizeof(*rows));
-
-	if (!rows)
-		ms_fatal(&env->common, "out of memory");
-	return rows;
-}
-
 int main(int argc, char **argv)
 {
 	struct bpf_link *links[DR_NR_PROGS];
@@ -645,25 +636,16 @@ int main(int argc, char **argv)
 
 	ms_env_init(&env.common, "dreclaim", usage);
 	parse_args(&env, argc, argv);
-	ms_require_root(&env.common);
-	ms_signals_init();
-	ms_libbpf_init(&env.common);
+	ms_tool_init(&env.common);
 
-	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
-		ms_fatal(&env.common, "out of memory");
+	ctx = ms_zalloc(&env.common, 1, sizeof(*ctx));
 	ctx->env = &env;
-	ctx->ncpus = libbpf_num_possible_cpus();
-	if (ctx->ncpus <= 0)
-		ms_fatal(&env.common, "cannot count the possible CPUs");
 	percpu_size = sizeof(struct dr_totals) > sizeof(struct dr_node) ?
 		      sizeof(struct dr_totals) : sizeof(struct dr_node);
-	ctx->percpu = calloc(ctx->ncpus, percpu_size);
-	if (!ctx->percpu)
-		ms_fatal(&env.common, "out of memory");
-	ctx->now = alloc_rows(&env);
-	ctx->prev = alloc_rows(&env);
-	ctx->delta = alloc_rows(&env);
+	ctx->percpu = ms_percpu_buf(&env.common, percpu_size, &ctx->ncpus);
+	ctx->now = ms_zalloc(&env.common, DR_MAX_PROCS, sizeof(*ctx->now));
+	ctx->prev = ms_zalloc(&env.common, DR_MAX_PROCS, sizeof(*ctx->prev));
+	ctx->delta = ms_zalloc(&env.common, DR_MAX_PROCS, sizeof(*ctx->delta));
 
 	obj = ms_obj_open(&env.common);
 	ms_obj_load(&env.common, obj);

@@ -44,8 +44,11 @@ struct paf_zone {
 #define PAF_F_CMA	0x04	/* kernel has CONFIG_CMA */
 #define PAF_F_CPUSETS	0x08	/* kernel has CONFIG_CPUSETS */
 #define PAF_F_NUMA	0x10	/* kernel has CONFIG_NUMA */
-#define PAF_F_RT	0x20	/* current is a realtime task (ALLOC_HARDER) */
+#define PAF_F_HIGH	0x20	/* ALLOC_HIGH: __GFP_HIGH */
 #define PAF_F_READ_ERR	0x40	/* some zone data could not be read */
+/* ALLOC_HARDER: atomic without __GFP_NOMEMALLOC, or a realtime task */
+#define PAF_F_HARDER	0x80
+#define PAF_F_ALLOC_CMA	0x100	/* ALLOC_CMA: a movable request, CONFIG_CMA */
 
 struct paf_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */

@@ -294,7 +294,12 @@ static __always_inline int report(void *ctx, __u32 gfp, __u32 order, int nid,
 #ifdef CONFIG_CMA
 	ev->migrate_cma = MIGRATE_CMA;
 	flags |= PAF_F_CMA;
+	if (ev->migratetype == MIGRATE_MOVABLE)
+		flags |= PAF_F_ALLOC_CMA;
 #endif
+	/* gfp_to_alloc_flags(), with this tree's gfp bits. */
+	if (gfp & __GFP_HIGH)
+		flags |= PAF_F_HIGH;
 	ev->nodemask = ~0ULL;
 	if (nodemask) {
 		flags |= PAF_F_NODEMASK;
@@ -304,8 +309,12 @@ static __always_inline int report(void *ctx, __u32 gfp, __u32 order, int nid,
 	task = bpf_get_current_task();
 	bpf_probe_read_kernel(&prio, sizeof(prio),
 			      (void *)task + offsetof(struct task_struct, prio));
-	if (prio < MAX_RT_PRIO)
-		flags |= PAF_F_RT;
+	if (gfp & __GFP_ATOMIC) {
+		if (!(gfp & __GFP_NOMEMALLOC))
+			flags |= PAF_F_HARDER;
+	} else if (prio < MAX_RT_PRIO) {
+		flags |= PAF_F_HARDER;
+	}
 	ev->mems_allowed = ~0ULL;
 #ifdef CONFIG_CPUSETS
 	flags |= PAF_F_CPUSETS;

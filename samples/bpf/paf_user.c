@@ -200,15 +200,13 @@ struct alloc_rules {
 
 static struct alloc_rules alloc_rules(const struct paf_event *ev)
 {
-	/* gfp bits are the same in 5.10 LTS and OLK-5.10 for these. */
-	const __u32 gfp_high = 0x20, gfp_atomic = 0x200, gfp_nomemalloc = 0x80000;
-	struct alloc_rules r;
+	/* Derived in the kernel with the tree's own gfp bits. */
+	struct alloc_rules r = {
+		.high = ev->flags & PAF_F_HIGH,
+		.harder = ev->flags & PAF_F_HARDER,
+		.cma = ev->flags & PAF_F_ALLOC_CMA,
+	};
 
-	r.high = ev->gfp & gfp_high;
-	r.harder = ((ev->gfp & gfp_atomic) && !(ev->gfp & gfp_nomemalloc)) ||
-		   (!(ev->gfp & gfp_atomic) && (ev->flags & PAF_F_RT));
-	/* current_alloc_flags(): CMA only for movable requests. */
-	r.cma = (ev->flags & PAF_F_CMA) && ev->migratetype == 1;
 	return r;
 }
 
@@ -950,9 +948,7 @@ int main(int argc, char **argv)
 
 	ms_env_init(&env.common, "paf", usage);
 	parse_args(&env, argc, argv);
-	ms_require_root(&env.common);
-	ms_signals_init();
-	ms_libbpf_init(&env.common);
+	ms_tool_init(&env.common);
 	ctx.env = &env;
 
 	ms_kallsyms_resolve(&env.common, reqs, ARRAY_SIZE(reqs));

@@ -264,20 +264,12 @@ int main(int argc, char **argv)
 
 	ms_env_init(&env.common, "pr", usage);
 	parse_args(&env, argc, argv);
-	ms_require_root(&env.common);
-	ms_signals_init();
-	ms_libbpf_init(&env.common);
+	ms_tool_init(&env.common);
 
-	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
-		ms_fatal(&env.common, "out of memory");
+	ctx = ms_zalloc(&env.common, 1, sizeof(*ctx));
 	ctx->env = &env;
-	ctx->ncpus = libbpf_num_possible_cpus();
-	if (ctx->ncpus <= 0)
-		ms_fatal(&env.common, "cannot count the possible CPUs");
-	ctx->percpu = calloc(ctx->ncpus, sizeof(*ctx->percpu));
-	if (!ctx->percpu)
-		ms_fatal(&env.common, "out of memory");
+	ctx->percpu = ms_percpu_buf(&env.common, sizeof(*ctx->percpu),
+				    &ctx->ncpus);
 
 	obj = ms_obj_open(&env.common);
 	ms_obj_load(&env.common, obj);

@@ -81,6 +81,18 @@ void ms_check_pid(const struct ms_env *env, pid_t pid);
 void ms_require_root(const struct ms_env *env);
 /* Raise RLIMIT_MEMLOCK; libbpf messages are shown only with -v. */
 void ms_libbpf_init(const struct ms_env *env);
+/*
+ * A tracing tool's start: root or exit 1, signal handlers, libbpf set up
+ * (ms_require_root, ms_signals_init, ms_libbpf_init).
+ */
+void ms_tool_init(const struct ms_env *env);
+/* calloc() that exits 1 with "out of memory". */
+void *ms_zalloc(const struct ms_env *env, size_t n, size_t size);
+/*
+ * A zeroed buffer for one lookup of a per-CPU map whose values are
+ * @value_size bytes; *@ncpus gets the number of possible CPUs.
+ */
+void *ms_percpu_buf(const struct ms_env *env, size_t value_size, int *ncpus);
 
 /* Signals: SIGINT/SIGTERM set a flag; the run loop ends cleanly. */
 void ms_signals_init(void);

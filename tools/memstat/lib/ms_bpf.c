@@ -50,6 +50,31 @@ void ms_libbpf_init(const struct ms_env *env)
 	libbpf_set_print(ms_libbpf_print);
 }
 
+void ms_tool_init(const struct ms_env *env)
+{
+	ms_require_root(env);
+	ms_signals_init();
+	ms_libbpf_init(env);
+}
+
+void *ms_zalloc(const struct ms_env *env, size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		ms_fatal(env, "out of memory");
+	return p;
+}
+
+void *ms_percpu_buf(const struct ms_env *env, size_t value_size, int *ncpus)
+{
+	*ncpus = libbpf_num_possible_cpus();
+	if (*ncpus <= 0)
+		ms_fatal(env, "cannot count the possible CPUs: %s",
+			 ms_strerror(*ncpus));
+	return ms_zalloc(env, *ncpus, value_size);
+}
+
 void ms_kallsyms_resolve(const struct ms_env *env, struct ms_ksym_req *reqs,
 			 size_t n)
 {
