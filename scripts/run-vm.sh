@@ -180,12 +180,14 @@ pristine=$(phase prepare-tree "$scripts/prepare-tree.sh") ||
 # Build and test what is in the work tree: its series, generated afresh.
 phase mkpatches "$scripts/mkpatches.sh" --out "$work/series" > /dev/null ||
 	die "generating the series from the work tree failed"
-export MEMSTAT_SERIES=$work/series
+export MEMSTAT_SERIES=$work/series/linux-5.10
 if [ "$mode" = test ]; then
-	host_check "patches/OLK-5.10 is in sync with the repo" \
-		diff -r "$MEMSTAT_TOP/patches/OLK-5.10" "$MEMSTAT_SERIES"
-	host_check "checkpatch --strict is clean on every patch" \
-		"$scripts/checkpatch.sh" "$MEMSTAT_SERIES"
+	for target in linux-5.10 OLK-5.10; do
+		host_check "patches/$target is in sync with the repo" \
+			diff -r "$MEMSTAT_TOP/patches/$target" "$work/series/$target"
+		host_check "checkpatch --strict is clean on every patch of $target" \
+			"$scripts/checkpatch.sh" "$work/series/$target"
+	done
 	host_check "gfp decoder matches the flag names of the Debian tree" \
 		"$MEMSTAT_TOP/tools/testing/selftests/memstat/gfp_names_check.sh" "$pristine"
 fi
