@@ -81,7 +81,7 @@ for spec in "$series_dir"/[0-9][0-9]-*.txt; do
 	done
 	for d in $diffs; do
 		for target in linux-5.10 OLK-5.10; do
-			[ -f "$series_dir/$target/$d.diff" ] || [ -f "$series_dir/$target/$d.diff.placeholder" ] ||
+			[ -f "$series_dir/$target/$d.diff" ] ||
 				die "$spec: scripts/series/$target/$d.diff does not exist"
 		done
 		git apply --index --whitespace=error-all "$series_dir/linux-5.10/$d.diff" ||
@@ -134,7 +134,7 @@ for path in sorted(glob.glob(os.path.join(src, '*.patch'))):
         spec = open(specs[num - 1]).read()
         diffs = re.findall(r'^Diff: (.*)$', spec, re.M)
         if diffs:
-            body = ''.join(open(os.path.join(series_dir, 'OLK-5.10', d + '.diff') if os.path.exists(os.path.join(series_dir, 'OLK-5.10', d + '.diff')) else os.path.join(series_dir, 'OLK-5.10', d + '.diff.placeholder')).read()
+            body = ''.join(open(os.path.join(series_dir, 'OLK-5.10', d + '.diff')).read()
                            for d in diffs.pop().split())
             s = s[:s.index('\n---\n') + 5] + stat(body) + '\n' + body
         bodies.append(s[s.index('\n---\n') + 5:])

@@ -25,6 +25,7 @@ static const struct memstat_cmd commands[] = {
 	{ "paf", "page allocation failures: who, gfp, zone state, stack, why" },
 	{ "dreclaim", "direct reclaim per process: stalls, latency, pages; kswapd" },
 	{ "vmscan", "reclaim per interval: shrinkers, direct, memcg, kswapd, writes" },
+	{ "pagealloc", "all page allocations by call path and process; what meminfo misses" },
 };
 
 static void list_commands(FILE *f)

@@ -131,6 +131,8 @@ void ms_json_str(struct ms_json *j, const char *key, const char *val);
 void ms_json_int(struct ms_json *j, const char *key, long long val);
 void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val);
 void ms_json_end(struct ms_json *j);
+/* End an object nested in another one (no newline). */
+void ms_json_close(struct ms_json *j);
 /* @text is already JSON (a nested object or array built by the tool). */
 void ms_json_raw(struct ms_json *j, const char *key, const char *text);
 void ms_json_uint_array(struct ms_json *j, const char *key,

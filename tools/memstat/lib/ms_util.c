@@ -400,6 +400,11 @@ void ms_json_end(struct ms_json *j)
 	fputs("}\n", j->f);
 }
 
+void ms_json_close(struct ms_json *j)
+{
+	fputc('}', j->f);
+}
+
 void ms_json_raw(struct ms_json *j, const char *key, const char *text)
 {
 	ms_json_key(j, key);

@@ -9,6 +9,9 @@
 # qemu -icount the nanoseconds are instructions.
 #
 # Usage: bench_event_cost.sh [TOOL...]     (default: every tool below)
+#        bench_event_cost.sh churn            only the allocator's own cost
+# pagealloc-t and pagealloc-k are pagealloc -t (kmem:mm_page_alloc) and
+# pagealloc -k (a kprobe on the allocator entry).
 
 [ "$(id -u)" -eq 0 ] || { echo "# bench needs root"; exit 4; }
 tmp=${TMPDIR:-/tmp}/bench_event_cost.$$
@@ -21,12 +24,17 @@ grep -q " $disk " /proc/mounts || disk=$tmp
 # __alloc_pages (OLK-5.10).
 alloc_entry=__alloc_pages_nodemask
 grep -q " T __alloc_pages_nodemask$" /proc/kallsyms || alloc_entry=__alloc_pages
+alloc_event=mm_page_alloc
+grep -q " __tracepoint_mm_page_alloc_path$" /proc/kallsyms && alloc_event=mm_page_alloc_path
 
 # hooks TOOL: the hooks the tool attaches to (keep in step with *_kern.c).
 hooks() {
 	case $1 in
 	pr) echo raw_tp:mm_vmscan_lru_shrink_inactive raw_tp:mm_vmscan_lru_isolate ;;
 	paf) echo fexit:$alloc_entry ;;
+	pagealloc) echo raw_tp:$alloc_event raw_tp:mm_page_free ;;
+	pagealloc-t) echo raw_tp:mm_page_alloc raw_tp:mm_page_free ;;
+	pagealloc-k) echo kprobe:$alloc_entry ;;
 	dreclaim)
 		for e in direct_reclaim_begin direct_reclaim_end \
 			 memcg_reclaim_begin memcg_reclaim_end lru_shrink_inactive \
@@ -63,20 +71,44 @@ reclaim_load() {
 	rmdir $cg || echo "# bench: cannot remove $cg"
 }
 
+# tool_cmd TOOL: the command line that runs it.
+tool_cmd() {
+	case $1 in
+	pagealloc-t) echo pagealloc -t ;;
+	pagealloc-k) echo pagealloc -k ;;
+	*) echo $1 ;;
+	esac
+}
+
 load() {
 	case $1 in
-	paf) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	paf|pagealloc*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
 	*) reclaim_load $1 ;;
 	esac
 }
 
-echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
+# churn_ns: ns per 4 KiB page faulted in and freed, the best of three.
+churn_ns() {
+	for r in 1 2 3; do
+		memstat_workload churn 1024 50 | sed -n 's/.*ns_per_page=//p'
+	done | sort -n | head -n 1
+}
+
 echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
+if [ "$*" = churn ]; then
+	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
+	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
+	rm -rf "$tmp"
+	exit 0
+fi
+echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
-for tool in ${*:-pr dreclaim vmscan paf}; do
+all_tools="pr dreclaim vmscan paf pagealloc"
+all_tools="$all_tools pagealloc-t pagealloc-k"
+for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
-	$tool -d 100000 > /dev/null 2> "$tmp/$tool.err" &
+	$(tool_cmd $tool) -d 100000 > /dev/null 2> "$tmp/$tool.err" &
 	tpid=$!
 	bpf_event_cost empty $h > "$tmp/empty" 2>&1 &
 	epid=$!
@@ -102,9 +134,6 @@ echo 0 > /proc/sys/kernel/bpf_stats_enabled
 
 # What a tool on the allocator costs a page fault, end to end: ns per 4 KiB
 # page faulted in and freed (bpf_stats off, as in production).
-churn_ns() {
-	memstat_workload churn 1024 50 | sed -n 's/.*ns_per_page=//p'
-}
 wait_ready() {
 	n=0
 	while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt 600 ]; do
@@ -130,6 +159,14 @@ case " ${*:-paf} " in
 	printf '# bench: %-30s %10s\n' paf "$(churn_ns)"
 	kill -INT $ppid
 	wait $ppid
+	for args in "" "-S" "-t" "-k"; do
+		pagealloc $args -d 100000 > /dev/null 2> "$tmp/pa.err" &
+		ppid=$!
+		wait_ready "$tmp/pa.err" 'Ctrl-C'
+		printf '# bench: %-30s %10s\n' "pagealloc${args:+ $args}" "$(churn_ns)"
+		kill -INT $ppid
+		wait $ppid
+	done
 	;;
 esac
 rm -rf "$tmp"

@@ -11,7 +11,7 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tap_plan 66
+tap_plan 78
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -29,7 +29,7 @@ expect_fail() {
 	fi
 }
 
-for tool in procstat sysstat pr paf dreclaim vmscan; do
+for tool in procstat sysstat pr paf dreclaim vmscan pagealloc; do
 	$tool -h > "$tmp/out" 2>&1
 	check "$tool: -h exits 0 and shows examples" $? -eq 0 -a \
 		"$(grep -c Examples "$tmp/out")" -eq 1
@@ -40,7 +40,7 @@ for tool in procstat sysstat pr paf dreclaim vmscan; do
 done
 
 # Not root: run through the workload's setuid helper.
-for tool in procstat sysstat pr paf dreclaim vmscan; do
+for tool in procstat sysstat pr paf dreclaim vmscan pagealloc; do
 	memstat_workload as-nobody "$(command -v $tool)" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
 	check "$tool: not root -> one line, exit 1" $rc -eq 1 -a \
@@ -65,6 +65,9 @@ wait $wpid
 expect_fail paf 2 "pid 'abc' is not a number" "bad -p -> exit 2" -- -p abc
 expect_fail paf 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
 expect_fail paf 2 "order '99' out of range" "bad order -> exit 2" -- -o 99
+expect_fail pagealloc 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
+expect_fail pagealloc 2 "frames '99' out of range" "bad frame count -> exit 2" -- -f 99
+expect_fail pagealloc 2 "max-blocks '5' out of range" "too few blocks -> exit 2" -- -M 5
 
 # A kernel without the feature: point the tools at stand-in files.
 export MEMSTAT_BTF=/nonexistent
@@ -81,18 +84,23 @@ grep -v ' vm_node_stat$' /proc/kallsyms > "$tmp/kallsyms"
 export MEMSTAT_KALLSYMS=$tmp/kallsyms
 expect_fail sysstat 1 "vm_node_stat not found.*CONFIG_KALLSYMS_ALL" \
 	"missing symbol -> names it and CONFIG_KALLSYMS_ALL, exit 1" --
+grep -v ' __tracepoint_mm_page_alloc_path$' /proc/kallsyms > "$tmp/kallsyms"
+MEMSTAT_KALLSYMS=$tmp/kallsyms pagealloc -j -d 1 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "pagealloc: no mm_page_alloc_path -> kmem:mm_page_alloc, exit 0" \
+	$rc -eq 0 -a "$(grep -c '"type":"summary".*"event":"mm_page_alloc"' "$tmp/out")" -eq 1
 unset MEMSTAT_KALLSYMS
 
 # SIGINT and SIGTERM after the first report: final summary, exit 0.
 for sig in INT TERM; do
-	for tool in procstat sysstat pr paf dreclaim vmscan; do
+	for tool in procstat sysstat pr paf dreclaim vmscan pagealloc; do
 		# A file of its own: the shell may truncate a shared one
 		# only after the wait below has read the last tool's output.
 		out=$tmp/out.$tool.$sig
 		$tool 1 > "$out" 2> "$tmp/err" &
 		pid=$!
 		i=0
-		while ! grep -q -E 'PID|^KiB|^NID|^TIME' "$out" 2>/dev/null &&
+		while ! grep -q -E 'PID|^KiB|^NID|^TIME|OUTSTAND' "$out" 2>/dev/null &&
 		      [ $i -lt 600 ]; do
 			sleep 0.1
 			i=$((i + 1))

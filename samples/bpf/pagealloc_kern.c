@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagealloc: every page allocation through the buddy allocator, by call
+ * path, process, order, gfp flags, migratetype and allocator step, and
+ * what of it is still allocated.
+ *
+ * An allocation is counted in a group (pa_group_key) and its block is
+ * remembered in live[] under the address of its first struct page (the
+ * pfn in the vmemmap), with the group and its page count.  A free looks
+ * the block up and charges the pages back to that group.  Pages freed one
+ * by one after split_page() or a THP split are found through the aligned
+ * block that contains them.  Frees of blocks allocated before the start
+ * (or not tracked: see the drops) are counted apart, never subtracted.
+ *
+ *   mm_page_alloc_path (patched kernels), fired at the allocator's exit:
+ *	TP_PROTO(struct page *page, unsigned int order, gfp_t gfp_flags,
+ *		 int migratetype, int path)
+ *   mm_page_alloc: TP_PROTO(struct page *page, unsigned int order,
+ *			     gfp_t gfp_flags, int migratetype)
+ *   mm_page_free: TP_PROTO(struct page *page, unsigned int order)
+ *
+ * mm_page_free fires in free_pages_prepare(), which every freed block
+ * passes, pages freed in batches (mm_page_free_batched) included: that
+ * event is not needed and would count those pages twice.
+ */
+#include <linux/mm_types.h>
+#include <linux/sched.h>
+#include <uapi/linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "pagealloc_common.h"
+
+/* Blocks are aligned to their size in pfns, so in struct page addresses. */
+_Static_assert((sizeof(struct page) & (sizeof(struct page) - 1)) == 0,
+	       "struct page size is a power of two");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pa_cfg);
+} cfg SEC(".maps");
+
+/* max_entries is set by the user side (-M). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PA_MAX_LIVE);
+	__type(key, __u64);
+	__type(value, struct pa_live);
+} live SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PA_MAX_GROUPS);
+	__type(key, struct pa_group_key);
+	__type(value, struct pa_group);
+} groups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PA_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, char[PA_COMM_LEN]);
+} comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, PA_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PA_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PA_NR_COUNTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static __always_inline void count(__u32 what, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&counts, &what);
+
+	if (v)
+		*v += n;
+}
+
+/* groups[key], created when missing; NULL when the map is full. */
+static __always_inline struct pa_group *get_group(struct pa_group_key *key)
+{
+	struct pa_group zero = {}, *g;
+
+	g = bpf_map_lookup_elem(&groups, key);
+	if (g)
+		return g;
+	bpf_map_update_elem(&groups, key, &zero, BPF_NOEXIST);
+	g = bpf_map_lookup_elem(&groups, key);
+	if (!g)
+		count(PA_DROP_GROUP, 1);
+	return g;
+}
+
+static __always_inline void note_comm(__u32 tgid)
+{
+	char comm[PA_COMM_LEN];
+
+	if (bpf_map_lookup_elem(&comms, &tgid))
+		return;
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (bpf_map_update_elem(&comms, &tgid, comm, BPF_NOEXIST) == -E2BIG)
+		count(PA_DROP_PROC, 1);
+}
+
+/* @pages of a block of @key are freed (or lost): charge them back. */
+static __always_inline void charge_free(struct pa_group_key *key, __u64 pages)
+{
+	struct pa_group *g = bpf_map_lookup_elem(&groups, key);
+
+	if (g)
+		__sync_fetch_and_add(&g->free_pages, pages);
+}
+
+static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
+				    __u32 gfp, __u32 mt, __u32 path)
+{
+	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pa_live rec = {}, *old;
+	struct pa_group *g;
+	struct pa_cfg *c;
+	__u64 pages;
+
+	c = bpf_map_lookup_elem(&cfg, &zero);
+	if (!c || (c->tgid && c->tgid != tgid))
+		return 0;
+	if (!page)
+		path = PA_PATH_FAIL;
+	else if (path == PA_PATH_FAIL || path >= PA_NR_PATHS)
+		path = path == PA_PATH_ANY ? PA_PATH_ANY : PA_PATH_UNKNOWN;
+	rec.group.tgid = tgid;
+	rec.group.gfp = gfp;
+	rec.group.order = order < PA_NR_ORDERS ? order : PA_NR_ORDERS - 1;
+	rec.group.migratetype = mt;
+	rec.group.path = path;
+	rec.group.stack_id = PA_NO_STACK;
+	if (c->stacks) {
+		rec.group.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (rec.group.stack_id < 0) {
+			rec.group.stack_id = PA_NO_STACK;
+			count(PA_DROP_STACK, 1);
+		}
+	}
+	g = get_group(&rec.group);
+	if (!page) {
+		count(PA_FAIL, 1);
+		if (g)
+			__sync_fetch_and_add(&g->fail, 1);
+		return 0;
+	}
+	pages = 1ULL << (order & 31);
+	count(PA_ALLOC_BLOCKS, 1);
+	count(PA_ALLOC_PAGES, pages);
+	if (!g) {
+		count(PA_UNTRACKED_PAGES, pages);
+		return 0;
+	}
+	note_comm(tgid);
+	rec.pages = pages;
+	/* A block still recorded here had pages we never saw freed. */
+	old = bpf_map_lookup_elem(&live, &page);
+	if (old && old->pages > 0) {
+		count(PA_STALE_PAGES, old->pages);
+		charge_free(&old->group, old->pages);
+	}
+	__sync_fetch_and_add(&g->alloc_blocks, 1);
+	__sync_fetch_and_add(&g->alloc_pages, pages);
+	if (bpf_map_update_elem(&live, &page, &rec, BPF_ANY)) {
+		count(PA_DROP_LIVE, 1);
+		count(PA_UNTRACKED_PAGES, pages);
+		__sync_fetch_and_add(&g->untracked_pages, pages);
+	}
+	return 0;
+}
+
+/* Take @pages off tracked block @head; forget it when none remain. */
+static __always_inline void put_pages(__u64 head, struct pa_live *blk,
+				      __u64 pages)
+{
+	if (pages > (__u64)blk->pages)
+		pages = blk->pages > 0 ? blk->pages : 0;
+	__sync_fetch_and_add(&blk->pages, -(__s32)pages);
+	charge_free(&blk->group, pages);
+	count(PA_FREE_TRACKED, pages);
+	if (blk->pages <= 0)
+		bpf_map_delete_elem(&live, &head);
+}
+
+SEC("raw_tracepoint/mm_page_free")
+int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 page = ctx->args[0], head;
+	__u32 order = ctx->args[1];
+	__u64 pages = 1ULL << (order & 31);
+	struct pa_live *blk;
+	int o;
+
+	count(PA_FREE_BLOCKS, 1);
+	count(PA_FREE_PAGES, pages);
+	blk = bpf_map_lookup_elem(&live, &page);
+	if (blk) {
+		put_pages(page, blk, pages);
+		return 0;
+	}
+	/* Part of a larger tracked block (split_page(), THP split)? */
+#pragma clang loop unroll(full)
+	for (o = 1; o < 11; o++) {
+		if ((int)order >= o)
+			continue;
+		head = page & ~((sizeof(struct page) << o) - 1);
+		if (head == page)
+			continue;
+		blk = bpf_map_lookup_elem(&live, &head);
+		if (blk && blk->group.order >= o) {
+			put_pages(head, blk, pages);
+			return 0;
+		}
+	}
+	count(PA_FREE_UNTRACKED, pages);
+	return 0;
+}
+
+SEC("raw_tracepoint/mm_page_alloc_path")
+int pa_alloc_path(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_alloc(ctx, ctx->args[0], ctx->args[1], ctx->args[2],
+			ctx->args[3], ctx->args[4]);
+}
+
+SEC("raw_tracepoint/mm_page_alloc")
+int pa_page_alloc(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_alloc(ctx, ctx->args[0], ctx->args[1], ctx->args[2],
+			ctx->args[3], PA_PATH_ANY);
+}
+
+/*
+ * --kprobe, to compare hooks: requests at the allocator entry (whose name
+ * the user side chooses), before the allocator knows the page; nothing is
+ * tracked.  The same work per event as the tracepoints, minus live[].
+ */
+SEC("kprobe/__alloc_pages_nodemask")
+int pa_alloc_entry(struct pt_regs *ctx)
+{
+	struct pa_group_key key = { .path = PA_PATH_ANY };
+	__u32 zero = 0, order = PT_REGS_PARM2(ctx);
+	struct pa_group *g;
+	struct pa_cfg *c;
+
+	c = bpf_map_lookup_elem(&cfg, &zero);
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!c || (c->tgid && c->tgid != key.tgid))
+		return 0;
+	key.gfp = PT_REGS_PARM1(ctx);
+	key.order = order < PA_NR_ORDERS ? order : PA_NR_ORDERS - 1;
+	key.stack_id = PA_NO_STACK;
+	if (c->stacks) {
+		key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (key.stack_id < 0) {
+			key.stack_id = PA_NO_STACK;
+			count(PA_DROP_STACK, 1);
+		}
+	}
+	count(PA_ALLOC_BLOCKS, 1);
+	count(PA_ALLOC_PAGES, 1ULL << (order & 31));
+	g = get_group(&key);
+	if (!g)
+		return 0;
+	note_comm(key.tgid);
+	__sync_fetch_and_add(&g->alloc_blocks, 1);
+	__sync_fetch_and_add(&g->alloc_pages, 1ULL << (order & 31));
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";
