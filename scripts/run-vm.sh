@@ -97,6 +97,23 @@ build_tools() {
 # Compiler diagnostics only: kbuild's own "WARNING:" lines are not ours.
 no_compiler_warnings() { ! grep -E '(warning|error):' "$1"; }
 
+# build_module TREE OUT: build the selftests' test module against TREE,
+# out of tree in a copy of its source beside OUT (no build output in a
+# tree), and put it in the payload as OUT/modules/memstat_alloc_test.ko,
+# without debug info (as INSTALL_MOD_STRIP=1 would): 10 KiB, not 250,
+# for insmod to read, which keeps MemFree steady around a load.
+build_module() {
+	local tree=$1 out=$2 src=$2.module log=$2.module.log
+	rm -rf "$src"
+	cp -R "$tree/tools/testing/selftests/memstat/memstat_alloc_test" "$src"
+	make -C "$tree" M="$src" modules > "$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
+	mkdir -p "$out/modules"
+	strip --strip-debug -o "$out/modules/memstat_alloc_test.ko" "$src/memstat_alloc_test.ko"
+}
+
+# Every diagnostic of the module build is ours, modpost's included.
+no_warnings() { ! grep -i -E 'warning|error' "$1"; }
+
 write_vm_main() {
 	local out=$1
 	if [ "$mode" = bench ]; then
@@ -158,8 +175,13 @@ boot() {
 	"$scripts/mkinitramfs.sh" --out "$initrd" --payload "$payload" \
 		${1:+--modules-deb "$1" --kabi "$2"} >&2
 	# loglevel=5: a soft lockup or RCU stall comes with its stack.
+	# page_owner=on on the patched kernel (CONFIG_PAGE_OWNER) for the
+	# tests that read /sys/kernel/debug/page_owner; not in benchmarks,
+	# which would count its stack saving in every allocation.
+	local append=loglevel=5
+	[ "$label" = patched ] && [ "$mode" != bench ] && append+=" page_owner=on"
 	local try vmargs=(--kernel "$kernel" --initrd "$initrd" --name "$label"
-			  --log "$work/$label.log" --append loglevel=5)
+			  --log "$work/$label.log" --append "$append")
 	[ "$mode" = bench ] && vmargs+=(--icount)
 	for try in 1 2; do
 		"$scripts/vmtest.sh" "${vmargs[@]}" || true
@@ -202,6 +224,10 @@ if [ "$which" != patched ]; then
 		abort_run "tools build for the stock kernel"
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (stock config)" \
 		no_compiler_warnings "$work/stock.build.log"
+	phase build-module-stock build_module "$pristine" "$work/stock" ||
+		abort_run "test module build for the stock kernel"
+	[ "$mode" = test ] && host_check "test module builds without warnings (stock kernel)" \
+		no_warnings "$work/stock.module.log"
 	dpkg-deb --fsys-tarfile "$IMAGE_DEB" | tar -xO "./boot/vmlinuz-$KABI" > "$work/vmlinuz-stock"
 	phase boot-stock boot stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
 	labels+=(stock)
@@ -216,6 +242,10 @@ if [ "$which" != stock ]; then
 		abort_run "tools build for the patched kernel"
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (patched config)" \
 		no_compiler_warnings "$work/patched.build.log"
+	phase build-module-patched build_module "$PATCHED_TREE" "$work/patched" ||
+		abort_run "test module build for the patched kernel"
+	[ "$mode" = test ] && host_check "test module builds without warnings (patched kernel)" \
+		no_warnings "$work/patched.module.log"
 	phase boot-patched boot patched "$PATCHED_BZIMAGE" "$work/patched"
 	labels+=(patched)
 fi

@@ -58,3 +58,14 @@ bracketed() {
 
 # one_line FILE: the file holds exactly one line.
 one_line() { [ "$(wc -l < "$1")" -eq 1 ]; }
+
+# alloc_test_module: print the path of memstat_alloc_test.ko (source in
+# memstat_alloc_test/), built for the running kernel, or fail when there
+# is none (skip with that reason).  It is looked for in
+# $MEMSTAT_MODULE_DIR, by default ../modules beside the tests' directory:
+# run-vm.sh puts it in the VM as /memstat/modules/memstat_alloc_test.ko.
+alloc_test_module() {
+	m=${MEMSTAT_MODULE_DIR:-$(dirname "$0")/../modules}/memstat_alloc_test.ko
+	[ -r "$m" ] || return 1
+	echo "$m"
+}
