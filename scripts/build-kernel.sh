@@ -9,12 +9,29 @@
 #
 # Usage: build-kernel.sh     prints the patched tree and bzImage paths as
 #                            PATCHED_TREE=... and PATCHED_BZIMAGE=...
+#        build-kernel.sh --base
+#                            the same kernel without the series' kernel
+#                            changes (only samples/, tools/, Documentation/),
+#                            for benchmarks: BASE_TREE=... BASE_BZIMAGE=...
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+variant=patched
+[ "${1:-}" = --base ] && variant=base
 load_vars "$MEMSTAT_TOP/scripts/fetch-kernel.sh"
-tree=$MEMSTAT_CACHE/trees/patched-$KVER
-"$MEMSTAT_TOP/scripts/apply-series.sh" "$tree" >/dev/null
+tree=$MEMSTAT_CACHE/trees/$variant-$KVER
+series=${MEMSTAT_SERIES:-$MEMSTAT_TOP/patches/linux-5.10}
+if [ $variant = base ]; then
+	# The series minus every patch that touches the kernel itself.
+	only=$(mktemp -d)
+	trap 'rm -rf "$only"' EXIT
+	for p in "$series"/0*.patch; do
+		awk '/^diff --git / { print substr($3, 3) }' "$p" |
+			grep -q -v -E '^(samples|tools|Documentation)/' || cp "$p" "$only/"
+	done
+	series=$only
+fi
+"$MEMSTAT_TOP/scripts/apply-series.sh" "$tree" "$series" >/dev/null
 fragment=$MEMSTAT_TOP/scripts/memstat.config
 
 key=$( { echo "$KVER"; cat "$fragment"
@@ -35,20 +52,22 @@ if [ ! -f "$out/bzImage" ]; then
 		[ -z "$missing" ] || die "config options not accepted: $missing"
 		cp "$fragment" .memstat-config
 	fi
-	log "building the patched kernel $key (about 6 minutes on 2 cores)"
+	log "building the $variant kernel $key (about 6 minutes on 2 cores)"
 	# "modules" also writes Module.symvers, which out-of-tree modules
 	# (the selftests' test module) are built against.
 	make -s -j"$MEMSTAT_JOBS" bzImage modules >/dev/null ||
-		die "patched kernel build failed in $tree"
+		die "$variant kernel build failed in $tree"
 	make -s headers_install >/dev/null
 	mkdir -p "$out.tmp"
 	cp arch/x86/boot/bzImage .config "$out.tmp/"
 	rm -rf "$out"
 	mv "$out.tmp" "$out"
 fi
-# A tree built before Module.symvers was made here.
-if [ ! -f "$tree/Module.symvers" ]; then
+# A tree built before Module.symvers was made here (benchmarks build no
+# modules for the base kernel).
+if [ $variant = patched ] && [ ! -f "$tree/Module.symvers" ]; then
 	make -C "$tree" -s -j"$MEMSTAT_JOBS" modules >/dev/null ||
 		die "make modules failed in $tree"
 fi
-printf 'PATCHED_TREE=%q\nPATCHED_BZIMAGE=%q\n' "$tree" "$out/bzImage"
+prefix=$(echo $variant | tr a-z A-Z)
+printf '%s_TREE=%q\n%s_BZIMAGE=%q\n' "$prefix" "$tree" "$prefix" "$out/bzImage"

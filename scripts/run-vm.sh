@@ -116,7 +116,13 @@ no_warnings() { ! grep -i -E 'warning|error' "$1"; }
 
 write_vm_main() {
 	local out=$1
-	if [ "$mode" = bench ]; then
+	if [ "$mode" = bench ] && [ "$(basename "$out")" = base ]; then
+		cat > "$out/vm-main.sh" <<'VM'
+#!/bin/sh
+export PATH=/memstat/bin:$PATH
+sh /memstat/tests/bench_event_cost.sh churn && echo "ok - allocator cost benchmark ran"
+VM
+	elif [ "$mode" = bench ]; then
 		cat > "$out/vm-main.sh" <<'VM'
 #!/bin/sh
 export PATH=/memstat/bin:$PATH
@@ -250,6 +256,25 @@ if [ "$which" != stock ]; then
 	labels+=(patched)
 fi
 
+# The allocator's own cost with mm_page_alloc_path compiled in but
+# disabled: the patched kernel against the same kernel without the
+# series' kernel changes, same benchmark.
+if [ "$mode" = bench ] && [ "$which" != stock ]; then
+	vars=$(phase build-kernel-base "$scripts/build-kernel.sh" --base) ||
+		abort_run "base kernel build"
+	eval "$vars"
+	rm -rf "$work/base"
+	cp -R "$work/patched" "$work/base"
+	phase boot-base boot base "$BASE_BZIMAGE" "$work/base"
+	labels+=(base)
+	churn() { sed -n 's/.*# bench: nothing *\([0-9][0-9]*\).*/\1/p' "$work/$1.log" | head -n 1; }
+	with=$(churn patched) without=$(churn base)
+	if [ -n "$with" ] && [ -n "$without" ]; then
+		echo "# bench: page fault + free, nothing attached: $with ns/page with" \
+		     "mm_page_alloc_path compiled in (disabled), $without without" \
+		     "(ratio $(awk -v a="$with" -v b="$without" 'BEGIN { printf "%.4f", a / b }'))"
+	fi
+fi
 if [ "$mode" = bench ]; then
 	echo "# command: scripts/run-vm.sh bench $which (qemu -icount: ns = instructions)"
 fi

@@ -71,12 +71,14 @@ step_sum() {
 
 # What a kprobe could see of the allocator's steps on this build: the
 # helpers that are functions of their own (the others are inlined).
+syms=
 for f in __alloc_pages_slowpath __alloc_pages_direct_compact \
 	 __alloc_pages_direct_reclaim __alloc_pages_may_oom \
 	 __alloc_pages_cpuset_fallback get_page_from_freelist rmqueue; do
-	printf '%s ' "$f:$(grep -c -E " $f(\.[a-z]+\.[0-9]+)?$" /proc/kallsyms)"
-done | sed 's/^/# kallsyms: /'
-echo
+	syms="$syms $(awk -v f=$f '$3 ~ "^" f "(\\.[a-z]+\\.[0-9]+)?$" { s = s $3 " " }
+		END { print (s == "" ? f ":inlined" : s) }' /proc/kallsyms)"
+done
+diag "allocator helpers:$syms"
 has_event=0
 grep -q ' __tracepoint_mm_page_alloc_path$' /proc/kallsyms && has_event=1
 [ $has_event = 1 ] && event=mm_page_alloc_path || event=mm_page_alloc
