@@ -170,6 +170,7 @@ struct pa_ctx {
 	int groups_fd, counts_fd, comms_fd, stacks_fd;
 	const char *event;		/* tracepoint counting allocations */
 	struct ms_ksyms *ksyms;
+	char *modules;			/* /proc/modules when ksyms was read */
 	struct pa_stack *stacks;	/* by stack id; [PA_MAX_STACKS]: none */
 	__u64 *prev_stack_pages;	/* alloc_pages per stack, last report */
 	__u64 prev_total_pages;
@@ -362,19 +363,54 @@ static enum pa_category classify(const struct pa_stack *st)
 	return PA_CAT_OTHER;
 }
 
-static bool stale_symbol(const struct ms_ksyms *ks, __u64 addr)
+/* /proc/modules as one string (NULL if unreadable), to see loads. */
+static char *read_modules(void)
 {
-	unsigned long long off;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen("/proc/modules", "r");
+	FILE *m;
+	int c;
 
-	/* A module loaded after the symbols were read: no sane offset. */
-	return !ms_ksyms_lookup(ks, addr, &off) || off > 0x100000;
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	if (m) {
+		while ((c = fgetc(f)) != EOF)
+			fputc(c, m);
+		fclose(m);
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Reread the kernel symbols when modules came or went since they were
+ * read: stacks through a new module must name its functions.
+ */
+static void refresh_ksyms(struct pa_ctx *ctx)
+{
+	char *now = read_modules();
+	struct ms_ksyms *ks;
+
+	if (!now || (ctx->modules && !strcmp(now, ctx->modules))) {
+		free(now);
+		return;
+	}
+	free(ctx->modules);
+	ctx->modules = now;
+	ks = ms_ksyms_load();
+	if (ks) {
+		ms_ksyms_free(ctx->ksyms);
+		ctx->ksyms = ks;
+	}
 }
 
 static void symbolize(struct pa_ctx *ctx, __s32 id)
 {
 	__u64 ips[PA_STACK_DEPTH] = {};
 	struct pa_stack *st = &ctx->stacks[id];
-	int i, n = 0, first = 0, reloaded = 0;
+	int i, n = 0, first = 0;
 	char buf[256];
 
 	st->known = true;
@@ -383,19 +419,6 @@ static void symbolize(struct pa_ctx *ctx, __s32 id)
 		return;
 	while (n < PA_STACK_DEPTH && ips[n])
 		n++;
-again:
-	for (i = 0; i < n; i++) {
-		if (stale_symbol(ctx->ksyms, ips[i]) && !reloaded) {
-			struct ms_ksyms *ks = ms_ksyms_load();
-
-			reloaded = 1;
-			if (ks) {
-				ms_ksyms_free(ctx->ksyms);
-				ctx->ksyms = ks;
-				goto again;
-			}
-		}
-	}
 	for (i = 0; i < n; i++) {
 		const char *name = ms_ksyms_lookup(ctx->ksyms, ips[i], NULL);
 
@@ -407,7 +430,14 @@ again:
 	st->frames = ms_zalloc(&ctx->env->common, n - first + 1,
 			       sizeof(*st->frames));
 	for (i = first; i < n; i++) {
-		ms_ksyms_format(ctx->ksyms, ips[i], buf, sizeof(buf));
+		unsigned long long off;
+
+		/* Freed init code: no symbol of its own, only the one below. */
+		if (!ms_ksyms_lookup(ctx->ksyms, ips[i], &off) || off > 0x100000)
+			snprintf(buf, sizeof(buf), "0x%llx",
+				 (unsigned long long)ips[i]);
+		else
+			ms_ksyms_format(ctx->ksyms, ips[i], buf, sizeof(buf));
 		st->frames[st->nframes] = strdup(buf);
 		if (!st->frames[st->nframes])
 			ms_fatal(&ctx->env->common, "out of memory");
@@ -839,6 +869,7 @@ static int report_all(struct pa_ctx *ctx, const char *type)
 	ctx->keys = keys;
 	ctx->vals = vals;
 	ctx->nkeys = n;
+	refresh_ksyms(ctx);
 	totals(ctx, c);
 	read_meminfo(&ctx->mi_now);
 
@@ -993,6 +1024,7 @@ int main(int argc, char **argv)
 		ctx.event = "mm_page_alloc";
 		prog = "pa_page_alloc";
 	}
+	ctx.modules = read_modules();
 	ctx.ksyms = ms_ksyms_load();
 	if (!ctx.ksyms && !env.no_stacks)
 		ms_fatal(&env.common,
@@ -1042,6 +1074,7 @@ int main(int argc, char **argv)
 
 	bpf_object__close(obj);
 	ms_ksyms_free(ctx.ksyms);
+	free(ctx.modules);
 	free(ctx.sums);
 	if (fflush(stdout) || ferror(stdout))
 		return MS_EXIT_RUNTIME;
