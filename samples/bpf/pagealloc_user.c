@@ -171,6 +171,11 @@ struct pa_ctx {
 	const char *event;		/* tracepoint counting allocations */
 	struct ms_ksyms *ksyms;
 	char *modules;			/* /proc/modules when ksyms was read */
+	__u64 text_lo, text_hi;		/* the kernel's _stext, _etext */
+	struct pa_range {
+		__u64 lo, hi;
+	} *mods;			/* module core text, from /proc/modules */
+	size_t nmods;
 	struct pa_stack *stacks;	/* by stack id; [PA_MAX_STACKS]: none */
 	__u64 *prev_stack_pages;	/* alloc_pages per stack, last report */
 	__u64 prev_total_pages;
@@ -384,6 +389,52 @@ static char *read_modules(void)
 	return buf;
 }
 
+/* The loaded modules' address ranges ("name size refs deps state addr"). */
+static void parse_modules(struct pa_ctx *ctx)
+{
+	unsigned long long size, addr;
+	char *copy, *line, *save = NULL;
+	size_t n = 1;
+
+	free(ctx->mods);
+	ctx->mods = NULL;
+	ctx->nmods = 0;
+	if (!ctx->modules)
+		return;
+	for (line = ctx->modules; *line; line++)
+		n += *line == '\n';
+	ctx->mods = ms_zalloc(&ctx->env->common, n, sizeof(*ctx->mods));
+	copy = strdup(ctx->modules);
+	if (!copy)
+		ms_fatal(&ctx->env->common, "out of memory");
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%*s %llu %*s %*s %*s %llx", &size, &addr) != 2)
+			continue;
+		ctx->mods[ctx->nmods].lo = addr;
+		ctx->mods[ctx->nmods].hi = addr + size;
+		ctx->nmods++;
+	}
+	free(copy);
+}
+
+/*
+ * An address kallsyms can name: kernel text or a loaded module.  Freed
+ * init code (of the kernel or a module) and unloaded modules cannot be
+ * named; the nearest symbol below would be another function's.
+ */
+static bool nameable(const struct pa_ctx *ctx, __u64 ip)
+{
+	size_t i;
+
+	if (ip >= ctx->text_lo && ip < ctx->text_hi)
+		return true;
+	for (i = 0; i < ctx->nmods; i++)
+		if (ip >= ctx->mods[i].lo && ip < ctx->mods[i].hi)
+			return true;
+	return false;
+}
+
 /*
  * Reread the kernel symbols when modules came or went since they were
  * read: stacks through a new module must name its functions.
@@ -399,6 +450,7 @@ static void refresh_ksyms(struct pa_ctx *ctx)
 	}
 	free(ctx->modules);
 	ctx->modules = now;
+	parse_modules(ctx);
 	ks = ms_ksyms_load();
 	if (ks) {
 		ms_ksyms_free(ctx->ksyms);
@@ -430,10 +482,7 @@ static void symbolize(struct pa_ctx *ctx, __s32 id)
 	st->frames = ms_zalloc(&ctx->env->common, n - first + 1,
 			       sizeof(*st->frames));
 	for (i = first; i < n; i++) {
-		unsigned long long off;
-
-		/* Freed init code: no symbol of its own, only the one below. */
-		if (!ms_ksyms_lookup(ctx->ksyms, ips[i], &off) || off > 0x100000)
+		if (!nameable(ctx, ips[i]))
 			snprintf(buf, sizeof(buf), "0x%llx",
 				 (unsigned long long)ips[i]);
 		else
@@ -990,6 +1039,8 @@ int main(int argc, char **argv)
 		{ "__tracepoint_mm_page_alloc_path", NULL },
 		{ "__alloc_pages_nodemask", NULL },
 		{ "__alloc_pages", NULL },
+		{ "_stext", NULL },
+		{ "_etext", NULL },
 	};
 	struct bpf_link *links[2];
 	struct pa_env env = {};
@@ -1024,7 +1075,10 @@ int main(int argc, char **argv)
 		ctx.event = "mm_page_alloc";
 		prog = "pa_page_alloc";
 	}
+	ctx.text_lo = reqs[3].addr;
+	ctx.text_hi = reqs[4].addr;
 	ctx.modules = read_modules();
+	parse_modules(&ctx);
 	ctx.ksyms = ms_ksyms_load();
 	if (!ctx.ksyms && !env.no_stacks)
 		ms_fatal(&env.common,
@@ -1075,6 +1129,7 @@ int main(int argc, char **argv)
 	bpf_object__close(obj);
 	ms_ksyms_free(ctx.ksyms);
 	free(ctx.modules);
+	free(ctx.mods);
 	free(ctx.sums);
 	if (fflush(stdout) || ferror(stdout))
 		return MS_EXIT_RUNTIME;

@@ -55,7 +55,8 @@ wait_reports() {
 # paths_of JSONLINE: one line per element of its "paths" array.
 paths_of() {
 	sed 's/.*"paths":\[//; s/\],"processes":.*//' |
-		awk '{ n = split($0, a, /\},\{"stack_id"/); for (i = 1; i <= n; i++) print a[i] }'
+		awk '{ n = split($0, a, /\},\{"stack_id"/)
+		       for (i = 1; i <= n; i++) print (i > 1 ? "{\"stack_id\"" : "") a[i] }'
 }
 
 # sum_key KEY: the sum of "KEY" over the lines of stdin.
@@ -105,8 +106,10 @@ if [ -n "$ko" ]; then
 		owner=$(cat /sys/kernel/debug/page_owner |
 			awk '/^Page allocated via order/ { o = $5 + 0; hit = 0 }
 			     /memstat_alloc_test_alloc/ { hit = 1 }
-			     /^$/ { if (hit) s += 2 ^ o; hit = 0 }
-			     END { if (hit) s += 2 ^ o; print s + 0 }')
+			     /^$/ { if (hit) s += pages(o); hit = 0 }
+			     END { if (hit) s += pages(o); print s + 0 }
+			     # Busybox awk may lack "^".
+			     function pages(o, p) { for (p = 1; o > 0; o--) p *= 2; return p }')
 	fi
 	rmmod memstat_alloc_test
 	check "rmmod memstat_alloc_test" $? -eq 0
