@@ -90,7 +90,8 @@ nr=1024
 order=3
 pages=$((nr << order))
 if [ -n "$ko" ]; then
-	pagealloc -j -f 32 1 > "$tmp/mod.json" 2> "$tmp/mod.err" &
+	# -n: every path in the JSON, also those holding nothing any more.
+	pagealloc -j -f 32 -n 1000000 1 > "$tmp/mod.json" 2> "$tmp/mod.err" &
 	pa=$!
 	wait_for "$tmp/mod.json" '"type":"interval"'
 	insmod "$ko" nr_allocs=$nr order=$order
@@ -103,13 +104,20 @@ if [ -n "$ko" ]; then
 		# page_owner's records (one per block, at its first pfn).
 		# page_owner fails reads shorter than a record (ENOMEM):
 		# cat reads in pages.
-		owner=$(cat /sys/kernel/debug/page_owner |
-			awk '/^Page allocated via order/ { o = $5 + 0; hit = 0 }
-			     /memstat_alloc_test_alloc/ { hit = 1 }
+		# Blocks of the module's order only: allocations nested in
+		# them (page_owner's stack depot) name the function too.
+		cat /sys/kernel/debug/page_owner > "$tmp/po"
+		owner=$(awk -v k=$order '/^Page allocated via order/ { o = $5 + 0; hit = 0 }
+			     /memstat_alloc_test_alloc/ { hit = o == k }
 			     /^$/ { if (hit) s += pages(o); hit = 0 }
 			     END { if (hit) s += pages(o); print s + 0 }
 			     # Busybox awk may lack "^".
-			     function pages(o, p) { for (p = 1; o > 0; o--) p *= 2; return p }')
+			     function pages(o, p) { for (p = 1; o > 0; o--) p *= 2; return p }' "$tmp/po")
+		nested=$(awk -v k=$order '/^Page allocated via order/ { o = $5 + 0; r = "" }
+			     { r = r " " $1 }
+			     /memstat_alloc_test_alloc/ && o != k { print o ":" r; exit }' "$tmp/po")
+		[ -n "$nested" ] && diag "page_owner, other blocks under the function: $nested"
+		rm -f "$tmp/po"
 	fi
 	rmmod memstat_alloc_test
 	check "rmmod memstat_alloc_test" $? -eq 0
@@ -121,7 +129,8 @@ if [ -n "$ko" ]; then
 		"$(grep -c '"type":"summary"' "$tmp/mod.json")" -eq 1
 	summary=$(grep '"type":"summary"' "$tmp/mod.json")
 
-	echo "$loaded" | paths_of | grep 'memstat_alloc_test_alloc+' > "$tmp/mod.paths"
+	# Paths on which the module's function called the allocator itself.
+	echo "$loaded" | paths_of | grep '"frames":\["memstat_alloc_test_alloc+' > "$tmp/mod.paths"
 	out=$(sum_key outstanding_pages < "$tmp/mod.paths")
 	got=$(sum_key alloc_pages < "$tmp/mod.paths")
 	diag "module paths while loaded: $(cut -c 1-400 "$tmp/mod.paths" | head -n 3)"
