@@ -86,29 +86,35 @@ static __always_inline void count(__u32 what, __u64 n)
 		*v += n;
 }
 
-/* groups[key], created when missing; NULL when the map is full. */
-static __always_inline struct pa_group *get_group(struct pa_group_key *key)
+/*
+ * groups[key], created when missing (*@created set); NULL when the map
+ * is full.
+ */
+static __always_inline struct pa_group *get_group(struct pa_group_key *key,
+						  bool *created)
 {
 	struct pa_group zero = {}, *g;
 
+	*created = false;
 	g = bpf_map_lookup_elem(&groups, key);
 	if (g)
 		return g;
-	bpf_map_update_elem(&groups, key, &zero, BPF_NOEXIST);
+	*created = !bpf_map_update_elem(&groups, key, &zero, BPF_NOEXIST);
 	g = bpf_map_lookup_elem(&groups, key);
 	if (!g)
 		count(PA_DROP_GROUP, 1);
 	return g;
 }
 
-static __always_inline void note_comm(__u32 tgid)
+/* The name of @tgid: the latest seen when it starts a new group. */
+static __always_inline void note_comm(__u32 tgid, bool new_group)
 {
 	char comm[PA_COMM_LEN];
 
-	if (bpf_map_lookup_elem(&comms, &tgid))
+	if (!new_group && bpf_map_lookup_elem(&comms, &tgid))
 		return;
 	bpf_get_current_comm(comm, sizeof(comm));
-	if (bpf_map_update_elem(&comms, &tgid, comm, BPF_NOEXIST) == -E2BIG)
+	if (bpf_map_update_elem(&comms, &tgid, comm, BPF_ANY) == -E2BIG)
 		count(PA_DROP_PROC, 1);
 }
 
@@ -128,6 +134,7 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	struct pa_live rec = {}, *old;
 	struct pa_group *g;
 	struct pa_cfg *c;
+	bool created;
 	__u64 pages;
 
 	c = bpf_map_lookup_elem(&cfg, &zero);
@@ -150,7 +157,7 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 			count(PA_DROP_STACK, 1);
 		}
 	}
-	g = get_group(&rec.group);
+	g = get_group(&rec.group, &created);
 	if (!page) {
 		count(PA_FAIL, 1);
 		if (g)
@@ -164,7 +171,7 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 		count(PA_UNTRACKED_PAGES, pages);
 		return 0;
 	}
-	note_comm(tgid);
+	note_comm(tgid, created);
 	rec.pages = pages;
 	/* A block still recorded here had pages we never saw freed. */
 	old = bpf_map_lookup_elem(&live, &page);
@@ -255,6 +262,7 @@ int pa_alloc_entry(struct pt_regs *ctx)
 	__u32 zero = 0, order = PT_REGS_PARM2(ctx);
 	struct pa_group *g;
 	struct pa_cfg *c;
+	bool created;
 
 	c = bpf_map_lookup_elem(&cfg, &zero);
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
@@ -272,10 +280,10 @@ int pa_alloc_entry(struct pt_regs *ctx)
 	}
 	count(PA_ALLOC_BLOCKS, 1);
 	count(PA_ALLOC_PAGES, 1ULL << (order & 31));
-	g = get_group(&key);
+	g = get_group(&key, &created);
 	if (!g)
 		return 0;
-	note_comm(key.tgid);
+	note_comm(key.tgid, created);
 	__sync_fetch_and_add(&g->alloc_blocks, 1);
 	__sync_fetch_and_add(&g->alloc_pages, 1ULL << (order & 31));
 	return 0;

@@ -110,8 +110,6 @@ static const struct {
 	{ "__pud_alloc", PA_CAT_PGTABLE },
 	{ "__p4d_alloc", PA_CAT_PGTABLE },
 	{ "pgd_alloc", PA_CAT_PGTABLE },
-	{ "__vmalloc_area_node", PA_CAT_VMALLOC },
-	{ "__vmalloc_node_range", PA_CAT_VMALLOC },
 	{ "pcpu_populate_chunk", PA_CAT_PERCPU },
 	{ "pcpu_alloc_pages", PA_CAT_PERCPU },
 	{ "alloc_buddy_huge_page", PA_CAT_HUGETLB },
@@ -131,6 +129,13 @@ static const struct {
 	{ "__read_swap_cache_async", PA_CAT_LRU },
 	{ "alloc_migration_target", PA_CAT_LRU },
 	{ "khugepaged_alloc_page", PA_CAT_LRU },
+	/*
+	 * What is left under copy_process() is its vmalloc'ed kernel stack
+	 * (alloc_thread_stack_node() inlined), which KernelStack counts.
+	 */
+	{ "copy_process", PA_CAT_STACK },
+	{ "__vmalloc_area_node", PA_CAT_VMALLOC },
+	{ "__vmalloc_node_range", PA_CAT_VMALLOC },
 };
 
 struct pa_env {
@@ -836,12 +841,12 @@ static const char *const count_names[PA_NR_COUNTS] = {
 	"stale_pages", "drop_live", "drop_group", "drop_stack", "drop_proc",
 };
 
-/* A size in KiB from pages or KiB, in one of four rotating buffers. */
+/* A size in KiB from pages or KiB, in one of eight rotating buffers. */
 static const char *kib(struct pa_ctx *ctx, long long v, bool pages)
 {
-	static char bufs[4][32];
+	static char bufs[8][32];
 	static int next;
-	char *b = bufs[next++ & 3];
+	char *b = bufs[next++ & 7];
 
 	return ms_fmt_kib(b, sizeof(bufs[0]), pages ? v * ctx->page_kib : v,
 			  ctx->env->common.raw);
