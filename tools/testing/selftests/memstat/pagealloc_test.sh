@@ -112,10 +112,12 @@ if [ -n "$ko" ]; then
 			     /^$/ { if (hit) s += pages(o); hit = 0 }
 			     END { if (hit) s += pages(o); print s + 0 }
 			     # Busybox awk may lack "^".
-			     function pages(o, p) { for (p = 1; o > 0; o--) p *= 2; return p }' "$tmp/po")
+			     function pages(o, p) { for (p = 1; o > 0; o--) p *= 2
+						    return p }' "$tmp/po")
 		nested=$(awk -v k=$order '/^Page allocated via order/ { o = $5 + 0; r = "" }
 			     { r = r " " $1 }
-			     /memstat_alloc_test_alloc/ && o != k { print o ":" r; exit }' "$tmp/po")
+			     /memstat_alloc_test_alloc/ && o != k { print o ":" r; exit }' \
+			 "$tmp/po")
 		[ -n "$nested" ] && diag "page_owner, other blocks under the function: $nested"
 		rm -f "$tmp/po"
 	fi
