@@ -696,8 +696,11 @@ static void print_text_table(struct pa_ctx *ctx, enum pa_dim dim,
 	size_t i;
 	int f;
 
-	printf("\n%s by %s:\n", dim_names[dim],
-	       by_rate ? "allocation rate" : "outstanding pages");
+	if (dim == PA_BY_ORDER || dim == PA_BY_MT || dim == PA_BY_PATH)
+		printf("\n%s:\n", dim_names[dim]);
+	else
+		printf("\n%s by %s:\n", dim_names[dim],
+		       by_rate ? "allocation rate" : "outstanding pages");
 	printf("%10s %10s %10s %8s  %s\n", "OUTSTAND", "ALLOCATED",
 	       by_rate ? "RATE/s" : "BLOCKS", "FAILS",
 	       dim == PA_BY_STACK ? "CATEGORY / CALL PATH" : "WHAT");
