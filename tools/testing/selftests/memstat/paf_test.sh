@@ -57,17 +57,20 @@ if [ -w $thp/enabled ]; then
 	wpid=$!
 	wait_for "$tmp/wl" '^filled' 1800
 	diag "workload: $(tr "\n" " " < "$tmp/wl")"
+	# One at a time: attaching rewrites the allocator's entry, and
+	# several rewrites at once while memory is nearly full is where
+	# qemu TCG has been seen to stall (Documentation/memstat/testing.rst).
 	paf -j -p $wpid 1 > "$tmp/ev.json" 2> "$tmp/ev.err" &
 	ev=$!
+	wait_for "$tmp/ev.json" '"type":"interval"'
 	paf -s -p $wpid > "$tmp/sum.out" 2> "$tmp/sum.err" &
 	sm=$!
+	wait_for "$tmp/sum.err" 'tracing'
 	paf -t -s -p $wpid > "$tmp/tp.out" 2> "$tmp/tp.err" &
 	tp=$!
+	wait_for "$tmp/tp.err" 'tracing'
 	paf -p $wpid > "$tmp/text.out" 2> "$tmp/text.err" &
 	tx=$!
-	wait_for "$tmp/ev.json" '"type":"interval"'
-	wait_for "$tmp/sum.err" 'tracing'
-	wait_for "$tmp/tp.err" 'tracing'
 	wait_for "$tmp/text.err" 'tracing'
 	fb0=$(vmstat thp_fault_fallback)
 	ch0=$(vmstat thp_fault_fallback_charge)
