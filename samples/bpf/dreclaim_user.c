@@ -402,14 +402,6 @@ static int report(void *arg, unsigned long iter)
 	return 0;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Ring buffer callback: copy only, print after the poll. */
 static int on_event(void *arg, void *data, size_t size)
 {
@@ -471,7 +463,7 @@ static void print_events(struct dr_ctx *ctx)
 static int run_events(struct dr_ctx *ctx, struct bpf_object *obj)
 {
 	const struct ms_env *common = &ctx->env->common;
-	double deadline = common->duration ? mono_now() + common->duration : 0;
+	double deadline = common->duration ? ms_mono_now() + common->duration : 0;
 	struct ring_buffer *rb;
 	int err = 0;
 
@@ -487,7 +479,7 @@ static int run_events(struct dr_ctx *ctx, struct bpf_object *obj)
 		       "GFP");
 		fflush(stdout);
 	}
-	while (!ms_exiting() && (!deadline || mono_now() < deadline)) {
+	while (!ms_exiting() && (!deadline || ms_mono_now() < deadline)) {
 		err = ring_buffer__poll(rb, 100);
 		if (err == -EINTR) {
 			err = 0;
@@ -654,7 +646,7 @@ int main(int argc, char **argv)
 	ctx->kswapd_fd = ms_map_fd(&env.common, obj, "kswapd");
 	ctx->drops_fd = ms_map_fd(&env.common, obj, "drops");
 	write_config(&env, obj);
-	ctx->start_mono = mono_now();
+	ctx->start_mono = ms_mono_now();
 	attach_all(&env, obj, links);
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "dreclaim: tracing direct reclaim%s; Ctrl-C to end\n",

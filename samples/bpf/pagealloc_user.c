@@ -196,14 +196,6 @@ struct pa_ctx {
 	long page_kib;
 };
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void parse_args(struct pa_env *env, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -869,7 +861,7 @@ static void print_text_head(struct pa_ctx *ctx, const char *type,
 
 	if (!strcmp(type, "summary"))
 		printf("pagealloc: %lu reports over %.1f s\n", ctx->reports,
-		       mono_now() - ctx->start);
+		       ms_mono_now() - ctx->start);
 	if (ctx->env->common.timestamp)
 		printf("%s ", ms_clock(clock, sizeof(clock)));
 	printf("%s: %s: allocated %s in %llu blocks, %llu failed; ", type,
@@ -913,7 +905,7 @@ static int report_all(struct pa_ctx *ctx, const char *type)
 	struct pa_group_key *keys;
 	struct pa_group *vals;
 	__u64 c[PA_NR_COUNTS], held_other = 0;
-	double now = mono_now(), secs = now - ctx->last;
+	double now = ms_mono_now(), secs = now - ctx->last;
 	char clock[16];
 	struct ms_json j;
 	ssize_t n;
@@ -1117,7 +1109,7 @@ int main(int argc, char **argv)
 	else
 		links[1] = ms_attach_tracepoint(&env.common, obj, prog,
 						ctx.event);
-	ctx.start = mono_now();
+	ctx.start = ms_mono_now();
 	ctx.last = ctx.start;
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "pagealloc: tracing page allocations (%s%s)%s; %s\n",

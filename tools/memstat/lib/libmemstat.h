@@ -114,6 +114,9 @@ int ms_wait(const struct ms_env *env);
 /* A final summary is printed after interval runs and after a signal. */
 bool ms_summary_wanted(const struct ms_env *env);
 
+/* CLOCK_MONOTONIC in seconds. */
+double ms_mono_now(void);
+
 /* Time prefix for reports: "HH:MM:SS" local time. */
 const char *ms_clock(char *buf, size_t len);
 

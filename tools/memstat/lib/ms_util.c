@@ -319,6 +319,14 @@ bool ms_summary_wanted(const struct ms_env *env)
 	return env->interval || env->duration || ms_exiting();
 }
 
+double ms_mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 const char *ms_clock(char *buf, size_t len)
 {
 	time_t t = time(NULL);
