@@ -106,13 +106,14 @@ static __always_inline struct pa_group *get_group(struct pa_group_key *key,
 	return g;
 }
 
-/* The name of @tgid: the latest seen when it starts a new group. */
-static __always_inline void note_comm(__u32 tgid, bool new_group)
+/*
+ * The name of @tgid, noted when it starts a new group: its first
+ * allocation does (the group key holds the tgid), so no lookup is needed.
+ */
+static __always_inline void note_comm(__u32 tgid)
 {
 	char comm[PA_COMM_LEN];
 
-	if (!new_group && bpf_map_lookup_elem(&comms, &tgid))
-		return;
 	bpf_get_current_comm(comm, sizeof(comm));
 	if (bpf_map_update_elem(&comms, &tgid, comm, BPF_ANY) == -E2BIG)
 		count(PA_DROP_PROC, 1);
@@ -142,8 +143,8 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 		return 0;
 	if (!page)
 		path = PA_PATH_FAIL;
-	else if (path == PA_PATH_FAIL || path >= PA_NR_PATHS)
-		path = path == PA_PATH_ANY ? PA_PATH_ANY : PA_PATH_UNKNOWN;
+	else if (path > PA_PATH_DHUGETLB && path != PA_PATH_ANY)
+		path = PA_PATH_UNKNOWN;
 	rec.group.tgid = tgid;
 	rec.group.gfp = gfp;
 	rec.group.order = order < PA_NR_ORDERS ? order : PA_NR_ORDERS - 1;
@@ -171,16 +172,19 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 		count(PA_UNTRACKED_PAGES, pages);
 		return 0;
 	}
-	note_comm(tgid, created);
+	if (created)
+		note_comm(tgid);
 	rec.pages = pages;
+	__sync_fetch_and_add(&g->alloc_blocks, 1);
+	__sync_fetch_and_add(&g->alloc_pages, pages);
+	if (!bpf_map_update_elem(&live, &page, &rec, BPF_NOEXIST))
+		return 0;
 	/* A block still recorded here had pages we never saw freed. */
 	old = bpf_map_lookup_elem(&live, &page);
 	if (old && old->pages > 0) {
 		count(PA_STALE_PAGES, old->pages);
 		charge_free(&old->group, old->pages);
 	}
-	__sync_fetch_and_add(&g->alloc_blocks, 1);
-	__sync_fetch_and_add(&g->alloc_pages, pages);
 	if (bpf_map_update_elem(&live, &page, &rec, BPF_ANY)) {
 		count(PA_DROP_LIVE, 1);
 		count(PA_UNTRACKED_PAGES, pages);
@@ -283,7 +287,8 @@ int pa_alloc_entry(struct pt_regs *ctx)
 	g = get_group(&key, &created);
 	if (!g)
 		return 0;
-	note_comm(key.tgid, created);
+	if (created)
+		note_comm(key.tgid);
 	__sync_fetch_and_add(&g->alloc_blocks, 1);
 	__sync_fetch_and_add(&g->alloc_pages, 1ULL << (order & 31));
 	return 0;

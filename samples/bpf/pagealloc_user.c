@@ -742,7 +742,7 @@ static void print_text_table(struct pa_ctx *ctx, enum pa_dim dim,
 }
 
 static void json_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
-		      struct pa_sum *rows, size_t n, double secs)
+		      struct pa_sum *rows, size_t n)
 {
 	char name[512], comm[PA_COMM_LEN];
 	size_t i, printed = 0;
@@ -807,7 +807,6 @@ static void json_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
 		ms_json_close(&o);
 	}
 	fputc(']', stdout);
-	(void)secs;
 }
 
 static void json_meminfo(struct pa_ctx *ctx, struct ms_json *j)
@@ -967,7 +966,7 @@ static int report_all(struct pa_ctx *ctx, const char *type)
 			qsort(ctx->sums, rows, sizeof(*ctx->sums),
 			      cmp_outstanding);
 		if (common->json) {
-			json_rows(ctx, &j, dim, ctx->sums, rows, secs);
+			json_rows(ctx, &j, dim, ctx->sums, rows);
 			continue;
 		}
 		print_text_table(ctx, dim, ctx->sums, rows, false, secs);

@@ -23,19 +23,8 @@ mkdir -p "$tmp"
 
 tap_plan 13
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 # per_line KEY: the number for "KEY" on every line of stdin.
 per_line() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
-allocstall() { awk '/^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
-
-# wait_for FILE PATTERN: up to 60 s.
-wait_for() {
-	i=0
-	while ! grep -q "$2" "$1" 2> /dev/null && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
 
 memstat_workload hold --anon-kb 1024 > "$tmp/idle" &
 idle=$!

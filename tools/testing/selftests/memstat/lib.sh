@@ -56,6 +56,21 @@ bracketed() {
 	[ "$1" -ge $((lo - tol)) ] && [ "$1" -le $((hi + tol)) ]
 }
 
+# vmstat KEY: a /proc/vmstat counter; allocstall: all allocstall_* added.
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+allocstall() { awk '/^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
+
+# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
+# (default up to 60 s); true if it has.
+wait_for() {
+	i=0
+	while ! grep -q -e "$2" "$1" 2>/dev/null && [ $i -lt "${3:-600}" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q -e "$2" "$1" 2>/dev/null
+}
+
 # one_line FILE: the file holds exactly one line.
 one_line() { [ "$(wc -l < "$1")" -eq 1 ]; }
 

@@ -22,18 +22,6 @@ mkdir -p "$tmp"
 
 tap_plan 17
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-
-# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN.
-wait_for() {
-	i=0
-	while ! grep -q -e "$2" "$1" 2>/dev/null && [ $i -lt "${3:-600}" ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q -e "$2" "$1" 2>/dev/null
-}
-
 # summary_total FILE: failures in paf's final text line.
 summary_total() {
 	sed -n 's/^paf: [0-9]* reports; \([0-9]*\) failures traced.*/\1/p' "$1"

@@ -26,19 +26,6 @@ mkdir -p "$tmp"
 
 tap_plan 20
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-allocstall() { awk '/^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
-
-# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN.
-wait_for() {
-	i=0
-	while ! grep -q -e "$2" "$1" 2>/dev/null && [ $i -lt "${3:-600}" ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q -e "$2" "$1" 2>/dev/null
-}
-
 # reports FILE: how many interval reports FILE has.
 reports() { grep -c '"type":"interval"' "$1" 2>/dev/null || true; }
 

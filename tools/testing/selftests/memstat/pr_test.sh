@@ -22,8 +22,6 @@ have_swap=0
 
 tap_plan 6
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-
 echo +memory > $root/cgroup.subtree_control
 cg=$root/pr_test.$$
 mkdir $cg

@@ -28,8 +28,6 @@ mkdir -p "$tmp"
 
 tap_plan 13
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-allocstall() { awk '/^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
 # field FILE KEY: "KEY N" lines (memory.stat, memory.events).
 field() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 # per_line KEY: the number for "KEY" on every line of stdin.
