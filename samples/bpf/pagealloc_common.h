@@ -10,7 +10,7 @@
 #define PA_MAX_LIVE	131072	/* outstanding blocks tracked (default) */
 #define PA_NR_ORDERS	16	/* > MAX_ORDER - 1 of any supported config */
 #define PA_COMM_LEN	16
-#define PA_NO_STACK	(-1)	/* stack_id when the stack was not stored */
+#define PA_NO_STACK	0	/* pa_group_key.stack when none was stored */
 
 /*
  * The allocator step of mm_page_alloc_path (enum mm_alloc_path of the
@@ -34,13 +34,22 @@ enum pa_path {
  * remembers its group so its free is charged back to it.
  */
 struct pa_group_key {
-	__s32 stack_id;		/* PA_NO_STACK: not stored */
+	__u64 stack;		/* hash of the call path, its key in stacks[] */
 	__u32 tgid;		/* current at allocation (0: idle/interrupt) */
 	__u32 gfp;
 	__u8 order;
 	__u8 migratetype;
 	__u8 path;		/* enum pa_path */
-	__u8 pad;
+	__u8 pad[5];
+};
+
+/*
+ * stacks[hash]: a call path, kernel frames innermost first, 0-padded.
+ * Kept by a 64-bit hash of the frames, not in a stack trace map: there
+ * two paths whose hashes share a bucket cannot both be stored.
+ */
+struct pa_frames {
+	__u64 ip[PA_STACK_DEPTH];
 };
 
 struct pa_group {
@@ -70,7 +79,7 @@ enum pa_count {
 	PA_STALE_PAGES,		/* tracked pages whose block was reused */
 	PA_DROP_LIVE,		/* live map full: block not tracked */
 	PA_DROP_GROUP,		/* groups map full: block not tracked */
-	PA_DROP_STACK,		/* stack not stored (map full or collision) */
+	PA_DROP_STACK,		/* stack not stored (walk failed or map full) */
 	PA_DROP_PROC,		/* process name not stored */
 	PA_NR_COUNTS,
 };

@@ -65,11 +65,19 @@ struct {
 } comms SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PA_MAX_STACKS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PA_STACK_DEPTH * sizeof(__u64));
+	__type(key, __u64);
+	__type(value, struct pa_frames);
 } stacks SEC(".maps");
+
+/* A call path being hashed: too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pa_frames);
+} scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -84,6 +92,35 @@ static __always_inline void count(__u32 what, __u64 n)
 
 	if (v)
 		*v += n;
+}
+
+/*
+ * The current call path, stored in stacks[] under a hash of its frames
+ * (FNV-1a of the addresses), which is returned; PA_NO_STACK (and a drop)
+ * when it cannot be walked or stored.
+ */
+static __always_inline __u64 stack_key(void *ctx)
+{
+	__u64 hash = 0xcbf29ce484222325ULL;
+	struct pa_frames *f;
+	__u32 zero = 0;
+	int i;
+
+	f = bpf_map_lookup_elem(&scratch, &zero);
+	if (!f || bpf_get_stack(ctx, f->ip, sizeof(f->ip), 0) <= 0)
+		goto drop;
+#pragma clang loop unroll(full)
+	for (i = 0; i < PA_STACK_DEPTH; i++)
+		hash = (hash ^ f->ip[i]) * 0x100000001b3ULL;
+	if (hash == PA_NO_STACK)
+		hash = 1;
+	if (bpf_map_lookup_elem(&stacks, &hash) ||
+	    !bpf_map_update_elem(&stacks, &hash, f, BPF_NOEXIST) ||
+	    bpf_map_lookup_elem(&stacks, &hash))
+		return hash;
+drop:
+	count(PA_DROP_STACK, 1);
+	return PA_NO_STACK;
 }
 
 /*
@@ -150,14 +187,7 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	rec.group.order = order < PA_NR_ORDERS ? order : PA_NR_ORDERS - 1;
 	rec.group.migratetype = mt;
 	rec.group.path = path;
-	rec.group.stack_id = PA_NO_STACK;
-	if (c->stacks) {
-		rec.group.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (rec.group.stack_id < 0) {
-			rec.group.stack_id = PA_NO_STACK;
-			count(PA_DROP_STACK, 1);
-		}
-	}
+	rec.group.stack = c->stacks ? stack_key(ctx) : PA_NO_STACK;
 	g = get_group(&rec.group, &created);
 	if (!page) {
 		count(PA_FAIL, 1);
@@ -274,14 +304,7 @@ int pa_alloc_entry(struct pt_regs *ctx)
 		return 0;
 	key.gfp = PT_REGS_PARM1(ctx);
 	key.order = order < PA_NR_ORDERS ? order : PA_NR_ORDERS - 1;
-	key.stack_id = PA_NO_STACK;
-	if (c->stacks) {
-		key.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (key.stack_id < 0) {
-			key.stack_id = PA_NO_STACK;
-			count(PA_DROP_STACK, 1);
-		}
-	}
+	key.stack = c->stacks ? stack_key(ctx) : PA_NO_STACK;
 	count(PA_ALLOC_BLOCKS, 1);
 	count(PA_ALLOC_PAGES, 1ULL << (order & 31));
 	g = get_group(&key, &created);

@@ -136,6 +136,12 @@ static const struct {
 	{ "copy_process", PA_CAT_STACK },
 	{ "__vmalloc_area_node", PA_CAT_VMALLOC },
 	{ "__vmalloc_node_range", PA_CAT_VMALLOC },
+	/*
+	 * What is left under a user page fault is the faulted page itself,
+	 * where the compiler inlined do_anonymous_page() and its kin (a
+	 * tinyconfig build does).
+	 */
+	{ "handle_mm_fault", PA_CAT_LRU },
 };
 
 struct pa_env {
@@ -181,7 +187,17 @@ struct pa_ctx {
 		__u64 lo, hi;
 	} *mods;			/* module core text, from /proc/modules */
 	size_t nmods;
-	struct pa_stack *stacks;	/* by stack id; [PA_MAX_STACKS]: none */
+	/*
+	 * Call paths by stack id, a dense index given to each hash the
+	 * kernel stores them under; [PA_MAX_STACKS]: none.
+	 */
+	struct pa_stack *stacks;
+	__u64 *stack_hash;		/* by stack id */
+	struct pa_stack_slot {
+		__u64 hash;
+		__s32 id;
+	} *stack_tab;			/* open addressing, hash -> id */
+	__s32 nstacks;
 	__u64 *prev_stack_pages;	/* alloc_pages per stack, last report */
 	__u64 prev_total_pages;
 	struct pa_sum *sums;
@@ -192,6 +208,7 @@ struct pa_ctx {
 	/* The groups of the report being printed. */
 	struct pa_group_key *keys;
 	struct pa_group *vals;
+	__s32 *ids;			/* stack id of each key */
 	size_t nkeys;
 	long page_kib;
 };
@@ -457,14 +474,15 @@ static void refresh_ksyms(struct pa_ctx *ctx)
 
 static void symbolize(struct pa_ctx *ctx, __s32 id)
 {
-	__u64 ips[PA_STACK_DEPTH] = {};
 	struct pa_stack *st = &ctx->stacks[id];
 	int i, n = 0, first = 0;
+	struct pa_frames f;
+	__u64 *ips = f.ip;
 	char buf[256];
 
 	st->known = true;
 	st->cat = PA_CAT_UNKNOWN;
-	if (bpf_map_lookup_elem(ctx->stacks_fd, &id, ips))
+	if (bpf_map_lookup_elem(ctx->stacks_fd, &ctx->stack_hash[id], &f))
 		return;
 	while (n < PA_STACK_DEPTH && ips[n])
 		n++;
@@ -499,6 +517,32 @@ static struct pa_stack *stack_of(struct pa_ctx *ctx, __s32 id)
 	if (!ctx->stacks[id].known)
 		symbolize(ctx, id);
 	return &ctx->stacks[id];
+}
+
+#define PA_STACK_TAB	(2 * PA_MAX_STACKS)	/* a power of two */
+
+/* The stack id of call path @hash, given at first sight; -1: none. */
+static __s32 stack_id(struct pa_ctx *ctx, __u64 hash)
+{
+	size_t i = (hash ^ hash >> 32) & (PA_STACK_TAB - 1);
+	struct pa_stack_slot *s;
+
+	if (hash == PA_NO_STACK)
+		return -1;
+	for (;; i = (i + 1) & (PA_STACK_TAB - 1)) {
+		s = &ctx->stack_tab[i];
+		if (s->hash == hash)
+			return s->id;
+		if (!s->hash)
+			break;
+	}
+	/* The kernel stores at most PA_MAX_STACKS paths: never full. */
+	if (ctx->nstacks >= PA_MAX_STACKS)
+		return -1;
+	s->hash = hash;
+	s->id = ctx->nstacks++;
+	ctx->stack_hash[s->id] = hash;
+	return s->id;
 }
 
 /* All groups, read from the kernel; returns how many, or -errno. */
@@ -581,11 +625,11 @@ static const char *const dim_names[PA_NR_DIMS] = {
 };
 
 static __u64 dim_id(struct pa_ctx *ctx, enum pa_dim dim,
-		    const struct pa_group_key *k)
+		    const struct pa_group_key *k, __s32 sid)
 {
 	switch (dim) {
 	case PA_BY_STACK:
-		return (__u32)k->stack_id;
+		return (__u32)sid;
 	case PA_BY_PROC:
 		return k->tgid;
 	case PA_BY_ORDER:
@@ -597,7 +641,7 @@ static __u64 dim_id(struct pa_ctx *ctx, enum pa_dim dim,
 	case PA_BY_GFP:
 		return k->gfp;
 	default:
-		return stack_of(ctx, k->stack_id)->cat;
+		return stack_of(ctx, sid)->cat;
 	}
 }
 
@@ -610,7 +654,8 @@ static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim,
 
 	for (i = 0; i < n; i++) {
 		struct pa_sum *s = sum_slot(ctx, &rows,
-					    dim_id(ctx, dim, &keys[i]));
+					    dim_id(ctx, dim, &keys[i],
+						   ctx->ids[i]));
 
 		s->alloc_blocks += vals[i].alloc_blocks;
 		s->alloc_pages += vals[i].alloc_pages;
@@ -665,13 +710,13 @@ static void totals(struct pa_ctx *ctx, __u64 *c)
 }
 
 /* Allocations (and failures) of one call path per allocator step. */
-static void path_steps(struct pa_ctx *ctx, __s32 stack_id, __u64 *steps)
+static void path_steps(struct pa_ctx *ctx, __s32 sid, __u64 *steps)
 {
 	size_t i;
 
 	memset(steps, 0, 16 * sizeof(*steps));
 	for (i = 0; i < ctx->nkeys; i++) {
-		if (ctx->keys[i].stack_id != stack_id)
+		if (ctx->ids[i] != sid)
 			continue;
 		steps[ctx->keys[i].path & 15] += ctx->vals[i].alloc_blocks +
 						 ctx->vals[i].fail;
@@ -917,6 +962,9 @@ static int report_all(struct pa_ctx *ctx, const char *type)
 	ctx->keys = keys;
 	ctx->vals = vals;
 	ctx->nkeys = n;
+	ctx->ids = ms_zalloc(&ctx->env->common, n + 1, sizeof(*ctx->ids));
+	for (i = 0; i < (size_t)n; i++)
+		ctx->ids[i] = stack_id(ctx, keys[i].stack);
 	refresh_ksyms(ctx);
 	totals(ctx, c);
 	read_meminfo(&ctx->mi_now);
@@ -982,6 +1030,8 @@ static int report_all(struct pa_ctx *ctx, const char *type)
 	ctx->last = now;
 	free(keys);
 	free(vals);
+	free(ctx->ids);
+	ctx->ids = NULL;
 	return 0;
 }
 
@@ -1059,6 +1109,10 @@ int main(int argc, char **argv)
 	ctx.stacks[PA_MAX_STACKS].cat = PA_CAT_UNKNOWN;
 	ctx.prev_stack_pages = ms_zalloc(&env.common, PA_MAX_STACKS + 1,
 					 sizeof(__u64));
+	ctx.stack_hash = ms_zalloc(&env.common, PA_MAX_STACKS,
+				   sizeof(*ctx.stack_hash));
+	ctx.stack_tab = ms_zalloc(&env.common, PA_STACK_TAB,
+				  sizeof(*ctx.stack_tab));
 
 	ms_kallsyms_resolve(&env.common, reqs, ARRAY_SIZE(reqs));
 	if (env.kprobe) {
