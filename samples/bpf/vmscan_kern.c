@@ -225,12 +225,16 @@ int vs_writepage(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct page *page = (void *)ctx->args[0];
 	struct vs_stats *s = get_stats();
-	unsigned long mapping = 0;
+	unsigned long flags = 0;
 
 	if (!s)
 		return 0;
-	bpf_probe_read_kernel(&mapping, sizeof(mapping), &page->mapping);
-	if (mapping & PAGE_MAPPING_ANON)
+	/*
+	 * Anon as the event itself and the LRU lists say: swap-backed
+	 * (anonymous and shmem pages, written to swap), not file-backed.
+	 */
+	bpf_probe_read_kernel(&flags, sizeof(flags), &page->flags);
+	if (flags & (1UL << PG_swapbacked))
 		s->writepage_anon++;
 	else
 		s->writepage_file++;
