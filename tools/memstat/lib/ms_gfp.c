@@ -6,7 +6,7 @@
  * The table is the kernel's __def_gfpflag_names in its order: composite
  * masks first, so GFP_KERNEL|__GFP_NOWARN rather than a list of bits.
  * Values are those of include/linux/gfp.h in 5.10 without CONFIG_LOCKDEP;
- * tools/testing/selftests/memstat/gfp_names_test.sh compares this table
+ * tools/testing/selftests/memstat/gfp_names_check.sh compares this table
  * and the decoded strings with the tree the tools are built in.
  */
 #include <stdio.h>

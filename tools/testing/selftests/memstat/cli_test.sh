@@ -3,15 +3,21 @@
 #
 # Everyday behaviour of every memstat tool: help with examples, one-line
 # errors with exit 2 for bad input, exit 1 with a named cause for a missing
-# root or kernel feature, a clean final summary on SIGINT/SIGTERM, and the
-# end of a traced process.
+# root or kernel feature, a clean final summary on SIGINT/SIGTERM, the
+# end of a traced process, and no BPF program, map or link of a tool left
+# in the kernel after it ends (the kernel's own id lists, walked before
+# and after).
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
+tools="procstat sysstat pr paf dreclaim vmscan pagealloc"
 tap_plan 78
+
+# What the kernel holds before any tool ran.
+memstat_truth bpf-objects > "$tmp/bpf.before" 2>&1
 
 # expect_fail TOOL RC PATTERN DESC -- ARGS: exit code RC, one stderr line
 # matching PATTERN, nothing on stdout.
@@ -29,7 +35,7 @@ expect_fail() {
 	fi
 }
 
-for tool in procstat sysstat pr paf dreclaim vmscan pagealloc; do
+for tool in $tools; do
 	$tool -h > "$tmp/out" 2>&1
 	check "$tool: -h exits 0 and shows examples" $? -eq 0 -a \
 		"$(grep -c Examples "$tmp/out")" -eq 1
@@ -40,7 +46,7 @@ for tool in procstat sysstat pr paf dreclaim vmscan pagealloc; do
 done
 
 # Not root: run through the workload's setuid helper.
-for tool in procstat sysstat pr paf dreclaim vmscan pagealloc; do
+for tool in $tools; do
 	memstat_workload as-nobody "$(command -v $tool)" > "$tmp/out" 2> "$tmp/err"
 	rc=$?
 	check "$tool: not root -> one line, exit 1" $rc -eq 1 -a \
@@ -93,7 +99,7 @@ unset MEMSTAT_KALLSYMS
 
 # SIGINT and SIGTERM after the first report: final summary, exit 0.
 for sig in INT TERM; do
-	for tool in procstat sysstat pr paf dreclaim vmscan pagealloc; do
+	for tool in $tools; do
 		# A file of its own: the shell may truncate a shared one
 		# only after the wait below has read the last tool's output.
 		out=$tmp/out.$tool.$sig
@@ -112,10 +118,20 @@ for sig in INT TERM; do
 			"$(grep -c "^$tool: [1-9][0-9]* reports" "$out")" -eq 1
 	done
 done
-# No tool may leave a kprobe behind (tracefs must be there to tell).
-kp=/sys/kernel/tracing/kprobe_events
-[ -r $kp ] || kp=/sys/kernel/debug/tracing/kprobe_events
-check "no kprobe left in kprobe_events" -r $kp -a ! -s $kp
+# No tool may leave a BPF object behind: the kernel's lists of program,
+# map and link ids are as they were, and they do show a running tool.
+pagealloc -k > /dev/null 2> "$tmp/err" &
+pid=$!
+wait_for "$tmp/err" tracing
+memstat_truth bpf-objects > "$tmp/bpf.during" 2>&1
+kill -INT $pid
+wait $pid
+memstat_truth bpf-objects > "$tmp/bpf.after" 2>&1
+b=$(head -n 1 "$tmp/bpf.before") d=$(head -n 1 "$tmp/bpf.during") a=$(head -n 1 "$tmp/bpf.after")
+diag "before: $b; pagealloc -k running: $d; after every tool: $a"
+check "no BPF program, map or link left after the tools ended" \
+	"$(kv progs < "$tmp/bpf.during")" -gt "$(kv progs < "$tmp/bpf.before")" -a \
+	"$a" = "$b" -a -n "$b"
 
 # A traced process that exits: say so, exit 0.
 sleep 8 &
@@ -127,8 +143,13 @@ check "procstat: traced pid exits -> says so, exit 0" $rc -eq 0 -a \
 
 # The front-end: list, help, typos, and the tool's exit code passed through.
 memstat list > "$tmp/out" 2>&1
-check "memstat: list names every tool" $? -eq 0 -a \
-	"$(grep -c -E '^  (procstat|sysstat) ' "$tmp/out")" -eq 2
+rc=$?
+missing=""
+for tool in $tools; do
+	grep -q "^  $tool " "$tmp/out" || missing="$missing $tool"
+done
+check "memstat: list names every tool${missing:+ (missing:$missing)}" $rc -eq 0 -a \
+	-z "$missing" -a "$(grep -c '^  [a-z]' "$tmp/out")" -eq "$(echo $tools | wc -w)"
 memstat help sysstat > "$tmp/out" 2>&1
 check "memstat: help TOOL shows the tool's help" $? -eq 0 -a \
 	"$(grep -c '^Usage: sysstat' "$tmp/out")" -eq 1

@@ -37,6 +37,29 @@ tap_exit() { [ "$tap_failed" -eq 0 ]; exit $?; }
 # json_num KEY: the number for "KEY" in the JSON object on stdin.
 json_num() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9]*\).*/\1/p" | head -n 1; }
 
+# kv KEY: the number in "KEY=N" on stdin (memstat_workload, memstat_truth).
+kv() { sed -n "s/.* $1=\(-\{0,1\}[0-9]*\).*/\1/p" | head -n 1; }
+
+# json_nums KEY: the number for "KEY" on every line of stdin.
+json_nums() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9]*\).*/\1/p"; }
+
+# memcg_lag: how far a memory cgroup's memory.stat event counts (pgsteal,
+# pgscan...) may trail the truth in 5.10: each CPU batches up to
+# MEMCG_CHARGE_BATCH (32) events before it adds them to what is read.
+memcg_lag() { echo $((32 * $(grep -c '^processor' /proc/cpuinfo))); }
+
+# sum: the sum of the numbers on stdin, one a line.
+sum() { awk '{ s += $1 } END { print s + 0 }'; }
+
+# vmstat_lag: how far /proc/vmstat's zone and node counters (nr_*) may
+# trail the truth: each CPU keeps up to its "vm stats threshold"
+# (/proc/zoneinfo) before it folds its differential in.  Event counters
+# (pgscan_*, allocstall_*...) are summed over the CPUs on read: exact.
+vmstat_lag() {
+	awk '/vm stats threshold:/ { if ($4 > t) t = $4 } END { print t + 0 }' /proc/zoneinfo |
+		{ read -r t; echo $((t * $(grep -c '^processor' /proc/cpuinfo))); }
+}
+
 # status_kb FILE FIELD: "VmRSS:  123 kB" -> 123, from a saved status file.
 status_kb() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }
 
@@ -71,6 +94,32 @@ wait_for() {
 	grep -q -e "$2" "$1" 2>/dev/null
 }
 
+# wait_stopped PID: until process PID is stopped (SIGSTOP), up to 30 s.
+wait_stopped() {
+	i=0
+	while [ "$(awk '{ print $3 }' /proc/$1/stat 2> /dev/null)" != T ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# global_pressure FILE: four threads fault in MemAvailable + 100 MiB of
+# anon memory with vm.min_free_kbytes lowered to 8 MiB, so that kswapd
+# wakes only 2 MiB above the min watermark and they outrun it into
+# direct reclaim; "ready" in FILE when they are done, then all is given
+# back.
+global_pressure() {
+	min_free=$(cat /proc/sys/vm/min_free_kbytes)
+	echo 8192 > /proc/sys/vm/min_free_kbytes
+	avail=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
+	memstat_workload pressure --anon-kb $((avail + 102400)) --threads 4 > "$1" 2>&1 &
+	pressure_pid=$!
+	wait_for "$1" '^ready' 1800
+	kill -TERM $pressure_pid
+	wait $pressure_pid
+	echo "$min_free" > /proc/sys/vm/min_free_kbytes
+}
+
 # one_line FILE: the file holds exactly one line.
 one_line() { [ "$(wc -l < "$1")" -eq 1 ]; }
 
@@ -83,4 +132,114 @@ alloc_test_module() {
 	m=${MEMSTAT_MODULE_DIR:-$(dirname "$0")/../modules}/memstat_alloc_test.ko
 	[ -r "$m" ] || return 1
 	echo "$m"
+}
+
+# A tracefs instance of our own: the tracepoints a tool uses, read by the
+# kernel's own event formatting, as ground truth for what the tool made of
+# them.  trace_start NAME EVENT... (EVENT as "vmscan/mm_vmscan_writepage")
+# enables them in instances/NAME with a buffer of $TRACE_KB KiB per CPU
+# (default 8192), recording each task's tgid; trace_stop NAME FILE stops
+# it, saves the text in FILE and removes the instance.  trace_stop fails
+# when the buffer overran: a partial trace is no ground truth.
+tracefs() {
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -d $d/instances ] && { echo $d; return 0; }
+	done
+	return 1
+}
+
+trace_start() {
+	t=$(tracefs)/instances/$1 || return 1
+	shift
+	mkdir "$t" || return 1
+	echo "${TRACE_KB:-8192}" > "$t/buffer_size_kb" || return 1
+	echo 1 > "$t/options/record-tgid" 2>/dev/null
+	# The clock of bpf_ktime_get_ns(): "local" is per CPU, and a thread
+	# that moves between CPUs would see time jump.
+	echo mono > "$t/trace_clock" || return 1
+	grep -q '\[mono\]' "$t/trace_clock" || return 1
+	for e in "$@"; do
+		echo 1 > "$t/events/$e/enable" || return 1
+	done
+}
+
+trace_stop() {
+	t=$(tracefs)/instances/$1 || return 1
+	echo 0 > "$t/tracing_on"
+	cat "$t/trace" > "$2"
+	lost=$(cat "$t"/per_cpu/cpu*/stats 2>/dev/null |
+	       awk '$1 == "overrun:" || $1 == "dropped" { s += $NF } END { print s + 0 }')
+	echo 0 > "$t/events/enable"
+	rmdir "$t"
+	[ "$lost" -eq 0 ] || { diag "trace $1: $lost events lost (TRACE_KB)"; return 1; }
+}
+
+# reclaim_delay -t TGID | -p TID: "COUNT NS" of direct reclaim (global
+# and memcg: each pass of do_try_to_free_pages()) from per-task delay
+# accounting (taskstats, tools/accounting/getdelays), for a process (all
+# its threads) or one thread.
+reclaim_delay() {
+	getdelays -d "$1" "$2" 2>/dev/null |
+		awk '/^RECLAIM/ { getline; print $1, $2; found = 1 }
+		     END { if (!found) exit 1 }'
+}
+
+# within A B TOL: |A - B| <= TOL (numbers with a fraction too).
+within() {
+	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; exit !((d < 0 ? -d : d) <= t) }'
+}
+
+# Two probes on one tracepoint (a tool's BPF program and the tracefs
+# event) read the clock microseconds apart, but under qemu TCG a vCPU can
+# stall for milliseconds between them: latencies compared across probes
+# may differ by this much (microseconds) each.
+lat_eps_us=${MEMSTAT_LAT_EPS_US:-5000}
+
+# trace_lines FILE EVENT: "TID TGID SECONDS ARGS..." for each EVENT line
+# of a trace_stop FILE; ARGS as the kernel printed them (key=value ...).
+trace_lines() {
+	# "  comm-TID  (TGID) [CPU] flags SECONDS: EVENT: ARGS"
+	sed -n -E "s/^ *.*-([0-9]+) +\( *([0-9-]+)\) +\[[0-9]+\] +[^ ]+ +"\
+"([0-9]+\.[0-9]+): $2: (.*)/\1 \2 \3 \4/p" "$1"
+}
+
+# trace_pairs FILE BEGIN END: one line "TID TGID LATENCY_US ARGS..." per
+# BEGIN ... END pair of one thread (ARGS those of END).
+trace_pairs() {
+	{ trace_lines "$1" "$2" | sed 's/^/B /'; trace_lines "$1" "$3" | sed 's/^/E /'; } |
+		sort -k4,4n -s |
+		awk '$1 == "B" { t[$2] = $4; next }
+		     $2 in t { $1 = ""; lat = ($4 - t[$2]) * 1e6; delete t[$2]
+			       $4 = sprintf("%.1f", lat); sub(/^ /, ""); print }'
+}
+
+# hist_matches HIST LATENCIES MOVED: the log2 histogram HIST (the JSON
+# array of {"lo","hi","count"} the tools print) counts as many values as
+# the file LATENCIES (one per line, the same unit), each in its slot but
+# for at most MOVED of them, which may sit in a neighbouring slot: two
+# probes of one event read the clock a little apart.  Prints how many
+# moved, and fails when more did or a count differs.
+hist_matches() {
+	echo "$1" | tr '}' '\n' |
+		sed -n 's/.*"lo":\([0-9]*\),"hi":[0-9]*,"count":\([0-9]*\).*/\1 \2/p' |
+		awk -v max="$3" '
+		function slot(v, s) {
+			v = int(v)
+			for (s = 0; v >= 2; s++)
+				v = int(v / 2)
+			return s
+		}
+		NR == FNR { got[slot($1)] += $2; total += $2; next }
+		{ want[slot($1)]++; n++ }
+		END {
+			for (s = 0; s < 64; s++) {
+				d = got[s] - want[s]
+				moved += d < 0 ? -d : d
+			}
+			moved /= 2
+			printf "%d of %d in another slot", moved, n
+			if (total != n)
+				printf ", %d counted", total
+			exit total != n || moved > max
+		}' - "$2"
 }

@@ -9,6 +9,9 @@
  *     --file-kb N     map and read N KiB of --file PATH (created)
  *     --shmem-kb N    shared anonymous (shmem) memory, touched
  *     --stack-kb N    main-thread stack grown by N KiB
+ *     --mlock-kb N    private anonymous memory, touched and mlock()ed
+ *     --thp-kb N      private anonymous memory in 2 MiB-aligned huge pages
+ *                     (MADV_HUGEPAGE), touched
  *     --threads N     N threads that each fault in a known number of pages
  *                     and then sleep, so those pages stay in the thread's
  *                     unfolded RSS deltas
@@ -20,8 +23,19 @@
  *                                     table, almost free), as fast as they
  *                                     can: beyond free memory this stalls
  *                                     them in direct reclaim.  Prints
- *                                     "ready pid=P anon_kb=N threads=T" and
- *                                     holds the memory until SIGTERM.
+ *                                     "ready pid=P anon_kb=N threads=T",
+ *                                     then "thread tid=T" per thread, and
+ *                                     holds the memory (and the threads)
+ *                                     until SIGTERM.
+ *   memstat_workload grow --anon-kb N --tables T --go FILE
+ *                                     print "waiting pid=P", wait for FILE
+ *                                     to exist, then fault in N KiB of
+ *                                     private anonymous memory (no THP)
+ *                                     and one page in each of T 2 MiB
+ *                                     regions (a page table each), print
+ *                                     "ready pid=P anon_kb=N tables=T" and
+ *                                     wait for SIGTERM: the allocations
+ *                                     of a known process in a window
  *   memstat_workload as-nobody CMD [ARGS]   run CMD as uid/gid 65534
  *   memstat_workload bracket DIR CMD [ARGS]  run CMD (a tool printing JSON
  *                                     Lines every interval); after each
@@ -90,7 +104,7 @@
 #define THREAD_STACK (256 * 1024)
 
 struct hold_opts {
-	long anon_kb, swap_kb, file_kb, shmem_kb, stack_kb;
+	long anon_kb, swap_kb, file_kb, shmem_kb, stack_kb, mlock_kb, thp_kb;
 	int threads;
 	const char *file;
 };
@@ -125,6 +139,25 @@ static void *map_anon(size_t len, int flags)
 	/* Page-exact accounting: one fault per page, no huge pages. */
 	madvise(p, len, MADV_NOHUGEPAGE);
 	return p;
+}
+
+#define HPAGE (2UL << 20)
+
+/* @len bytes (a multiple of 2 MiB) of 2 MiB-aligned anonymous memory. */
+static char *map_aligned(size_t len)
+{
+	char *area = mmap(NULL, len + HPAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long start = (unsigned long)area, base;
+
+	if (area == MAP_FAILED)
+		die("mmap");
+	base = (start + HPAGE - 1) & ~(HPAGE - 1);
+	if (base != start)
+		munmap(area, base - start);
+	if (base + len != start + len + HPAGE)
+		munmap((char *)base + len, start + HPAGE - base);
+	return (char *)base;
 }
 
 static void touch(char *p, size_t len)
@@ -241,6 +274,10 @@ static int hold(int argc, char **argv)
 			o.shmem_kb = v;
 		} else if (!strcmp(argv[i], "--stack-kb")) {
 			o.stack_kb = v;
+		} else if (!strcmp(argv[i], "--mlock-kb")) {
+			o.mlock_kb = v;
+		} else if (!strcmp(argv[i], "--thp-kb") && !(v % 2048)) {
+			o.thp_kb = v;
 		} else if (!strcmp(argv[i], "--threads") && v <= MAX_THREADS) {
 			o.threads = v;
 		} else {
@@ -274,12 +311,26 @@ static int hold(int argc, char **argv)
 	}
 	if (o.file_kb)
 		map_file(o.file, o.file_kb);
+	if (o.mlock_kb) {
+		char *locked = map_anon(o.mlock_kb * 1024, MAP_PRIVATE);
+
+		touch(locked, o.mlock_kb * 1024);
+		if (mlock(locked, o.mlock_kb * 1024))
+			die("mlock");
+	}
+	if (o.thp_kb) {
+		char *huge = map_aligned(o.thp_kb * 1024);
+
+		if (madvise(huge, o.thp_kb * 1024, MADV_HUGEPAGE))
+			die("madvise(MADV_HUGEPAGE)");
+		touch(huge, o.thp_kb * 1024);
+	}
 	start_threads(o.threads);
 
 	printf("ready pid=%d anon_kb=%ld swap_kb=%ld file_kb=%ld",
 	       getpid(), o.anon_kb, o.swap_kb, o.file_kb);
-	printf(" shmem_kb=%ld stack_kb=%ld threads=%d\n",
-	       o.shmem_kb, o.stack_kb, o.threads);
+	printf(" shmem_kb=%ld stack_kb=%ld mlock_kb=%ld thp_kb=%ld threads=%d\n",
+	       o.shmem_kb, o.stack_kb, o.mlock_kb, o.thp_kb, o.threads);
 	for (i = 0; i < o.threads; i++)
 		printf("thread tid=%d anon_pages=%d\n",
 		       __atomic_load_n(&shared.tid[i], __ATOMIC_SEQ_CST),
@@ -292,15 +343,23 @@ static int hold(int argc, char **argv)
 struct pressure_part {
 	char *area;
 	size_t len;
+	pid_t tid;
 };
 
+static int pressure_done, pressure_hold;
+
+/* Fault in the part, then stay: per-thread accounting outlives the load. */
 static void *pressure_worker(void *arg)
 {
 	struct pressure_part *part = arg;
 	size_t off;
+	char c;
 
+	part->tid = syscall(SYS_gettid);
 	for (off = 0; off < part->len; off += page_size)
 		memset(part->area + off, 0x5a, page_size);
+	__atomic_add_fetch(&pressure_done, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_read, pressure_hold, &c, 1);
 	return NULL;
 }
 
@@ -309,9 +368,9 @@ static int pressure(int argc, char **argv)
 	struct pressure_part part[MAX_THREADS];
 	pthread_t tid[MAX_THREADS];
 	long anon_kb = 0, threads = 2, i;
+	int sig, hold_pipe[2];
 	size_t len;
 	sigset_t set;
-	int sig;
 
 	for (i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--anon-kb"))
@@ -338,13 +397,67 @@ static int pressure(int argc, char **argv)
 			      (size_t)anon_kb * 1024 - len * (threads - 1);
 		part[i].area = map_anon(part[i].len, MAP_PRIVATE);
 	}
+	if (pipe(hold_pipe))
+		die("pipe");
+	pressure_hold = hold_pipe[0];
 	for (i = 0; i < threads; i++)
 		if (pthread_create(&tid[i], NULL, pressure_worker, &part[i]))
 			die("pthread_create");
-	for (i = 0; i < threads; i++)
-		pthread_join(tid[i], NULL);
+	while (__atomic_load_n(&pressure_done, __ATOMIC_SEQ_CST) < threads)
+		usleep(10000);
 	printf("ready pid=%d anon_kb=%ld threads=%ld\n", getpid(), anon_kb,
 	       threads);
+	for (i = 0; i < threads; i++)
+		printf("thread tid=%d\n", part[i].tid);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	return 0;
+}
+
+/* Wait until @path exists: the test's signal that the tracer is ready. */
+static void wait_for(const char *path)
+{
+	while (access(path, F_OK))
+		usleep(50000);
+}
+
+static int grow(int argc, char **argv)
+{
+	long anon_kb = -1, tables = -1, i;
+	const char *go = NULL;
+	char *anon, *spread;
+	sigset_t set;
+	int sig;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--anon-kb"))
+			anon_kb = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--tables"))
+			tables = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--go"))
+			go = argv[i + 1];
+	}
+	if (anon_kb < 0 || tables < 0 || !go || i != argc) {
+		fprintf(stderr, "usage: %s %s --anon-kb N --tables T --go FILE\n",
+			argv[0], argv[1]);
+		return 2;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Mapped, not touched: no page and no page table yet. */
+	anon = map_anon(anon_kb * 1024 + page_size, MAP_PRIVATE);
+	spread = map_aligned((tables + 1) * HPAGE);
+	madvise(spread, (tables + 1) * HPAGE, MADV_NOHUGEPAGE);
+	printf("waiting pid=%d\n", getpid());
+	fflush(stdout);
+	wait_for(go);
+	touch(anon, anon_kb * 1024);
+	for (i = 0; i < tables; i++)
+		spread[i * HPAGE] = 1;
+	printf("ready pid=%d anon_kb=%ld tables=%ld\n", getpid(), anon_kb,
+	       tables);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	return 0;
@@ -435,13 +548,6 @@ static int bracket(int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-/* Wait until @path exists: the test's signal that the tracer is ready. */
-static void wait_for(const char *path)
-{
-	while (access(path, F_OK))
-		usleep(50000);
-}
-
 /* Blocks of order >= @order free in zones other than DMA (buddyinfo). */
 static long high_order_blocks(int order)
 {
@@ -522,7 +628,6 @@ static long reclaim_pages(void)
 	return total;
 }
 
-#define HPAGE (2UL << 20)
 #define FILL_CHUNK (4UL << 20)
 
 static int fragment(int argc, char **argv)
@@ -533,7 +638,6 @@ static int fragment(int argc, char **argv)
 	char **chunks = NULL;
 	size_t nchunks = 0, off;
 	unsigned long base;
-	char *area;
 
 	for (i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--regions"))
@@ -579,16 +683,7 @@ static int fragment(int argc, char **argv)
 	wait_for(go);
 
 	/* THP-eligible (no MADV_NOHUGEPAGE), 2 MiB aligned, one write each. */
-	area = mmap(NULL, (regions + 1) * HPAGE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
-		die("mmap");
-	base = ((unsigned long)area + HPAGE - 1) & ~(HPAGE - 1);
-	if (base != (unsigned long)area)
-		munmap(area, base - (unsigned long)area);
-	munmap((char *)base + regions * HPAGE,
-	       (unsigned long)area + (regions + 1) * HPAGE -
-	       (base + regions * HPAGE));
+	base = (unsigned long)map_aligned(regions * HPAGE);
 	for (i = 0; i < regions; i++)
 		((char *)base)[i * HPAGE] = 1;
 	fb = huge_kb(base);
@@ -769,8 +864,9 @@ static const char *json_value(const char *p, int depth)
 
 static int json_check(int argc, char **argv)
 {
-	static char line[1 << 16];
 	long lines = 0, bad = 0;
+	char *line = NULL;
+	size_t size = 0;
 	FILE *f;
 
 	if (argc < 3) {
@@ -780,7 +876,8 @@ static int json_check(int argc, char **argv)
 	f = fopen(argv[2], "r");
 	if (!f)
 		die(argv[2]);
-	while (fgets(line, sizeof(line), f)) {
+	/* Any length: a report with every call path is one long line. */
+	while (getline(&line, &size, f) > 0) {
 		const char *end = json_ws(line);
 
 		lines++;
@@ -794,6 +891,7 @@ static int json_check(int argc, char **argv)
 		}
 	}
 	fclose(f);
+	free(line);
 	printf("json lines=%ld bad=%ld\n", lines, bad);
 	return bad ? 1 : 0;
 }
@@ -847,6 +945,8 @@ int main(int argc, char **argv)
 		return hold(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "pressure"))
 		return pressure(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "grow"))
+		return grow(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "as-nobody"))
 		return as_nobody(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "bracket"))
@@ -861,6 +961,7 @@ int main(int argc, char **argv)
 		return churn(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
+		"       grow --anon-kb N --tables T --go FILE |\n"
 		"       as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... |\n"
 		"       failpipe ... | json-check FILE | churn PAGES ROUNDS\n");
 	return 2;

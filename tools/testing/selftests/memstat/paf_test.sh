@@ -7,20 +7,30 @@
 #    pages until no zone (but DMA) has a free block of order >= 9, frees
 #    every other page, then write-faults 2 MiB-aligned regions with THP
 #    "always" and defrag "never" (one order-9 GFP_TRANSHUGE_LIGHT attempt
-#    per fault, no compaction).  Ground truth: thp_fault_fallback minus
-#    thp_fault_fallback_charge over the window (/proc/vmstat), and the
-#    workload's own count from smaps.  paf -p (fexit), paf -s and paf -t -s
-#    (tracepoint fallback) run at once and must all count exactly that.
+#    per fault, no compaction).  Ground truth: the workload's own count
+#    from smaps for paf -p (fexit) and paf -s -p, which must count exactly
+#    that; thp_fault_fallback minus thp_fault_fallback_charge over the
+#    window (/proc/vmstat, every process) for a system-wide paf -t -s
+#    (tracepoint fallback).
 # 2. fail_page_alloc (patched kernel): N injected failures for the
 #    workload only (task-filter, times=N), each a pipe write that fails
-#    with ENOMEM; paf -p must count exactly N.
+#    with ENOMEM; paf -p must count exactly as many as the workload saw.
+# 3. Below the min watermark, for real: the test module allocates single
+#    pages from ZONE_DMA (16 MiB) with __GFP_NORETRY | __GFP_NOWARN until
+#    8 requests have failed, and asks 4 times for a block of order
+#    MAX_ORDER.  paf must count the module's 12 failures, give the first 8
+#    the below_min verdict and the gfp flags the kernel itself prints for
+#    them (kmem:mm_page_alloc in tracefs), the other 4 max_order; its zone
+#    table must equal /proc/zoneinfo (watermarks, managed, present,
+#    protection) and, the zone being held exhausted, /proc/zoneinfo's free
+#    pages and /proc/buddyinfo's free blocks per order.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
 tmp=${TMPDIR:-/tmp}/paf_test.$$
 mkdir -p "$tmp"
 
-tap_plan 17
+tap_plan 25
 
 # summary_total FILE: failures in paf's final text line.
 summary_total() {
@@ -54,7 +64,7 @@ if [ -w $thp/enabled ]; then
 	paf -s -p $wpid > "$tmp/sum.out" 2> "$tmp/sum.err" &
 	sm=$!
 	wait_for "$tmp/sum.err" 'tracing'
-	paf -t -s -p $wpid > "$tmp/tp.out" 2> "$tmp/tp.err" &
+	paf -t -s -j > "$tmp/tp.out" 2> "$tmp/tp.err" &
 	tp=$!
 	wait_for "$tmp/tp.err" 'tracing'
 	paf -p $wpid > "$tmp/text.out" 2> "$tmp/text.err" &
@@ -66,13 +76,14 @@ if [ -w $thp/enabled ]; then
 	wait $wpid
 	fb1=$(vmstat thp_fault_fallback)
 	ch1=$(vmstat thp_fault_fallback_charge)
-	# paf ends by itself when the -p process is gone.
+	# paf -p ends by itself when the process is gone.
+	kill -INT $tp
+	wait $tp
+	rc_tp=$?
 	wait $ev
 	rc_ev=$?
 	wait $sm
 	rc_sm=$?
-	wait $tp
-	rc_tp=$?
 	wait $tx
 	rc_tx=$?
 	echo "$old_enabled" > $thp/enabled
@@ -92,10 +103,12 @@ if [ -w $thp/enabled ]; then
 		"${own:-0}" -ge 1
 	check "paf -j: exit 0, fexit on the allocator entry ($rc_ev)" $rc_ev -eq 0 -a \
 		"$(grep -c '"type":"summary".*"source":"fexit"' "$tmp/ev.json")" -eq 1
-	check "paf: order-9 failures = thp_fault_fallback - _charge ($n9 vs $truth)" \
-		"$n9" -eq "$truth"
-	check "paf: order-9 failures = the workload's own count ($n9 vs ${own:-?})" \
+	check "paf -p: order-9 failures = the workload's own count ($n9 vs ${own:-?})" \
 		"$n9" -eq "${own:--1}"
+	t9=$(grep '"type":"failures_total".*"order":9,' "$tmp/tp.out" | json_nums count |
+	     awk '{ s += $1 } END { print s + 0 }')
+	check "paf -t -s (all): order-9 failures = thp_fault_fallback - _charge ($t9 vs $truth)" \
+		"$t9" -eq "$truth" -a $rc_tp -eq 0
 	check "paf: every order-9 failure has the fragmentation verdict" "$n9" -gt 0 -a \
 		"$(grep -c '"verdict":"fragmentation"' "$tmp/o9.json")" -eq "$n9"
 	check "paf: their gfp is GFP_TRANSHUGE_LIGHT (as the kernel prints it)" "$n9" -gt 0 -a \
@@ -105,12 +118,9 @@ if [ -w $thp/enabled ]; then
 	s_total=$(summary_total "$tmp/sum.out")
 	check "paf -s: total = per-event count (${s_total:-?} vs $nall, exit $rc_sm)" \
 		$rc_sm -eq 0 -a "${s_total:--1}" -eq "$nall"
-	t_total=$(summary_total "$tmp/tp.out")
-	check "paf -t -s: total = per-event count (${t_total:-?} vs $nall, exit $rc_tp)" \
-		$rc_tp -eq 0 -a "${t_total:--1}" -eq "$nall"
 	d_ev=$(grep '"type":"summary"' "$tmp/ev.json" | json_num dropped)
 	d_sm=$(summary_dropped "$tmp/sum.out")
-	d_tp=$(summary_dropped "$tmp/tp.out")
+	d_tp=$(grep '"type":"summary"' "$tmp/tp.out" | json_num dropped)
 	check "paf: nothing dropped (${d_ev:-?} ${d_sm:-?} ${d_tp:-?})" \
 		"${d_ev:-1}" -eq 0 -a "${d_sm:-1}" = 0 -a "${d_tp:-1}" = 0
 	x_total=$(summary_total "$tmp/text.out")
@@ -121,7 +131,7 @@ if [ -w $thp/enabled ]; then
 	memstat_workload json-check "$tmp/ev.json" > "$tmp/jc" 2>&1
 	check "paf -j: every line is a JSON object ($(head -n 1 "$tmp/jc"))" $? -eq 0
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do skip "no THP in this kernel"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no THP in this kernel"; done
 fi
 
 # ---- 2. fail_page_alloc fault injection -------------------------------
@@ -152,7 +162,8 @@ if [ -w $fpa/times ]; then
 	diag "first record: $(grep -m 1 '"type":"failure"' "$tmp/fi.json" | cut -c 1-600)"
 	check "fail_page_alloc injected $n failures (times $n -> $left)" "$left" -eq 0
 	check "the workload saw $n ENOMEM writes (${failed:-?})" "${failed:--1}" -eq $n
-	check "paf -p: $n failures (got $got, exit $rc)" $rc -eq 0 -a "$got" -eq $n
+	check "paf -p: as many failures as the workload saw (got $got of ${failed:-?}, exit $rc)" \
+		$rc -eq 0 -a "$got" -eq "${failed:--1}"
 	check "paf: injected failures are pipe_write's, zone state does not explain them" \
 		"$(grep '"type":"failure"' "$tmp/fi.json" | grep '"verdict":"none"' |
 		   grep -c '"stack":\[[^]]*"pipe_write+')" -eq $n
@@ -160,6 +171,86 @@ if [ -w $fpa/times ]; then
 	check "paf -j (fault injection): every line is a JSON object" $? -eq 0
 else
 	for i in 1 2 3 4 5; do skip "no fail_page_alloc (CONFIG_FAIL_PAGE_ALLOC, debugfs)"; done
+fi
+
+# ---- 3. below the min watermark of ZONE_DMA, and MAX_ORDER -------------
+ko=$(alloc_test_module 2>/dev/null)
+dma=$(awk '$4 == "DMA" { print $2 }' /proc/buddyinfo)
+if [ -n "$ko" ] && [ -n "$dma" ]; then
+	paf -j > "$tmp/dma.json" 2> "$tmp/dma.err" &
+	pa=$!
+	wait_for "$tmp/dma.err" tracing
+	trace_start paf kmem/mm_page_alloc
+	insmod "$ko" dma=1 noretry=1 fail_ok=1 max_failures=8 nr_allocs=16384 too_big=4
+	rc=$?
+	# The zone stays exhausted while the module holds its pages.
+	cat /proc/zoneinfo > "$tmp/zoneinfo"
+	cat /proc/buddyinfo > "$tmp/buddyinfo"
+	failed=$(cat /sys/module/memstat_alloc_test/parameters/failed 2>/dev/null)
+	allocated=$(cat /sys/module/memstat_alloc_test/parameters/allocated 2>/dev/null)
+	trace_stop paf "$tmp/trace"
+	traced=$?
+	rmmod memstat_alloc_test
+	kill -INT $pa
+	wait $pa
+	rc_pa=$?
+	grep '"type":"failure".*"comm":"insmod"' "$tmp/dma.json" > "$tmp/mod.json"
+	grep '"order":0,' "$tmp/mod.json" > "$tmp/min.json"
+	grep -v '"order":0,' "$tmp/mod.json" > "$tmp/big.json"
+	diag "module: allocated $allocated pages of ZONE_DMA, $failed requests failed"
+	diag "first record: $(head -n 1 "$tmp/min.json" | cut -c 1-900)"
+	check "insmod dma=1 noretry=1 ... too_big=4: 8 + 4 failed (rc $rc, failed ${failed:-?})" \
+		$rc -eq 0 -a "${failed:-0}" -eq 12
+	nmod=$(wc -l < "$tmp/mod.json") nmin=$(wc -l < "$tmp/min.json")
+	check "paf: the module's 12 failures, 8 of order 0 (got $nmod, $nmin; exit $rc_pa)" \
+		"$nmod" -eq 12 -a "$nmin" -eq 8 -a $rc_pa -eq 0
+	check "paf: the 8 below the min watermark have the below_min verdict" \
+		"$(grep -c '"verdict":"below_min"' "$tmp/min.json")" -eq 8
+	check "paf: the 4 of order MAX_ORDER have the max_order verdict" \
+		"$(grep -c '"verdict":"max_order"' "$tmp/big.json")" -eq 4
+	# The gfp flags and migratetype as the kernel prints them for the
+	# same failures; the only zone GFP_DMA may use.
+	kgfp=$(trace_lines "$tmp/trace" mm_page_alloc | grep ' pfn=0 order=0 ' |
+	       sed -n 's/.*migratetype=\([0-9]*\) gfp_flags=\([^ ]*\).*/\1 \2/p' | sort -u)
+	pgfp=$(sed -n 's/.*"gfp":"\([^"]*\)".*"migratetype":"\([^"]*\)".*/\2 \1/p' \
+	       "$tmp/min.json" | sed 's/^Unmovable /0 /' | sort -u)
+	zones=$(grep -c '"highest_zoneidx":0,"preferred_zone":"DMA"' "$tmp/min.json")
+	check "paf: gfp, migratetype as the kernel prints them ($pgfp; $kgfp), zone DMA ($zones)" \
+		-n "$kgfp" -a "$pgfp" = "$kgfp" -a $traced -eq 0 -a "$zones" -eq 8
+	# The last failure's DMA zone against /proc/zoneinfo and buddyinfo.
+	zone=$(tail -n 1 "$tmp/min.json" | sed 's/.*"zones":\[{//; s/}\],"stack".*//')
+	awk '/^Node/ { in_dma = $4 == "DMA" } in_dma' "$tmp/zoneinfo" > "$tmp/dma.zone"
+	zi() { awk -v k="$1" '$1 == k { print $2; exit }' "$tmp/dma.zone"; }
+	bad=""
+	# zoneinfo's watermarks include the boost; paf shows it apart.
+	boost=$(echo "$zone" | json_num boost)
+	for k in min low high managed present free_cma; do
+		v=$(echo "$zone" | json_num $k)
+		case $k in min|low|high) v=$((v + boost)) ;; esac
+		w=$(zi $k)
+		[ $k = free_cma ] && w=$(zi nr_free_cma)
+		[ "$v" = "${w:-0}" ] || bad="$bad $k:$v/$w"
+	done
+	prot=$(sed -n 's/.*protection: (\(.*\))/\1/p' "$tmp/dma.zone" | tr -d ' ')
+	resv=$(echo "$zone" | sed -n 's/.*"lowmem_reserve_all":\[\([^]]*\)\].*/\1/p')
+	case "$resv," in "$prot",*) ;; *) bad="$bad protection:$resv/$prot" ;; esac
+	check "paf: DMA watermarks, managed, present, protection = zoneinfo${bad:+ (wrong:$bad)}" \
+		-z "$bad" -a -n "$zone"
+	v=$(echo "$zone" | json_num free)
+	f=$(awk '$1 == "pages" && $2 == "free" { print $3; exit }' "$tmp/dma.zone")
+	check "paf: DMA free pages = /proc/zoneinfo's, the zone held exhausted ($v vs $f)" \
+		"${v:-x}" = "${f:-y}"
+	v=$(echo "$zone" | sed -n 's/.*"nr_free":\[\([^]]*\)\].*/\1/p' | tr ',' ' ')
+	b=$(awk '$4 == "DMA" { for (i = 5; i <= NF; i++) printf "%s%s", $i, i < NF ? " " : "" }' \
+	    "$tmp/buddyinfo")
+	check "paf: DMA free blocks per order = /proc/buddyinfo ($v vs $b)" \
+		-n "$b" -a "$v" = "$b"
+	memstat_workload json-check "$tmp/dma.json" > /dev/null 2>&1
+	check "paf -j (below min): every line is a JSON object" $? -eq 0
+else
+	for i in 1 2 3 4 5 6 7 8 9; do
+		skip "needs the test module and a ZONE_DMA (CONFIG_ZONE_DMA)"
+	done
 fi
 
 rm -rf "$tmp"

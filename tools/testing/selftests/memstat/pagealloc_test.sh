@@ -1,30 +1,52 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# pagealloc against known allocations.
+# pagealloc against known allocations and the kernel's own accounts.
 #
-# 1. The test module memstat_alloc_test allocates exactly N blocks of
-#    order K from memstat_alloc_test_alloc() and frees them on unload:
-#    pagealloc must show N * 2^K outstanding pages on call paths through
-#    that function while it is loaded (category "other": meminfo counts
-#    such pages nowhere, and its unexplained memory must grow by about as
-#    much), none after the unload, and, with page_owner=on, exactly what
-#    page_owner lists for that function.  With mm_page_alloc_path every
-#    one of those allocations took the fast path.
-# 2. Memory pressure (patched kernel): four threads fault in
-#    MemAvailable + 100 MiB; allocations served after direct reclaim or
-#    compaction must show up as such, compaction exactly as often as
-#    compact_success, reclaim at most as often as allocstall.
-# 3. fail_page_alloc (patched kernel): N injected failures of pipe_write
-#    must be N "fail" allocations on pipe_write's path, and the event's
-#    text in tracefs must be readable.
+# 1. The test module memstat_alloc_test takes exactly N blocks of order K
+#    from memstat_alloc_test_alloc(), vmalloc()s 4 MiB, fills a kmem_cache
+#    of its own with 2048 objects of 1 KiB and takes 4 per-CPU areas of
+#    32 KiB, and gives it all back on unload.  pagealloc must show N * 2^K
+#    pages outstanding on the first paths (category "other": meminfo
+#    counts such pages nowhere, and its unexplained memory must grow by
+#    about as much; page_owner=on lists exactly as many), as many pages in
+#    category vmalloc on the vmalloc() paths as /proc/vmallocinfo gives the
+#    module, in category slab on kmem_cache_alloc()'s as /proc/slabinfo
+#    gives its cache, in category percpu in all as Percpu in
+#    /proc/meminfo grew; none after the unload.  With mm_page_alloc_path
+#    every one of the N allocations took the fast path.
+# 2. Failures: the module takes single pages of ZONE_DMA with
+#    __GFP_NORETRY | __GFP_NOWARN until 8 requests have failed and asks 4
+#    times for order MAX_ORDER.  pagealloc must count the failures the
+#    module counted (kmem:mm_page_alloc never sees the 4: 8 on the stock
+#    kernel, 12 with mm_page_alloc_path, all "fail"); pagealloc -k every
+#    request at the allocator entry.
+# 3. One process: between two readings of its /proc/PID/status a process
+#    faults in 8 MiB of anon memory and 64 page tables; pagealloc -p must
+#    show exactly the anon pages it mapped meanwhile (a walk of its page
+#    tables) in category lru, the VmPTE growth in category page_tables,
+#    and its allocations by order, migratetype and gfp flags as the
+#    kernel's kmem:mm_page_alloc records them.  Its new threads' kernel
+#    stacks show in category kernel_stack.
+# 4. hugetlb: nr_hugepages 0 -> 4 -> 0: HugePages_Total * 512 pages in
+#    category hugetlb, then none.
+# 5. Compaction (patched kernel): THP faults with defrag "always" in
+#    fragmented memory; allocations served by direct compaction must equal
+#    the compact_success delta.
+# 6. Memory pressure (patched kernel): four threads fault in
+#    MemAvailable + 100 MiB; allocations served after direct reclaim must
+#    show up as such (at most once per allocstall), and every failure must
+#    be one that was allowed to fail without reclaim.
+# 7. fail_page_alloc (patched kernel): as many "fail" allocations on
+#    pipe_write's path as the workload saw ENOMEM writes, and the event's
+#    text in tracefs.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
 tmp=${TMPDIR:-/tmp}/pagealloc_test.$$
 mkdir -p "$tmp"
 
-tap_plan 20
+tap_plan 35
 
 # reports FILE: how many interval reports FILE has.
 reports() { grep -c '"type":"interval"' "$1" 2>/dev/null || true; }
@@ -39,11 +61,17 @@ wait_reports() {
 	done
 }
 
-# paths_of JSONLINE: one line per element of its "paths" array.
+# paths_of: one line per element of the "paths" array of stdin's line.
 paths_of() {
 	sed 's/.*"paths":\[//; s/\],"processes":.*//' |
 		awk '{ n = split($0, a, /\},\{"stack_id"/)
 		       for (i = 1; i <= n; i++) print (i > 1 ? "{\"stack_id\"" : "") a[i] }'
+}
+
+# rows_of DIM: one line per element of array DIM (not "paths") of stdin.
+rows_of() {
+	sed "s/.*\"$1\":\\[//; s/\\].*//" |
+		awk '{ n = split($0, a, /\},\{/); for (i = 1; i <= n; i++) print a[i] }'
 }
 
 # sum_key KEY: the sum of "KEY" over the lines of stdin.
@@ -56,6 +84,17 @@ step_sum() {
 	sed -n "s/.*\"steps\":{[^}]*\"$1\":\([0-9]*\).*/\1/p" |
 		awk '{ s += $1 } END { print s + 0 }'
 }
+
+# category PAGES_KEY NAME: that sum over the paths of stdin in category NAME.
+category() { grep "\"category\":\"$2\"" | sum_key "$1"; }
+
+# pgalloc: pages the allocator handed out so far (pgalloc_* of every
+# zone, counted in rmqueue()); pgfree: pages given back.
+pgalloc() { awk '$1 ~ /^pgalloc_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
+pgfree() { vmstat pgfree; }
+
+# meminfo_now FIELD: kB now.
+meminfo_now() { awk -v f="$1:" '$1 == f { print $2; exit }' /proc/meminfo; }
 
 # What a kprobe could see of the allocator's steps on this build: the
 # helpers that are functions of their own (the others are inlined).
@@ -70,20 +109,36 @@ diag "allocator helpers:$syms"
 has_event=0
 grep -q ' __tracepoint_mm_page_alloc_path$' /proc/kallsyms && has_event=1
 [ $has_event = 1 ] && event=mm_page_alloc_path || event=mm_page_alloc
+page_kb=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
+ko=$(alloc_test_module 2>/dev/null)
 
 # ---- 1. the test module ---------------------------------------------
-ko=$(alloc_test_module 2>/dev/null)
-nr=1024
+nr=2048
 order=3
 pages=$((nr << order))
 if [ -n "$ko" ]; then
+	a0=$(pgalloc) f0=$(pgfree)
 	# -n: every path in the JSON, also those holding nothing any more.
 	pagealloc -j -f 32 -n 1000000 1 > "$tmp/mod.json" 2> "$tmp/mod.err" &
 	pa=$!
+	# A live map smaller than the module's blocks: what cannot be
+	# tracked must be counted as such.
+	pagealloc -j -M 1024 -f 32 -n 1000000 > "$tmp/small.json" 2> "$tmp/small.err" &
+	sm=$!
+	wait_for "$tmp/small.err" tracing
 	wait_for "$tmp/mod.json" '"type":"interval"'
-	insmod "$ko" nr_allocs=$nr order=$order
+	a1=$(pgalloc) f1=$(pgfree)
+	percpu0=$(meminfo_now Percpu)
+	insmod "$ko" nr_allocs=$nr order=$order vmalloc_kb=4096 slab_objs=2048 \
+		slab_size=1024 percpu_allocs=4
 	rc=$?
-	check "insmod memstat_alloc_test nr_allocs=$nr order=$order" $rc -eq 0
+	check "insmod memstat_alloc_test nr_allocs=$nr order=$order vmalloc_kb=4096 ..." \
+		$rc -eq 0
+	percpu1=$(meminfo_now Percpu)
+	vpages=$(awk '/memstat_alloc_test_vmalloc/ { for (i = 1; i <= NF; i++)
+		       if ($i ~ /^pages=/) { sub(/pages=/, "", $i); s += $i } }
+		     END { print s + 0 }' /proc/vmallocinfo)
+	spages=$(awk '$1 == "memstat_alloc_test" { print $15 * $6; exit }' /proc/slabinfo)
 	wait_reports "$tmp/mod.json" 2
 	loaded=$(grep '"type":"interval"' "$tmp/mod.json" | tail -n 1)
 	if [ -r /sys/kernel/debug/page_owner ]; then
@@ -101,25 +156,35 @@ if [ -n "$ko" ]; then
 			     # Busybox awk may lack "^".
 			     function pages(o, p) { for (p = 1; o > 0; o--) p *= 2
 						    return p }' "$tmp/po")
-		nested=$(awk -v k=$order '/^Page allocated via order/ { o = $5 + 0; r = "" }
-			     { r = r " " $1 }
-			     /memstat_alloc_test_alloc/ && o != k { print o ":" r; exit }' \
-			 "$tmp/po")
-		[ -n "$nested" ] && diag "page_owner, other blocks under the function: $nested"
 		rm -f "$tmp/po"
 	fi
+	kill -INT $sm
+	wait $sm
 	rmmod memstat_alloc_test
 	check "rmmod memstat_alloc_test" $? -eq 0
 	wait_reports "$tmp/mod.json" 2
+	a2=$(pgalloc) f2=$(pgfree)
 	kill -INT $pa
 	wait $pa
 	rc=$?
+	a3=$(pgalloc) f3=$(pgfree)
 	check "pagealloc -j: SIGINT -> summary, exit 0 ($rc)" $rc -eq 0 -a \
 		"$(grep -c '"type":"summary"' "$tmp/mod.json")" -eq 1
 	summary=$(grep '"type":"summary"' "$tmp/mod.json")
+	# Every page allocated and freed while it ran, against the kernel's
+	# own counts read just inside and just outside its window.
+	pa_alloc=$(echo "$summary" | sed 's/,"paths":.*//' | json_num alloc_pages)
+	pa_free=$(echo "$summary" | sed 's/,"paths":.*//' | json_num free_pages)
+	diag "pages allocated: pagealloc $pa_alloc, pgalloc_* +$((a2 - a1))..+$((a3 - a0));" \
+	     "freed: pagealloc $pa_free, pgfree +$((f2 - f1))..+$((f3 - f0))"
+	check "pagealloc: pages allocated, freed within pgalloc_*, pgfree deltas in and around it" \
+		"${pa_alloc:-0}" -ge $((a2 - a1)) -a "${pa_alloc:-0}" -le $((a3 - a0)) -a \
+		"${pa_free:-0}" -ge $((f2 - f1)) -a "${pa_free:-0}" -le $((f3 - f0))
+	echo "$loaded" | paths_of > "$tmp/loaded.paths"
+	echo "$summary" | paths_of > "$tmp/summary.paths"
 
 	# Paths on which the module's function called the allocator itself.
-	echo "$loaded" | paths_of | grep '"frames":\["memstat_alloc_test_alloc+' > "$tmp/mod.paths"
+	grep '"frames":\["memstat_alloc_test_alloc+' "$tmp/loaded.paths" > "$tmp/mod.paths"
 	out=$(sum_key outstanding_pages < "$tmp/mod.paths")
 	got=$(sum_key alloc_pages < "$tmp/mod.paths")
 	diag "module paths while loaded: $(cut -c 1-400 "$tmp/mod.paths" | head -n 3)"
@@ -135,22 +200,51 @@ if [ -n "$ko" ]; then
 	unexp=$(echo "$loaded" | sed 's/.*"meminfo_kib"://' | json_num unexplained)
 	unexp0=$(echo "$loaded" | sed 's/.*"meminfo_kib"://' | json_num unexplained_start)
 	grow=$((unexp - unexp0))
-	want=$((pages * $(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)))
+	want=$((pages * page_kb))
 	diag "meminfo unexplained: $unexp0 -> $unexp KiB (+$grow), module $want KiB"
 	check "loaded: meminfo's unexplained grew by the module's $want KiB +- 4 MiB ($grow)" \
 		$grow -ge $((want - 4096)) -a $grow -le $((want + 4096))
-	ids=$(sed -n 's/^{*"stack_id":\(-\{0,1\}[0-9]*\).*/\1/p' "$tmp/mod.paths")
-	left=0 freed=0
-	for id in $ids; do
-		line=$(echo "$summary" | paths_of | grep "^{*\"stack_id\":$id,")
-		left=$((left + $(echo "$line" | sum_key outstanding_pages)))
-		freed=$((freed + $(echo "$line" | sum_key free_pages)))
-	done
-	check "unloaded: 0 pages outstanding on those paths, $pages freed (got $left, $freed)" \
+
+	grep '"type":"summary"' "$tmp/small.json" | paths_of |
+		grep '"frames":\["memstat_alloc_test_alloc+' > "$tmp/small.paths"
+	o=$(sum_key outstanding_pages < "$tmp/small.paths")
+	u=$(sum_key untracked_pages < "$tmp/small.paths")
+	live=$(grep '"type":"summary"' "$tmp/small.json" | json_num drop_live)
+	check "pagealloc -M 1024: outstanding + untracked = $pages ($o + $u), dropped $live" \
+		$((o + u)) -eq $pages -a "$u" -gt 0 -a "${live:-0}" -gt 0
+
+	# The other sources, each in its meminfo category, as the kernel
+	# itself accounts them.
+	v=$(grep '"frames":\[[^]]*"memstat_alloc_test_vmalloc+' "$tmp/loaded.paths" |
+	    category outstanding_pages vmalloc)
+	check "loaded: vmalloc on vmalloc()'s paths = vmallocinfo pages ($v vs $vpages)" \
+		"$v" -eq "$vpages" -a "$vpages" -ge 1024
+	v=$(grep '"kmem_cache_alloc+[^"]*","memstat_alloc_test_slab+' "$tmp/loaded.paths" |
+	    category outstanding_pages slab)
+	check "loaded: slab on kmem_cache_alloc()'s paths = slabinfo pages ($v vs ${spages:-?})" \
+		"$v" -eq "${spages:--1}" -a "${spages:-0}" -ge 64
+	v=$(echo "$loaded" | rows_of categories | grep '"name":"percpu"' |
+	    json_num outstanding_pages)
+	want=$(( (percpu1 - percpu0) / page_kb ))
+	check "loaded: percpu category = Percpu growth in /proc/meminfo (${v:-0} vs $want pages)" \
+		"${v:-0}" -eq "$want" -a "$want" -gt 0
+
+	# After the unload: none of those pages is outstanding.  (Per-CPU
+	# chunks stay populated, and kernel page tables of vmalloc space
+	# stay, after a free: the kernel keeps them.)
+	{
+		grep '"frames":\["memstat_alloc_test_alloc+' "$tmp/summary.paths"
+		grep '"frames":\[[^]]*"memstat_alloc_test_vmalloc+' "$tmp/summary.paths" |
+			grep '"category":"vmalloc"'
+		grep '"kmem_cache_alloc+[^"]*","memstat_alloc_test_slab+' "$tmp/summary.paths" |
+			grep '"category":"slab"'
+	} > "$tmp/gone.paths"
+	left=$(sum_key outstanding_pages < "$tmp/gone.paths")
+	freed=$(grep '"frames":\["memstat_alloc_test_alloc+' "$tmp/gone.paths" | sum_key free_pages)
+	check "unloaded: 0 pages outstanding on those paths, $pages freed ($left, $freed)" \
 		"$left" -eq 0 -a "$freed" -eq $pages
-	blocks=$(echo "$summary" | sed 's/.*"orders":\[//; s/\].*//' |
-		 awk '{ n = split($0, a, /\},\{/); for (i = 1; i <= n; i++) print a[i] }' |
-		 grep "\"order\":$order," | json_num alloc_blocks)
+	blocks=$(echo "$summary" | rows_of orders | grep "\"order\":$order," |
+		 json_num alloc_blocks)
 	check "orders: at least $nr blocks of order $order (got $blocks)" "${blocks:-0}" -ge $nr
 	check "pagealloc uses kmem:$event" \
 		"$(echo "$summary" | grep -c "\"event\":\"$event\"")" -eq 1
@@ -172,7 +266,7 @@ if [ -n "$ko" ]; then
 	memstat_workload json-check "$tmp/mod.json" > /dev/null 2>&1
 	check "pagealloc -j: every line is a JSON object" $? -eq 0
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do
 		skip "test module memstat_alloc_test.ko not built for this kernel"
 	done
 fi
@@ -188,51 +282,237 @@ check "pagealloc -S: no call paths, processes still counted" \
 	"$(grep -c '"paths"' "$tmp/nostack")" -eq 0 -a \
 	"$(grep -c '"processes":\[{' "$tmp/nostack")" -eq 1
 
-# ---- 2. memory pressure -------------------------------------------------
-if [ $has_event = 1 ] && [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
-	v0c=$(vmstat compact_success) v0s=$(allocstall)
-	pagealloc -j -S > "$tmp/pr.json" 2> "$tmp/pr.err" &
+# ---- 2. failures, counted as the module counts them ----------------------
+if [ -n "$ko" ] && awk '$4 == "DMA" { f = 1 } END { exit !f }' /proc/buddyinfo; then
+	pagealloc -j -f 32 -n 1000000 > "$tmp/fail.json" 2> "$tmp/fail.err" &
 	pa=$!
-	wait_for "$tmp/pr.err" 'tracing'
-	v1c=$(vmstat compact_success) v1s=$(allocstall)
-	min_free=$(cat /proc/sys/vm/min_free_kbytes)
-	echo 8192 > /proc/sys/vm/min_free_kbytes
-	avail=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
-	memstat_workload pressure --anon-kb $((avail + 102400)) --threads 4 > "$tmp/pr.wl" 2>&1 &
-	wpid=$!
-	wait_for "$tmp/pr.wl" '^ready' 1800
-	kill -TERM $wpid
-	wait $wpid
-	echo "$min_free" > /proc/sys/vm/min_free_kbytes
-	v2c=$(vmstat compact_success) v2s=$(allocstall)
+	pagealloc -k -j -f 32 -n 1000000 > "$tmp/kp.json" 2> "$tmp/kp.err" &
+	kp=$!
+	wait_for "$tmp/fail.err" tracing
+	wait_for "$tmp/kp.err" tracing
+	insmod "$ko" dma=1 noretry=1 fail_ok=1 max_failures=8 nr_allocs=16384 too_big=4
+	rc=$?
+	failed=$(cat /sys/module/memstat_alloc_test/parameters/failed 2>/dev/null)
+	allocated=$(cat /sys/module/memstat_alloc_test/parameters/allocated 2>/dev/null)
+	# The summaries while the module is loaded: its symbols name the paths.
+	kill -INT $pa $kp
+	wait $pa
+	rc_pa=$?
+	wait $kp
+	rc_kp=$?
+	rmmod memstat_alloc_test
+	diag "module: $allocated pages of ZONE_DMA; failures: $failed (8 + 4 of order MAX_ORDER)"
+	grep '"type":"summary"' "$tmp/fail.json" | paths_of |
+		grep -e '"frames":\["memstat_alloc_test_alloc+' \
+		     -e '"frames":\["memstat_alloc_test_too_big+' > "$tmp/fail.paths"
+	f=$(sum_key fail < "$tmp/fail.paths")
+	want=12
+	[ $has_event = 1 ] || want=8
+	check "failures: $want of the module's ${failed:-?} (got $f; exit $rc $rc_pa)" \
+		"$f" -eq $want -a "${failed:-0}" -eq 12 -a $rc -eq 0 -a $rc_pa -eq 0
+	if [ $has_event = 1 ]; then
+		s=$(step_sum fail < "$tmp/fail.paths")
+		check "mm_page_alloc_path: all 12 took the step fail ($s)" "$s" -eq 12
+	else
+		skip "kmem:mm_page_alloc has no allocator steps"
+	fi
+	k=$(grep '"type":"summary"' "$tmp/kp.json" | paths_of |
+	    grep -e '"frames":\[[^]]*"memstat_alloc_test_alloc+' \
+		 -e '"frames":\[[^]]*"memstat_alloc_test_too_big+' | sum_key alloc_blocks)
+	check "pagealloc -k: every request at the allocator entry ($k vs $allocated + $failed)" \
+		"$k" -eq $((${allocated:-0} + ${failed:-0})) -a $rc_kp -eq 0
+else
+	for i in 1 2 3; do skip "needs the test module and a ZONE_DMA (CONFIG_ZONE_DMA)"; done
+fi
+
+# ---- 3. one process: anon pages, page tables, kernel stacks -----------
+memstat_workload grow --anon-kb 8192 --tables 64 --go "$tmp/go" > "$tmp/grow.wl" &
+wpid=$!
+wait_for "$tmp/grow.wl" '^waiting'
+pagealloc -j -p $wpid -f 32 -n 1000000 > "$tmp/one.json" 2> "$tmp/one.err" &
+pa=$!
+wait_for "$tmp/one.err" tracing
+trace_start pagealloc kmem/mm_page_alloc
+traced=$?
+cat /proc/$wpid/status > "$tmp/st0"
+memstat_truth rss $wpid > "$tmp/walk0"
+touch "$tmp/go"
+wait_for "$tmp/grow.wl" '^ready'
+cat /proc/$wpid/status > "$tmp/st1"
+memstat_truth rss $wpid > "$tmp/walk1"
+trace_stop pagealloc "$tmp/one.trace" || traced=1
+kill -INT $pa
+wait $pa
+rc=$?
+kill -TERM $wpid
+wait $wpid
+one=$(grep '"type":"summary"' "$tmp/one.json")
+echo "$one" | paths_of > "$tmp/one.paths"
+lru=$(category outstanding_pages lru < "$tmp/one.paths")
+pgt=$(category outstanding_pages page_tables < "$tmp/one.paths")
+# Anon pages by a walk of its page tables (RssAnon lags: the kernel folds
+# a thread's RSS deltas only every 64 faults); VmPTE is exact.
+anon=$(( ($(kv anon_kb < "$tmp/walk1") - $(kv anon_kb < "$tmp/walk0")) / page_kb ))
+pte=$(( ($(status_kb "$tmp/st1" VmPTE) - $(status_kb "$tmp/st0" VmPTE)) / page_kb ))
+diag "process: lru $lru page_tables $pgt pages; anon mapped +$anon, VmPTE +$pte pages"
+check "one process: lru pages = its anon pages mapped since ($lru vs $anon, exit $rc)" \
+	"$lru" -eq "$anon" -a "$anon" -ge 2048 -a $rc -eq 0
+check "one process: page_tables pages = its VmPTE growth ($pgt vs $pte)" \
+	"$pgt" -eq "$pte" -a "$pte" -ge 64
+p=$(echo "$one" | rows_of processes | grep "\"pid\":$wpid," | json_num outstanding_pages)
+others=$(echo "$one" | rows_of processes | grep -c -v "\"pid\":$wpid,")
+check "one process: it holds those + 16 at most (${p:-?} of $((lru + pgt))), alone ($others)" \
+	"${p:-0}" -ge $((lru + pgt)) -a "${p:-0}" -le $((lru + pgt + 16)) -a "$others" -eq 0
+# Its allocations by order, migratetype and gfp flags, as the kernel
+# prints them in kmem:mm_page_alloc.
+trace_lines "$tmp/one.trace" mm_page_alloc | awk -v p=$wpid '$2 == p' > "$tmp/one.allocs"
+bad=""
+for dim in order migratetype gfp_flags; do
+	awk -v k=$dim '{ for (i = 4; i <= NF; i++)
+			   if (index($i, k "=") == 1) n[substr($i, length(k) + 2)]++ }
+		END { for (v in n) print v, n[v] }' "$tmp/one.allocs" |
+		awk 'BEGIN { split("Unmovable Movable Reclaimable HighAtomic", mt, " ") }
+		     { if (k == "migratetype") $1 = mt[$1 + 1]; print }' k=$dim |
+		sort > "$tmp/t.$dim"
+	case $dim in
+	order) rows=orders key='"order":\([0-9]*\)' ;;
+	migratetype) rows=migratetypes key='"name":"\([^"]*\)"' ;;
+	gfp_flags) rows=gfp key='"name":"\([^"]*\)"' ;;
+	esac
+	echo "$one" | rows_of $rows |
+		sed -n "s/.*$key.*\"alloc_blocks\":\([0-9]*\).*/\1 \2/p" | sort > "$tmp/p.$dim"
+	cmp -s "$tmp/t.$dim" "$tmp/p.$dim" ||
+		bad="$bad $dim:[$(tr '\n' ',' < "$tmp/p.$dim")]/[$(tr '\n' ',' < "$tmp/t.$dim")]"
+done
+diag "by gfp: $(tr '\n' ',' < "$tmp/t.gfp_flags")"
+check "one process: by order, migratetype, gfp = kmem:mm_page_alloc${bad:+ (wrong:$bad)}" \
+	-z "$bad" -a -s "$tmp/one.allocs" -a $traced -eq 0
+
+# New threads: a kernel stack each (THREAD_SIZE), some may come from the
+# per-CPU cache of freed stacks (NR_CACHED_STACKS = 2 per CPU).
+sh -c 'kill -STOP $$; exec memstat_workload hold --threads 8' > "$tmp/thr.wl" 2>&1 &
+wpid=$!
+wait_stopped $wpid
+pagealloc -j -p $wpid -f 32 -n 1000000 > "$tmp/thr.json" 2> "$tmp/thr.err" &
+pa=$!
+wait_for "$tmp/thr.err" tracing
+kill -CONT $wpid
+wait_for "$tmp/thr.wl" '^ready'
+kill -INT $pa
+wait $pa
+kill -TERM $wpid
+wait $wpid
+st=$(grep '"type":"summary"' "$tmp/thr.json" | paths_of | category outstanding_pages kernel_stack)
+per=$((16 / page_kb))
+cached=$((2 * $(grep -c '^processor' /proc/cpuinfo)))
+diag "8 threads: $st pages of kernel stack ($per a stack, up to $cached stacks cached)"
+check "threads: kernel_stack = their new stacks ($st: $per x 8, less up to $cached reused)" \
+	"${st:-0}" -le $((per * 8)) -a "${st:-0}" -ge $((per * (8 - cached))) -a \
+	$((${st:-1} % per)) -eq 0
+
+# ---- 4. hugetlb -----------------------------------------------------------
+nrh=/proc/sys/vm/nr_hugepages
+if [ -w $nrh ] && [ "$(cat $nrh)" -eq 0 ]; then
+	pagealloc -j -f 32 1 > "$tmp/huge.json" 2> "$tmp/huge.err" &
+	pa=$!
+	wait_for "$tmp/huge.json" '"type":"interval"'
+	echo 4 > $nrh
+	total=$(meminfo_now HugePages_Total)
+	hpages=$(( total * $(meminfo_now Hugepagesize) / page_kb ))
+	wait_reports "$tmp/huge.json" 2
+	v=$(grep '"type":"interval"' "$tmp/huge.json" | tail -n 1 | rows_of categories |
+	    grep '"name":"hugetlb"' | json_num outstanding_pages)
+	echo 0 > $nrh
+	wait_reports "$tmp/huge.json" 2
 	kill -INT $pa
 	wait $pa
-	v3c=$(vmstat compact_success) v3s=$(allocstall)
-	steps=$(grep '"type":"summary"' "$tmp/pr.json" | sed 's/.*"steps":\[//; s/\].*//')
-	step() {
-		echo "$steps" |
-			awk '{ n = split($0, a, /\},\{/); for (i = 1; i <= n; i++) print a[i] }' |
-			grep "\"name\":\"$1\"" | json_num alloc_blocks
-	}
-	reclaim=$(step reclaim) compact=$(step compact)
-	diag "steps: $(echo "$steps" | cut -c 1-600)"
-	diag "allocstall +$((v2s - v1s))..$((v3s - v0s))"
-	diag "compact_success +$((v2c - v1c))..$((v3c - v0c))"
-	check "pressure: served after reclaim or compaction (${reclaim:-0} + ${compact:-0})" \
-		$((${reclaim:-0} + ${compact:-0})) -gt 0
-	check "pressure: compact = compact_success" \
-		"$(bracketed "${compact:-0}" $((v2c - v1c)) $((v3c - v0c)) && echo 1)" = 1
-	check "pressure: reclaim <= allocstall (${reclaim:-0} <= $((v3s - v0s)))" \
-		"${reclaim:-0}" -le $((v3s - v0s))
+	after=$(grep '"type":"summary"' "$tmp/huge.json" | rows_of categories |
+		grep '"name":"hugetlb"' | json_num outstanding_pages)
+	check "hugetlb: category = HugePages_Total (${v:-0} vs $hpages), none after (${after:-0})" \
+		"${v:-0}" -eq "$hpages" -a "$hpages" -gt 0 -a "${after:-0}" -eq 0
+else
+	skip "hugetlb: no nr_hugepages, or huge pages already reserved"
+fi
+
+# ---- 5. compaction ------------------------------------------------------
+thp=/sys/kernel/mm/transparent_hugepage
+if [ $has_event = 1 ] && [ -w $thp/enabled ]; then
+	old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
+	old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
+	echo always > $thp/enabled
+	echo always > $thp/defrag
+	# More THP faults than free order-9 blocks are left when the fill
+	# stops (it stops early once reclaim starts): the rest compact.
+	memstat_workload fragment --regions 160 --go "$tmp/go5" > "$tmp/frag.wl" &
+	wpid=$!
+	wait_for "$tmp/frag.wl" '^filled' 1800
+	pagealloc -j -S > "$tmp/compact.json" 2> "$tmp/compact.err" &
+	pa=$!
+	wait_for "$tmp/compact.err" tracing
+	c0=$(vmstat compact_success) s0=$(vmstat compact_stall)
+	touch "$tmp/go5"
+	wait $wpid
+	c1=$(vmstat compact_success) s1=$(vmstat compact_stall)
+	kill -INT $pa
+	wait $pa
+	echo "$old_enabled" > $thp/enabled
+	echo "$old_defrag" > $thp/defrag
+	v=$(grep '"type":"summary"' "$tmp/compact.json" | rows_of steps |
+	    grep '"name":"compact"' | json_num alloc_blocks)
+	diag "workload: $(tr '\n' ' ' < "$tmp/frag.wl")"
+	diag "compact_stall +$((s1 - s0)), compact_success +$((c1 - c0)), pagealloc compact ${v:-0}"
+	check "compaction: served by compaction = compact_success (${v:-0} vs $((c1 - c0)))" \
+		"${v:-0}" -eq $((c1 - c0)) -a $((c1 - c0)) -gt 0
+else
+	skip "compaction: needs mm_page_alloc_path (patched kernel) and THP"
+fi
+
+# ---- 6. memory pressure -------------------------------------------------
+if [ $has_event = 1 ] && [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
+	v0s=$(allocstall)
+	pagealloc -j -f 32 -n 1000000 > "$tmp/pr.json" 2> "$tmp/pr.err" &
+	pa=$!
+	wait_for "$tmp/pr.err" 'tracing'
+	global_pressure "$tmp/pr.wl"
+	kill -INT $pa
+	wait $pa
+	v1s=$(allocstall)
+	summary=$(grep '"type":"summary"' "$tmp/pr.json")
+	reclaim=$(echo "$summary" | rows_of steps | grep '"name":"reclaim"' | json_num alloc_blocks)
+	diag "steps: $(echo "$summary" | sed 's/.*"steps":\[//; s/\].*//' | cut -c 1-600)"
+	diag "allocstall +$((v1s - v0s))"
+	check "pressure: allocations served after direct reclaim (${reclaim:-0})" \
+		"${reclaim:-0}" -gt 0
+	check "pressure: reclaim <= allocstall (${reclaim:-0} <= $((v1s - v0s)))" \
+		"${reclaim:-0}" -le $((v1s - v0s))
+	# Failures under pressure: requests that may fail rather than
+	# reclaim and retry: without __GFP_DIRECT_RECLAIM (0x400), or with
+	# __GFP_RETRY_MAYFAIL (0x4000) or __GFP_NORETRY (0x10000), the
+	# gfp.h bits of 5.10 (zram's first zs_malloc() attempt, for one).
+	echo "$summary" | paths_of | grep -v '"fail":0,' > "$tmp/pr.fail"
+	nfail=$(sum_key fail < "$tmp/pr.fail")
+	echo "$summary" | rows_of gfp | grep -v '"fail":0,' > "$tmp/pr.gfp"
+	hard=$(sed 's/.*"gfp":\([0-9]*\),.*"fail":\([0-9]*\).*/\1 \2/' "$tmp/pr.gfp" |
+	       awk 'function bit(v, b) { return int(v / b) % 2 }
+		    bit($1, 1024) && !bit($1, 16384) && !bit($1, 65536) { s += $2 }
+		    END { print s + 0 }')
+	diag "failures: $nfail; by gfp:" \
+	     "$(sed 's/.*"name":"\([^"]*\)".*"fail":\([0-9]*\).*/\1 x\2/' "$tmp/pr.gfp" |
+		tr '\n' ' ')"
+	diag "failing paths:" \
+	     "$(sed 's/.*"frames":\[\([^]]*\)\].*"fail":\([0-9]*\).*/\2 x \1/' "$tmp/pr.fail" |
+		cut -c 1-300 | head -n 3 | tr '\n' ';')"
+	check "pressure: no failure of a request that reclaims and retries ($hard of $nfail)" \
+		"${hard:-0}" -eq 0
 else
 	for i in 1 2 3; do skip "needs mm_page_alloc_path (patched kernel) and swap"; done
 fi
 
-# ---- 3. fault injection and the event's text --------------------------
+# ---- 7. fault injection and the event's text --------------------------
 fpa=/sys/kernel/debug/fail_page_alloc
 n=7
 if [ $has_event = 1 ] && [ -w $fpa/times ]; then
-	memstat_workload failpipe --writes 16 --go "$tmp/go" > "$tmp/fi.wl" &
+	memstat_workload failpipe --writes 16 --go "$tmp/go7" > "$tmp/fi.wl" &
 	wpid=$!
 	wait_for "$tmp/fi.wl" '^ready'
 	pagealloc -j -p $wpid > "$tmp/fi.json" 2> "$tmp/fi.err" &
@@ -242,29 +522,30 @@ if [ $has_event = 1 ] && [ -w $fpa/times ]; then
 		  ignore-gfp-wait=N ignore-gfp-highmem=N min-order=0 verbose=0; do
 		echo "${kv#*=}" > $fpa/${kv%%=*}
 	done
-	touch "$tmp/go"
+	touch "$tmp/go7"
 	wait $wpid
 	echo 0 > $fpa/probability
 	echo N > $fpa/task-filter
 	echo 1 > $fpa/times
 	kill -INT $pa
 	wait $pa
+	saw=$(kv failed < "$tmp/fi.wl")
 	grep '"type":"summary"' "$tmp/fi.json" | paths_of | grep 'pipe_write+' > "$tmp/fi.paths"
 	failed=$(sum_key fail < "$tmp/fi.paths")
 	steps=$(step_sum fail < "$tmp/fi.paths")
-	check "fault injection: $n failures on pipe_write's path (fail $failed, step fail $steps)" \
-		"${failed:-0}" -eq $n -a "${steps:-0}" -eq $n
+	check "fault injection: fails on pipe_write's path = ENOMEMs ($failed, $steps, ${saw:-?})" \
+		"${failed:-0}" -eq "${saw:--1}" -a "${steps:-0}" -eq "${saw:--1}" -a \
+		"${saw:-0}" -gt 0
 
-	tr=/sys/kernel/tracing
-	[ -d $tr/events ] || tr=/sys/kernel/debug/tracing
-	ev=$tr/events/kmem/mm_page_alloc_path
+	tfs=$(tracefs)
+	ev=$tfs/events/kmem/mm_page_alloc_path
 	echo 1 > $ev/enable
 	sh -c true
 	echo 0 > $ev/enable
-	line=$(grep -m 1 'mm_page_alloc_path: ' $tr/trace)
+	line=$(grep -m 1 'mm_page_alloc_path: ' $tfs/trace)
 	format='mm_page_alloc_path: pfn=0x[0-9a-f]+ order=[0-9]+ migratetype=[0-9]+ '
 	format="${format}path=(fast|slow|compact|reclaim|oom|nofail|fail) gfp_flags=[A-Z_|]+"
-	echo > $tr/trace
+	echo > $tfs/trace
 	diag "trace: $line"
 	check "tracefs: mm_page_alloc_path reads pfn, order, migratetype, path, gfp_flags" \
 		"$(echo "$line" | grep -c -E "$format")" -eq 1
