@@ -121,7 +121,8 @@ if [ -n "$mdeb" ]; then
 	mkdir -p "$mdir"
 	# zram's default compressor (lzo-rle) is built in; ext4 asks for crc32c.
 	module_files "$tree" zram zsmalloc ext4 jbd2 mbcache crc16 \
-		crc32c_generic crc32c_intel libcrc32c 2> "$root/.missing" |
+		crc32c_generic crc32c_intel libcrc32c virtio_pci virtio_blk \
+		2> "$root/.missing" |
 		(cd "$tree" && cpio --quiet -pd "$mdir")
 	[ ! -s "$root/.missing" ] ||
 		log "warning: not in $(basename "$mdeb"): $(tr '\n' ' ' < "$root/.missing")"
@@ -158,6 +159,10 @@ modprobe zram num_devices=2 2>/dev/null
 zram() { [ -e "/sys/block/$1" ] && echo "$2" > "/sys/block/$1/disksize"; }
 zram zram0 256M && mkswap /dev/zram0 >/dev/null 2>&1 && swapon /dev/zram0 ||
 	warn "no swap on zram0"
+
+# The slow disk (vmtest.sh): a virtio disk with throttled writes.
+modprobe -a virtio_pci virtio_blk 2>/dev/null
+[ -b /dev/vda ] || warn "no slow disk /dev/vda"
 
 # A block-backed filesystem for the page-cache (Dirty/Writeback) tests;
 # 4k blocks, as zram's logical block size is 4k.

@@ -12,6 +12,9 @@
 # --idle ends the VM when no test output (TAP, "#" lines) reached its
 # console for that long: a guest stuck in soft lockups still logs those.
 #
+# The VM gets one virtio disk of 32 MiB (/dev/vda), its writes throttled
+# to 1 MiB/s: writeback that lasts long enough to be measured.
+#
 # --icount runs one CPU with -icount shift=0,sleep=off: guest time then
 # advances one nanosecond per instruction, so timings repeat exactly
 # (use it for benchmarks; it is slower).
@@ -94,6 +97,12 @@ watch_idle() {
 	done
 }
 
+disk=$logf.disk
+rm -f "$disk"
+truncate -s 32M "$disk"
+slow_disk=(-drive "if=none,id=slow,file=$disk,format=raw,throttling.bps-write=1048576"
+	   -device virtio-blk-pci,drive=slow)
+
 start=$SECONDS
 watch_idle &
 watcher=$!
@@ -103,13 +112,14 @@ watcher=$!
 set +e +o pipefail
 timeout --kill-after=10 "$timeout" \
 	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" \
-	-nographic -no-reboot -nic none \
+	-nographic -no-reboot -nic none "${slow_disk[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet${append:+ $append}" < /dev/null 2>&1 |
 	sed -u 's/\r*$//; s/\r/\n/g; s/\x1b\(c\|\[[0-9;?]*[A-Za-z]\)//g' | tee -a "$logf" |
 	grep --line-buffered -E -- "$show" |
 	while IFS= read -r line; do printf '[%s] %s\n' "$label" "$line"; done
 rc=${PIPESTATUS[0]}
+rm -f "$disk"
 kill $watcher 2>/dev/null
 wait $watcher 2>/dev/null
 set -e -o pipefail
