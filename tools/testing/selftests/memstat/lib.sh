@@ -213,16 +213,18 @@ trace_pairs() {
 			       $4 = sprintf("%.1f", lat); sub(/^ /, ""); print }'
 }
 
-# hist_matches HIST LATENCIES MOVED: the log2 histogram HIST (the JSON
-# array of {"lo","hi","count"} the tools print) counts as many values as
-# the file LATENCIES (one per line, the same unit), each in its slot but
-# for at most MOVED of them, which may sit in a neighbouring slot: two
-# probes of one event read the clock a little apart.  Prints how many
-# moved, and fails when more did or a count differs.
+# hist_matches HIST LATENCIES MOVED [SHIFT]: the log2 histogram HIST (the
+# JSON array of {"lo","hi","count"} the tools print) counts as many
+# values as the file LATENCIES (one per line, the same unit), each in its
+# slot once SHIFT (the mean difference of the two probes' readings, from
+# their totals) is added, but for at most MOVED of them, which may sit in
+# a neighbouring slot: two probes of one event read the clock a little
+# apart.  Prints how many moved, and fails when more did or a count
+# differs.
 hist_matches() {
 	echo "$1" | tr '}' '\n' |
 		sed -n 's/.*"lo":\([0-9]*\),"hi":[0-9]*,"count":\([0-9]*\).*/\1 \2/p' |
-		awk -v max="$3" '
+		awk -v max="$3" -v shift="${4:-0}" '
 		function slot(v, s) {
 			v = int(v)
 			for (s = 0; v >= 2; s++)
@@ -230,7 +232,7 @@ hist_matches() {
 			return s
 		}
 		NR == FNR { got[slot($1)] += $2; total += $2; next }
-		{ want[slot($1)]++; n++ }
+		{ want[slot($1 + shift)]++; n++ }
 		END {
 			for (s = 0; s < 64; s++) {
 				d = got[s] - want[s]
