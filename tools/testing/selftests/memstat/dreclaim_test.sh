@@ -78,6 +78,9 @@ if [ -w $root/cgroup.subtree_control ]; then
 		exec memstat_workload hold --anon-kb 98304" > "$tmp/mcg.wl" &
 	mpid=$!
 	wait_for "$tmp/mcg.wl" '^ready' 1200
+	# Out of the cgroup first: no charge of its exit can reclaim there
+	# after the counts are read, where taskstats could not see it.
+	echo $mpid > $root/cgroup.procs
 	mdelay=$(reclaim_delay -t $mpid)
 	kill -TERM $mpid
 	wait $mpid

@@ -84,12 +84,14 @@ sh -c "echo \$\$ > $cg/cgroup.procs
 	exec memstat_workload hold --anon-kb 98304" > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^ready' 1200
+# Out of the cgroup first: no charge of its exit can reclaim there after
+# the counts are read, where taskstats could not see it.
+echo $wpid > $root/cgroup.procs
 delay=$(reclaim_delay -t $wpid)
-kill -TERM $wpid
-wait $wpid
-sleep 1
 max=$(($(field $cg/memory.events max) - b_max))
 steal=$(($(field $cg/memory.stat pgsteal) - b_steal))
+kill -TERM $wpid
+wait $wpid
 # The process's output is a tmpfs page charged to the cgroup: gone with
 # the file, it no longer keeps the dead cgroup around.
 rm -f "$tmp/wl"
