@@ -174,6 +174,12 @@ trace_stop() {
 	[ "$lost" -eq 0 ] || { diag "trace $1: $lost events lost (TRACE_KB)"; return 1; }
 }
 
+# trace_mark NAME TEXT: a line in instance NAME's trace, to tell phases
+# apart in it.
+trace_mark() {
+	echo "$2" > "$(tracefs)/instances/$1/trace_marker"
+}
+
 # reclaim_delay -t TGID | -p TID: "COUNT NS" of direct reclaim (global
 # and memcg: each pass of do_try_to_free_pages()) from per-task delay
 # accounting (taskstats, tools/accounting/getdelays), for a process (all
