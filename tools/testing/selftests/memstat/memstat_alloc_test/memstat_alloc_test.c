@@ -10,8 +10,8 @@
  *   memstat_alloc_test_alloc()    nr_allocs blocks of 2^order pages with
  *                                 alloc_pages(): GFP_KERNEL, or
  *                                 GFP_HIGHUSER_MOVABLE (movable=1), from
- *                                 ZONE_DMA only (dma=1), failing rather
- *                                 than retrying, warning or waking
+ *                                 ZONE_DMA only (dma=1), failing at
+ *                                 once: no reclaim, retry, warning or
  *                                 kswapd (noretry=1)
  *   memstat_alloc_test_too_big()  too_big requests of order MAX_ORDER,
  *                                 which the allocator always refuses
@@ -58,7 +58,7 @@ MODULE_PARM_DESC(dma, "Allocate from ZONE_DMA only, a zone small enough to exhau
 
 static bool noretry;
 module_param(noretry, bool, 0444);
-MODULE_PARM_DESC(noretry, "Fail rather than retry, warn, OOM or wake kswapd (default N)");
+MODULE_PARM_DESC(noretry, "Fail at once: no reclaim, retry, warning, OOM or kswapd (default N)");
 
 static bool fail_ok;
 module_param(fail_ok, bool, 0444);
@@ -217,11 +217,13 @@ static gfp_t memstat_alloc_test_gfp(void)
 	if (dma)
 		gfp |= GFP_DMA;
 	/*
-	 * Without kswapd, nothing frees memory behind a failure: the zone
-	 * stays as the allocator left it, for the tests to compare.
+	 * Neither kswapd nor the request's own direct reclaim may free
+	 * memory behind a failure (pages reclaimed from the zone reach the
+	 * free lists a moment later): the zone stays as the allocator left
+	 * it when it failed, for the tests to compare.
 	 */
 	if (noretry)
-		gfp = (gfp | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_KSWAPD_RECLAIM;
+		gfp = (gfp | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_RECLAIM;
 	return gfp;
 }
 
