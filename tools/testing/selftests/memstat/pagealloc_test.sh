@@ -329,6 +329,11 @@ fi
 memstat_workload grow --anon-kb 8192 --tables 64 --go "$tmp/go" > "$tmp/grow.wl" &
 wpid=$!
 wait_for "$tmp/grow.wl" '^waiting'
+# Stopped while the tool and the trace start: its polling for the go
+# file allocates now and then (a dentry's slab page), and both must see
+# the same allocations.  Once ready it sleeps in sigwait().
+kill -STOP $wpid
+wait_stopped $wpid
 pagealloc -j -p $wpid -f 32 -n 1000000 > "$tmp/one.json" 2> "$tmp/one.err" &
 pa=$!
 wait_for "$tmp/one.err" tracing
@@ -337,6 +342,7 @@ traced=$?
 cat /proc/$wpid/status > "$tmp/st0"
 memstat_truth rss $wpid > "$tmp/walk0"
 touch "$tmp/go"
+kill -CONT $wpid
 wait_for "$tmp/grow.wl" '^ready'
 cat /proc/$wpid/status > "$tmp/st1"
 memstat_truth rss $wpid > "$tmp/walk1"

@@ -114,15 +114,16 @@ v1=$tmp/memcg-v1
 soft=""
 mkdir -p $v1
 # The memory controller moves to a v1 hierarchy only when no v2 cgroup
-# uses it, dying ones included: drop the page cache they are charged
-# with, and the swap entries parked in the per-CPU swap slot caches (a
-# swapoff drains them), and give them time to go.
+# uses it, dying ones included: write back and drop the page cache they
+# are charged with, and the swap entries parked in the per-CPU swap slot
+# caches (a swapoff drains them), and give them 20 s to go.
+sync
 echo 3 > /proc/sys/vm/drop_caches
 for dev in $(awk 'NR > 1 { print $1 }' /proc/swaps); do
 	swapoff "$dev" && swapon "$dev"
 done
 i=0
-while ! mount -t cgroup -o memory memstat_v1 $v1 2> "$tmp/v1.err" && [ $i -lt 20 ]; do
+while ! mount -t cgroup -o memory memstat_v1 $v1 2> "$tmp/v1.err" && [ $i -lt 40 ]; do
 	sleep 0.5
 	i=$((i + 1))
 done
