@@ -78,10 +78,14 @@ if [ -w $root/cgroup.subtree_control ]; then
 		exec memstat_workload hold --anon-kb 98304" > "$tmp/mcg.wl" &
 	mpid=$!
 	wait_for "$tmp/mcg.wl" '^ready' 1200
-	# Out of the cgroup first: no charge of its exit can reclaim there
-	# after the counts are read, where taskstats could not see it.
+	wait_asleep $mpid sigtimedwait
+	# Out of the cgroup and its limit lifted before it exits: the
+	# swap-ins of its exit charge the cgroup that owns the swap entries
+	# and, at the limit, would reclaim there where taskstats, read
+	# before, could not see it.
 	echo $mpid > $root/cgroup.procs
 	mdelay=$(reclaim_delay -t $mpid)
+	echo max > $cg/memory.max
 	kill -TERM $mpid
 	wait $mpid
 	mmax=$(($(awk '$1 == "max" { print $2 }' $cg/memory.events) - b_max))

@@ -103,6 +103,19 @@ wait_stopped() {
 	done
 }
 
+# wait_asleep PID WORD: wait until the single-threaded process PID
+# sleeps in a function whose name holds WORD (its wchan), e.g.
+# sigtimedwait for sigwait(): "ready" printed, it may still fault in what
+# reclaim swapped out of its stack and libc on the way there.
+wait_asleep() {
+	i=0
+	until case $(cat /proc/$1/wchan 2> /dev/null) in *"$2"*) true ;; *) false ;; esac; do
+		[ $i -lt 300 ] || { diag "pid $1 not asleep in $2 after 30 s"; return 1; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # global_pressure FILE: four threads fault in MemAvailable + 100 MiB of
 # anon memory with vm.min_free_kbytes lowered to 8 MiB, so that kswapd
 # wakes only 2 MiB above the min watermark and they outrun it into

@@ -85,13 +85,16 @@ sh -c "echo \$\$ > $cg/cgroup.procs
 	exec memstat_workload hold --anon-kb 98304" > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^ready' 1200
-# Out of the cgroup first: no charge of its exit can reclaim there after
-# the counts are read, where taskstats could not see it.
+wait_asleep $wpid sigtimedwait
+# Out of the cgroup and its limit lifted before it exits: the swap-ins
+# of its exit charge the cgroup that owns the swap entries and, at the
+# limit, would reclaim there after the counts are read.
 echo $wpid > $root/cgroup.procs
 delay=$(reclaim_delay -t $wpid)
 max=$(($(field $cg/memory.events max) - b_max))
 steal=$(($(field $cg/memory.stat pgsteal) - b_steal))
 trace_mark vmscan_test "memstat: phase 1 counted"
+echo max > $cg/memory.max
 kill -TERM $wpid
 wait $wpid
 # The process's output is a tmpfs page charged to the cgroup: gone with
