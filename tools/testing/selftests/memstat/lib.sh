@@ -104,12 +104,13 @@ wait_stopped() {
 }
 
 # wait_asleep PID WORD: wait until the single-threaded process PID
-# sleeps in a function whose name holds WORD (its wchan), e.g.
-# sigtimedwait for sigwait(): "ready" printed, it may still fault in what
-# reclaim swapped out of its stack and libc on the way there.
+# sleeps in a function whose name holds WORD, e.g. sigtimedwait for
+# sigwait(): "ready" printed, it may still fault in what reclaim swapped
+# out of its stack and libc on the way there.  /proc/PID/stack, not
+# wchan: x86 finds the wchan with frame pointers, which ORC kernels lack.
 wait_asleep() {
 	i=0
-	until case $(cat /proc/$1/wchan 2> /dev/null) in *"$2"*) true ;; *) false ;; esac; do
+	until grep -q "$2" /proc/$1/stack 2> /dev/null; do
 		[ $i -lt 300 ] || { diag "pid $1 not asleep in $2 after 30 s"; return 1; }
 		sleep 0.1
 		i=$((i + 1))
