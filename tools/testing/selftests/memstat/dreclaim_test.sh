@@ -200,11 +200,7 @@ within "$((${max_ns:-0} / 1000))" "${t_max:-0}" \
 check "dreclaim: reclaim time = trace's, within $eps_us us a reclaim" $ok_t -eq 1 -a "$n" -gt 0
 check "dreclaim: max latency = trace's, within $eps_us us + 1 %" $ok_m -eq 1
 h=$(echo "$rec" | sed -n 's/.*"direct_hist_usec":\(\[[^]]*\]\).*/\1/p')
-# The tool's and the trace's probes are apart by about the same time at
-# every reclaim: that offset, from the totals, shifts the trace's values.
-off=$(awk -v a="${wl_ns:-0}" -v b="$t_us" -v n="$n" \
-	'BEGIN { print n ? (a / 1000 - b) / n : 0 }')
-why=$(hist_matches "$h" "$tmp/lat" $((n / 50 + 2)) "$off")
+why=$(hist_matches "$h" "$tmp/lat" $((n / 50 + 2)) "${wl_ns:-0}")
 check "dreclaim -H: the latency histogram holds the trace's latencies ($why; 2 % + 2 may)" \
 	$? -eq 0 -a -n "$h"
 # -e: each line's latency is that reclaim's in the trace (per thread, in order).

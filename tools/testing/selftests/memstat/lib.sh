@@ -233,18 +233,19 @@ trace_pairs() {
 			       $4 = sprintf("%.1f", lat); sub(/^ /, ""); print }'
 }
 
-# hist_matches HIST LATENCIES MOVED [SHIFT]: the log2 histogram HIST (the
-# JSON array of {"lo","hi","count"} the tools print) counts as many
-# values as the file LATENCIES (one per line, the same unit), each in its
-# slot once SHIFT (the mean difference of the two probes' readings, from
-# their totals) is added, but for at most MOVED of them, which may sit in
-# a neighbouring slot: two probes of one event read the clock a little
-# apart.  Prints how many moved, and fails when more did or a count
+# hist_matches HIST LATENCIES MOVED [TOTAL_NS]: the log2 histogram HIST
+# (the JSON array of {"lo","hi","count"} the tools print, microseconds)
+# counts as many values as the file LATENCIES (the trace's, one per line,
+# microseconds), each in its slot but for at most MOVED of them, which
+# may sit in a neighbouring slot: two probes of one event read the clock
+# a little apart.  With TOTAL_NS, the tool's total of the same events,
+# the trace's values are first shifted by the mean difference of the two
+# probes.  Prints how many moved, and fails when more did or a count
 # differs.
 hist_matches() {
 	echo "$1" | tr '}' '\n' |
 		sed -n 's/.*"lo":\([0-9]*\),"hi":[0-9]*,"count":\([0-9]*\).*/\1 \2/p' |
-		awk -v max="$3" -v shift="${4:-0}" '
+		awk -v max="$3" -v total_ns="${4:-0}" '
 		function slot(v, s) {
 			v = int(v)
 			for (s = 0; v >= 2; s++)
@@ -252,8 +253,11 @@ hist_matches() {
 			return s
 		}
 		NR == FNR { got[slot($1)] += $2; total += $2; next }
-		{ want[slot($1 + shift)]++; n++ }
+		{ lat[n++] = $1; sum += $1 }
 		END {
+			shift = total_ns && n ? (total_ns / 1000 - sum) / n : 0
+			for (i = 0; i < n; i++)
+				want[slot(lat[i] + shift)]++
 			for (s = 0; s < 64; s++) {
 				d = got[s] - want[s]
 				moved += d < 0 ? -d : d
