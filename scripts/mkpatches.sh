@@ -41,6 +41,9 @@ GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL%>}
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 export GIT_AUTHOR_DATE='2026-11-01T00:00:00Z' GIT_COMMITTER_DATE='2026-11-01T00:00:00Z'
 
+# One writer at a time: runs of several work trees share $work.
+exec 8> "$MEMSTAT_CACHE/series.lock"
+flock 8
 if [ ! -e "$work/.git" ]; then
 	git -C "$pristine" worktree prune
 	git -C "$pristine" worktree add -q --detach "$work" pristine

@@ -39,10 +39,11 @@ if ! flock -n 9; then
 	log "waiting for another run-vm.sh on $MEMSTAT_CACHE to finish"
 	flock 9
 fi
-# The tools are the ones tools/memstat installs; every selftest runs,
-# cli_test.sh first, unless MEMSTAT_TESTS names some.
-tools=$(sed -n 's/^TOOLS := //p' "$MEMSTAT_TOP/tools/memstat/Makefile")
-[ -n "$tools" ] || die "no TOOLS list in tools/memstat/Makefile"
+# The tools of tools/memstat/memstat_tools.h (MEMSTAT_ONLY_TOOLS="pr ..."
+# builds only those); every selftest runs, cli_test.sh first, unless
+# MEMSTAT_TESTS names some.
+tools=${MEMSTAT_ONLY_TOOLS:-$(make -s -C "$MEMSTAT_TOP/tools/memstat" list)}
+[ -n "$tools" ] || die "no tools in tools/memstat/memstat_tools.h"
 tests=${MEMSTAT_TESTS:-cli_test.sh $(cd "$MEMSTAT_TOP/tools/testing/selftests/memstat" &&
 	ls *_test.sh | grep -vx cli_test.sh | LC_ALL=C sort | tr '\n' ' ')}
 host_passed=0 host_failed=0
@@ -76,8 +77,8 @@ build_tools() {
 	rm -rf "$out"
 	mkdir -p "$out/bin" "$out/tests"
 	{
-		make -C "$tree" -j"$MEMSTAT_JOBS" M=samples/bpf MEMSTAT_ONLY=1 &&
-		make -C "$tree/tools/memstat" &&
+		make -C "$tree" -j"$MEMSTAT_JOBS" M=samples/bpf MEMSTAT_ONLY=1 \
+			${MEMSTAT_ONLY_TOOLS:+MEMSTAT_TOOLS="$MEMSTAT_ONLY_TOOLS"} &&
 		make -C "$tree/tools/testing/selftests/memstat"
 	} > "$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
 	# The samples' clang | llc pipeline hides clang's exit status.
@@ -88,7 +89,7 @@ build_tools() {
 	for t in $tools; do
 		cp "$tree/samples/bpf/$t" "$tree/samples/bpf/${t}_kern.o" "$out/bin/"
 	done
-	cp "$tree/tools/memstat/.output/memstat" "$out/bin/"
+	cp "$tree/samples/bpf/memstat" "$out/bin/"
 	for p in memstat_workload memstat_truth bpf_event_cost getdelays; do
 		cp "$tree/tools/testing/selftests/memstat/$p" "$out/bin/"
 	done

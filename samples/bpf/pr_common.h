@@ -3,7 +3,8 @@
 #ifndef __PR_COMMON_H
 #define __PR_COMMON_H
 
-#define PR_MAX_NODES	64
+#include "memstat_common.h"
+
 #define PR_NR_PRIO	13	/* reclaim priorities DEF_PRIORITY (12) .. 0 */
 
 /* Pages, summed over shrink_inactive_list() runs of one node and LRU type. */
@@ -27,11 +28,11 @@ struct pr_counts {
  * inactive list that took no page (no node in that event).
  */
 #define PR_SLOT(nid, file)	((nid) * 2 + (file))
-#define PR_SLOT_EMPTY(file)	(PR_MAX_NODES * 2 + (file))
-#define PR_NR_SLOTS		(PR_MAX_NODES * 2 + 2)
+#define PR_SLOT_EMPTY(file)	(MS_MAX_NODES * 2 + (file))
+#define PR_NR_SLOTS		(MS_MAX_NODES * 2 + 2)
 
 enum pr_drop {
-	PR_DROP_NODE,		/* node id beyond PR_MAX_NODES */
+	PR_DROP_NODE,		/* node id beyond MS_MAX_NODES */
 	PR_DROP_READ,		/* reclaim_stat could not be read */
 	PR_NR_DROPS,
 };

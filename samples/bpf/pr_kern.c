@@ -25,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "pr_common.h"
+#include "memstat_kern.h"
 
 /* counts[PR_SLOT()]: per-CPU sums, added up by the user side. */
 struct {
@@ -35,20 +36,7 @@ struct {
 } counts SEC(".maps");
 
 /* drops[reason]: events that could not be counted. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PR_NR_DROPS);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-static __always_inline void count_drop(__u32 reason)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
-
-	if (n)
-		*n += 1;
-}
+MS_DROPS_MAP(PR_NR_DROPS);
 
 SEC("raw_tracepoint/mm_vmscan_lru_shrink_inactive")
 int pr_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
@@ -59,7 +47,7 @@ int pr_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 	struct reclaim_stat stat;
 	struct pr_counts *c;
 
-	if (nid >= PR_MAX_NODES) {
+	if (nid >= MS_MAX_NODES) {
 		count_drop(PR_DROP_NODE);
 		return 0;
 	}

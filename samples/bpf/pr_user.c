@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pr: LRU reclaim per node and LRU type (anon/file): pages scanned and
+ * pr: LRU reclaim per node and LRU type (anon/file): memory scanned and
  * reclaimed, and why the rest stayed (dirty, unqueued dirty, congested,
  * writeback, immediate, activated, ref-keep, unmap-fail), with the
  * distribution of reclaim priorities.  Totals equal the pgscan_anon/file
@@ -11,13 +11,8 @@
  * to 32 pages reclaimed, never on the allocation path.
  * Requires: CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS, CONFIG_TRACEPOINTS.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "libmemstat.h"
 #include "pr_common.h"
@@ -25,16 +20,16 @@
 static const char usage[] =
 "Usage: pr [-P] [-jTBv] [-d SEC] [interval [count]]\n"
 "\n"
-"LRU reclaim per node and LRU type: pages scanned and reclaimed on the\n"
-"inactive lists and what kept the others (from the vmscan tracepoints).\n"
+"LRU reclaim per node and LRU type: memory scanned and reclaimed on the\n"
+"inactive lists and what kept the rest (from the vmscan tracepoints).\n"
 "With an interval, one table per interval; without, the totals when it\n"
 "ends (Ctrl-C, SIGTERM or -d).\n"
 "\n"
 "Options:\n"
 "  -P, --priority     also show how many runs each reclaim priority had\n"
 "\n"
-"Columns (pages): SCANNED RECLAIM DIRTY UNQDIR(ty, not queued for IO)\n"
-"CONGST(ed) WBACK(writeback) IMMED(iate reclaim) ACTIV(ated) REFKP\n"
+"Columns (KiB, K/M/G): SCANNED RECLAIM DIRTY UNQDIR(ty, not queued for\n"
+"IO) CONGST(ed) WBACK(writeback) IMMED(iate reclaim) ACTIV(ated) REFKP\n"
 "(referenced, kept) UNMAPF(ailed).  NID - is scans that took no page.\n"
 "\n"
 "Examples:\n"
@@ -44,115 +39,105 @@ static const char usage[] =
 
 #define PR_NR_FIELDS (sizeof(struct pr_counts) / sizeof(__u64))
 
-struct pr_env {
-	struct ms_env common;
-	bool priority;			/* -P */
+static const struct ms_hook hooks[] = {
+	{ "pr_shrink_inactive", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_lru_shrink_inactive" },
+	{ "pr_isolate", MS_HOOK_TRACEPOINT, "vmscan:mm_vmscan_lru_isolate" },
+};
+
+/* struct pr_counts in order: runs, then sizes in pages. */
+static const char *const field_names[] = {
+	"runs", "scanned_kib", "reclaimed_kib", "dirty_kib",
+	"unqueued_dirty_kib", "congested_kib", "writeback_kib",
+	"immediate_kib", "activated_kib", "ref_keep_kib", "unmap_fail_kib",
 };
 
 struct pr_ctx {
-	struct pr_env *env;
+	struct ms_env env;
+	bool priority;			/* -P */
+	struct ms_bpf bpf;
 	int counts_fd;
-	int drops_fd;
-	int ncpus;
-	struct pr_counts *percpu;	/* lookup buffer, one per CPU */
 	struct pr_counts now[PR_NR_SLOTS];
 	struct pr_counts prev[PR_NR_SLOTS];
 	unsigned long reports;
 };
 
-static const char *const field_names[] = {
-	"runs", "scanned", "reclaimed", "dirty", "unqueued_dirty",
-	"congested", "writeback", "immediate", "activated", "ref_keep",
-	"unmap_fail",
-};
-
-static void parse_args(struct pr_env *env, int argc, char **argv)
+static void parse_args(struct pr_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "priority", no_argument, NULL, 'P' },
 		{},
 	};
 
-	while (ms_getopt(&env->common, argc, argv, "P", longopts) == 'P')
-		env->priority = true;
+	ms_env_init(&ctx->env, "pr", usage, 0);
+	while (ms_getopt(&ctx->env, argc, argv, "P", longopts) == 'P')
+		ctx->priority = true;
 }
 
 /* Sum every slot over the CPUs into ctx->now. */
 static int read_counts(struct pr_ctx *ctx)
 {
 	__u32 slot;
-	int cpu;
-	size_t f;
+	int err;
 
 	for (slot = 0; slot < PR_NR_SLOTS; slot++) {
-		__u64 *sum = (__u64 *)&ctx->now[slot];
-
-		if (bpf_map_lookup_elem(ctx->counts_fd, &slot, ctx->percpu))
-			return -errno;
-		memset(sum, 0, sizeof(ctx->now[slot]));
-		for (cpu = 0; cpu < ctx->ncpus; cpu++) {
-			const __u64 *v = (const __u64 *)&ctx->percpu[cpu];
-
-			for (f = 0; f < PR_NR_FIELDS; f++)
-				sum[f] += v[f];
+		err = ms_percpu_read(ctx->counts_fd, slot,
+				     (__u64 *)&ctx->now[slot], PR_NR_FIELDS);
+		if (err) {
+			ms_warn(&ctx->env, "%s", ms_last_error());
+			return err;
 		}
 	}
 	return 0;
 }
 
 static void print_row(const struct pr_ctx *ctx, __u32 slot,
-		      const struct pr_counts *d, const char *clock)
+		      const struct pr_counts *d)
 {
 	const __u64 *v = (const __u64 *)d;
-	int node = slot < PR_MAX_NODES * 2 ? (int)(slot / 2) : -1;
+	int node = slot < MS_MAX_NODES * 2 ? (int)(slot / 2) : -1;
 	const char *lru = slot % 2 ? "file" : "anon";
 	struct ms_json j;
+	char nid[8];
 	size_t f;
 
-	if (!ctx->env->common.json) {
-		char nid[8];
-
-		snprintf(nid, sizeof(nid), node < 0 ? "-" : "%d", node);
-		printf("%3s %-4s %7llu %7llu %6llu %6llu %6llu %6llu %6llu %6llu %6llu %6llu\n",
-		       nid, lru, d->scanned, d->reclaimed, d->dirty,
-		       d->unqueued_dirty, d->congested, d->writeback,
-		       d->immediate, d->activated, d->ref_keep, d->unmap_fail);
+	if (ctx->env.json) {
+		ms_json_record(&j, &ctx->env, "lru");
+		ms_json_int(&j, "node", node);
+		ms_json_str(&j, "lru", lru);
+		ms_json_uint(&j, field_names[0], v[0]);
+		for (f = 1; f < ARRAY_SIZE(field_names); f++)
+			ms_json_uint(&j, field_names[f], ms_pages_kib(v[f]));
+		ms_json_end(&j);
 		return;
 	}
-	ms_json_begin(&j, stdout);
-	ms_json_str(&j, "type", "lru");
-	if (clock)
-		ms_json_str(&j, "time", clock);
-	ms_json_int(&j, "node", node);
-	ms_json_str(&j, "lru", lru);
-	for (f = 0; f < ARRAY_SIZE(field_names); f++)
-		ms_json_uint(&j, field_names[f], v[f]);
-	ms_json_end(&j);
+	snprintf(nid, sizeof(nid), node < 0 ? "-" : "%d", node);
+	printf("%3s %-4s", nid, lru);
+	for (f = 1; f < ARRAY_SIZE(field_names); f++)
+		printf(" %6s", ms_kib(&ctx->env, ms_pages_kib(v[f])));
+	putchar('\n');
 }
 
 static void print_priorities(const struct pr_ctx *ctx,
-			     const struct pr_counts *delta, const char *clock)
+			     const struct pr_counts *delta)
 {
 	__u64 runs[PR_NR_PRIO] = {};
 	struct ms_json j;
 	char key[16];
-	int p;
 	__u32 slot;
+	int p;
 
 	for (slot = 0; slot < PR_NR_SLOTS; slot++)
 		for (p = 0; p < PR_NR_PRIO; p++)
 			runs[p] += delta[slot].prio[p];
-	if (!ctx->env->common.json) {
+	if (!ctx->env.json) {
 		printf("priority runs:");
 		for (p = PR_NR_PRIO - 1; p >= 0; p--)
 			printf(" %d:%llu", p, runs[p]);
 		putchar('\n');
 		return;
 	}
-	ms_json_begin(&j, stdout);
-	ms_json_str(&j, "type", "priority");
-	if (clock)
-		ms_json_str(&j, "time", clock);
+	ms_json_record(&j, &ctx->env, "priority");
 	for (p = PR_NR_PRIO - 1; p >= 0; p--) {
 		snprintf(key, sizeof(key), "prio%d", p);
 		ms_json_uint(&j, key, runs[p]);
@@ -164,13 +149,10 @@ static void print_priorities(const struct pr_ctx *ctx,
 static void print_table(struct pr_ctx *ctx, const struct pr_counts *base)
 {
 	static struct pr_counts delta[PR_NR_SLOTS];
-	const char *clockp = NULL;
 	char clock[16];
 	__u32 slot;
 	size_t f;
 
-	if (ctx->env->common.timestamp)
-		clockp = ms_clock(clock, sizeof(clock));
 	for (slot = 0; slot < PR_NR_SLOTS; slot++) {
 		const __u64 *n = (const __u64 *)&ctx->now[slot];
 		const __u64 *b = (const __u64 *)&base[slot];
@@ -179,31 +161,27 @@ static void print_table(struct pr_ctx *ctx, const struct pr_counts *base)
 		for (f = 0; f < PR_NR_FIELDS; f++)
 			d[f] = n[f] - b[f];
 	}
-	if (!ctx->env->common.json) {
-		if (clockp)
-			printf("%s\n", clockp);
-		printf("%3s %-4s %7s %7s %6s %6s %6s %6s %6s %6s %6s %6s\n",
-		       "NID", "LRU", "SCANNED", "RECLAIM", "DIRTY", "UNQDIR",
+	if (!ctx->env.json) {
+		if (ctx->env.timestamp)
+			printf("%s\n", ms_clock(clock, sizeof(clock)));
+		printf("%3s %-4s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n",
+		       "NID", "LRU", "SCANND", "RECLAM", "DIRTY", "UNQDIR",
 		       "CONGST", "WBACK", "IMMED", "ACTIV", "REFKP", "UNMAPF");
 	}
 	for (slot = 0; slot < PR_NR_SLOTS; slot++)
 		if (delta[slot].scanned || delta[slot].runs)
-			print_row(ctx, slot, &delta[slot], clockp);
-	if (ctx->env->priority)
-		print_priorities(ctx, delta, clockp);
+			print_row(ctx, slot, &delta[slot]);
+	if (ctx->priority)
+		print_priorities(ctx, delta);
 }
 
 static int report(void *arg, unsigned long iter)
 {
 	struct pr_ctx *ctx = arg;
-	int err = read_counts(ctx);
 
-	if (err) {
-		ms_warn(&ctx->env->common, "reading the counters failed: %s",
-			strerror(-err));
+	if (read_counts(ctx))
 		return -1;
-	}
-	if (iter && !ctx->env->common.json)
+	if (iter && !ctx->env.json)
 		putchar('\n');
 	print_table(ctx, ctx->prev);
 	memcpy(ctx->prev, ctx->now, sizeof(ctx->prev));
@@ -215,85 +193,62 @@ static int report(void *arg, unsigned long iter)
 static int print_summary(struct pr_ctx *ctx)
 {
 	static const struct pr_counts zero[PR_NR_SLOTS];
-	__u64 scanned[2] = {}, reclaimed[2] = {}, node_drops = 0, read_drops = 0;
+	__u64 scanned[2] = {}, reclaimed[2] = {}, drops[PR_NR_DROPS], dropped;
 	struct ms_json j;
 	__u32 slot;
 
 	if (read_counts(ctx))
 		return -1;
-	ms_percpu_sum(ctx->drops_fd, PR_DROP_NODE, &node_drops);
-	ms_percpu_sum(ctx->drops_fd, PR_DROP_READ, &read_drops);
+	dropped = ms_bpf_drops(&ctx->bpf, drops, PR_NR_DROPS);
 	for (slot = 0; slot < PR_NR_SLOTS; slot++) {
-		scanned[slot % 2] += ctx->now[slot].scanned;
-		reclaimed[slot % 2] += ctx->now[slot].reclaimed;
+		scanned[slot % 2] += ms_pages_kib(ctx->now[slot].scanned);
+		reclaimed[slot % 2] += ms_pages_kib(ctx->now[slot].reclaimed);
 	}
-	if (!ctx->env->common.interval && !ctx->env->common.json)
+	if (!ctx->env.interval)
 		print_table(ctx, zero);
-	if (node_drops || read_drops)
-		ms_warn(&ctx->env->common,
+	if (dropped)
+		ms_warn(&ctx->env,
 			"%llu events on nodes >= %d and %llu unreadable events were not counted",
-			node_drops, PR_MAX_NODES, read_drops);
-	if (!ctx->env->common.json) {
-		printf("\npr: %lu reports; since start, pages scanned anon %llu file %llu,",
-		       ctx->reports, scanned[0], scanned[1]);
-		printf(" reclaimed anon %llu file %llu\n", reclaimed[0],
-		       reclaimed[1]);
+			drops[PR_DROP_NODE], MS_MAX_NODES, drops[PR_DROP_READ]);
+	if (!ctx->env.json) {
+		printf("\npr: %lu reports; since start, scanned anon %s file %s, reclaimed anon %s file %s\n",
+		       ctx->reports, ms_kib(&ctx->env, scanned[0]),
+		       ms_kib(&ctx->env, scanned[1]),
+		       ms_kib(&ctx->env, reclaimed[0]),
+		       ms_kib(&ctx->env, reclaimed[1]));
 		return 0;
 	}
-	if (!ctx->env->common.interval)
-		print_table(ctx, zero);
-	ms_json_begin(&j, stdout);
-	ms_json_str(&j, "type", "summary");
+	ms_json_record(&j, &ctx->env, "summary");
 	ms_json_uint(&j, "reports", ctx->reports);
-	ms_json_uint(&j, "scanned_anon", scanned[0]);
-	ms_json_uint(&j, "scanned_file", scanned[1]);
-	ms_json_uint(&j, "reclaimed_anon", reclaimed[0]);
-	ms_json_uint(&j, "reclaimed_file", reclaimed[1]);
-	ms_json_uint(&j, "dropped", node_drops + read_drops);
+	ms_json_uint(&j, "scanned_anon_kib", scanned[0]);
+	ms_json_uint(&j, "scanned_file_kib", scanned[1]);
+	ms_json_uint(&j, "reclaimed_anon_kib", reclaimed[0]);
+	ms_json_uint(&j, "reclaimed_file_kib", reclaimed[1]);
+	ms_json_uint(&j, "dropped", dropped);
 	ms_json_end(&j);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct pr_env env = {};
-	struct pr_ctx *ctx;
-	struct bpf_link *shrink, *isolate;
-	struct bpf_object *obj;
+	static struct pr_ctx ctx;
+	struct ms_loop loop = {
+		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
+	};
 	int ret;
 
-	ms_env_init(&env.common, "pr", usage);
-	parse_args(&env, argc, argv);
-	ms_tool_init(&env.common);
-
-	ctx = ms_zalloc(&env.common, 1, sizeof(*ctx));
-	ctx->env = &env;
-	ctx->percpu = ms_percpu_buf(&env.common, sizeof(*ctx->percpu),
-				    &ctx->ncpus);
-
-	obj = ms_obj_open(&env.common);
-	ms_obj_load(&env.common, obj);
-	ctx->counts_fd = ms_map_fd(&env.common, obj, "counts");
-	ctx->drops_fd = ms_map_fd(&env.common, obj, "drops");
-	shrink = ms_attach_tracepoint(&env.common, obj, "pr_shrink_inactive",
-				      "vmscan:mm_vmscan_lru_shrink_inactive");
-	isolate = ms_attach_tracepoint(&env.common, obj, "pr_isolate",
-				       "vmscan:mm_vmscan_lru_isolate");
-	if (!env.common.json)
+	parse_args(&ctx, argc, argv);
+	ms_tool_init(&ctx.env);
+	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), NULL, 0);
+	ctx.counts_fd = ms_bpf_map(&ctx.bpf, "counts");
+	if (!ctx.env.json)
 		fprintf(stderr, "pr: tracing LRU reclaim; Ctrl-C to end\n");
 
-	if (env.common.interval)
-		ret = ms_run_intervals(&env.common, report, ctx);
-	else
-		ret = ms_wait(&env.common);
-	if (print_summary(ctx))
+	ret = ms_run(&ctx.env, &loop);
+	ms_bpf_detach(&ctx.bpf);
+	if (print_summary(&ctx))
 		ret = -1;
-
-	bpf_link__destroy(isolate);
-	bpf_link__destroy(shrink);
-	bpf_object__close(obj);
-	free(ctx->percpu);
-	free(ctx);
+	ms_bpf_close(&ctx.bpf);
 	if (fflush(stdout) || ferror(stdout))
 		return MS_EXIT_RUNTIME;
 	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;

@@ -19,13 +19,9 @@ struct memstat_cmd {
 };
 
 static const struct memstat_cmd commands[] = {
-	{ "procstat", "per-process memory: RSS by type, swap, data, stack, PTEs" },
-	{ "pr", "LRU reclaim per node: scanned, reclaimed, why pages stayed" },
-	{ "sysstat", "system memory breakdown (meminfo-style), per node too" },
-	{ "paf", "page allocation failures: who, gfp, zone state, stack, why" },
-	{ "dreclaim", "direct reclaim per process: stalls, latency, pages; kswapd" },
-	{ "vmscan", "reclaim per interval: shrinkers, direct, memcg, kswapd, writes" },
-	{ "pagealloc", "all page allocations by call path and process; what meminfo misses" },
+#define MEMSTAT_TOOL(name, summary) { #name, summary },
+#include "memstat_tools.h"
+#undef MEMSTAT_TOOL
 };
 
 static void list_commands(FILE *f)
@@ -45,6 +41,17 @@ static void usage(FILE *f)
 	      "eBPF memory analysis tools.  Tools:\n", f);
 	list_commands(f);
 	fputs("\n"
+	      "Every tool takes the same letters for the same things:\n"
+	      "  -p PID     one process          -c CGROUP  one cgroup (not built yet)\n"
+	      "  -n N       rows (default 20)    -s KEY     sort key\n"
+	      "  -H         histograms           -F N       stack frames (default 8)\n"
+	      "  -t         per thread           -S         summary counts only\n"
+	      "  -e         one line per event   -A HOOK    attach point\n"
+	      "  -j         JSON Lines (sizes _kib, times _ns)\n"
+	      "  -T         time stamps          -B         exact KiB\n"
+	      "  -d SEC     stop after SEC s     -v         libbpf messages\n"
+	      "  interval [count]               a report every interval seconds\n"
+	      "\n"
 	      "Examples:\n"
 	      "  memstat procstat -n 5     # the 5 largest processes\n"
 	      "  memstat sysstat 1 3       # system memory, every second, 3 times\n"

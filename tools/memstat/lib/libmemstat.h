@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * libmemstat: what every memstat tool needs once.  Options and
- * interval/count handling, errors with exit codes, JSON Lines and table
- * output, log2 histograms, kallsyms lookup, BPF object loading,
- * on-demand BPF runs.
+ * libmemstat: everything mechanical a memstat tool needs, once.
  *
- * Conventions: actions return 0 or -errno (readers: a count or -errno),
- * predicates return bool, *_or_die/ms_fatal/ms_usage_error exit.
+ *   options    the shared flag vocabulary, [interval [count]], errors
+ *   output     JSON Lines (nested objects and arrays), sizes, times
+ *   bpf        open, load, attach from a table of hooks, config map,
+ *              per-CPU and hash map reads, drop counters
+ *   loop       one run loop: intervals, ring buffer, -d, signals
+ *   symbols    /proc/kallsyms read once per process, module-aware
+ *              kernel stacks
+ *   decoding   gfp flags, migratetypes, log2 histograms
+ *   memory     /proc/meminfo by category (pagealloc, sysstat, report)
+ *
+ * Conventions: actions return 0 or -errno (readers: a count or -errno)
+ * and leave a one-line reason in ms_last_error(); ms_die_on() turns such
+ * an error into "tool: reason" and exit 1.  Predicates return bool.
+ * *_or_die, ms_fatal() and ms_usage_error() exit.
  * Exit codes: 0 done, 1 runtime failure, 2 usage error.
+ * Sizes cross this API in KiB (ms_pages_kib() converts with the running
+ * kernel's page size), times in nanoseconds.
  */
 #ifndef __LIBMEMSTAT_H
 #define __LIBMEMSTAT_H
@@ -27,13 +38,35 @@
 #define MS_EXIT_RUNTIME	1
 #define MS_EXIT_USAGE	2
 
-struct bpf_object;
-struct bpf_program;
+/* Rows of a table when -n is not given, in every tool. */
+#define MS_TOP_DEFAULT		20
+/* Stack frames printed per stack in text output when -F is not given. */
+#define MS_FRAMES_DEFAULT	8
+#define MS_MAX_FRAMES		32
 
-/* Options every tool shares; the tool adds its own around them. */
+/* ---- options ------------------------------------------------------- */
+
+/*
+ * Shared options a tool takes besides the ones every tool has
+ * (-h -v -j -T -B -d): the letter means the same in every tool.
+ */
+enum ms_opt {
+	MS_OPT_PID	= 1 << 0,	/* -p PID    one process */
+	MS_OPT_CGROUP	= 1 << 1,	/* -c CGROUP one cgroup (reserved) */
+	MS_OPT_TOP	= 1 << 2,	/* -n N      rows per table, 0: all */
+	MS_OPT_HIST	= 1 << 3,	/* -H        latency histograms */
+	MS_OPT_FRAMES	= 1 << 4,	/* -F N      stack frames, 0: no stacks */
+	MS_OPT_THREADS	= 1 << 5,	/* -t        per thread */
+	MS_OPT_SORT	= 1 << 6,	/* -s KEY    sort key (tool checks it) */
+	MS_OPT_SUMMARY	= 1 << 7,	/* -S        summary counts, no records */
+	MS_OPT_EVENTS	= 1 << 8,	/* -e        one line per event */
+	MS_OPT_ATTACH	= 1 << 9,	/* -A HOOK   attach point (tool checks) */
+};
+
 struct ms_env {
 	const char *prog;		/* tool name used in messages */
-	const char *usage;		/* full help text, printed by -h */
+	const char *usage;		/* the tool's help text, printed by -h */
+	unsigned int opts;		/* enum ms_opt the tool accepts */
 	bool verbose;			/* -v: libbpf debug output */
 	bool json;			/* -j: JSON Lines */
 	bool timestamp;			/* -T: time in every report */
@@ -42,19 +75,36 @@ struct ms_env {
 	unsigned long count;		/* reports to print, 0: unlimited */
 	unsigned long duration;		/* -d: stop after this many seconds */
 	bool snapshot;			/* report state at once, not rates */
+	/* shared options (enum ms_opt) */
+	pid_t pid;			/* -p, 0: every process */
+	const char *cgroup;		/* -c, NULL: every cgroup */
+	unsigned long top;		/* -n, 0: all rows */
+	bool hist;			/* -H */
+	unsigned long frames;		/* -F, 0: no stacks */
+	bool threads;			/* -t */
+	const char *sort;		/* -s, NULL: the tool's default */
+	bool summary;			/* -S */
+	bool events;			/* -e */
+	const char *attach;		/* -A, NULL: the best the kernel has */
 };
 
 struct option;
 
-void ms_env_init(struct ms_env *env, const char *prog, const char *usage);
+/* @opts: the shared options (enum ms_opt) the tool takes. */
+void ms_env_init(struct ms_env *env, const char *prog, const char *usage,
+		 unsigned int opts);
 /*
- * getopt_long() over the common options (-h -v -j -T -B -d) and the tool's
- * own @shortopts/@longopts.  Handles the common ones and every error
- * (exit 2 with one line); returns the next tool option, or -1 after
- * parsing [interval [count]] from the rest of argv.
+ * getopt_long() over the common and shared options and the tool's own
+ * @shortopts/@longopts.  Handles the common and shared ones and every
+ * error (exit 2 with one line); returns the next tool option, or -1
+ * after parsing [interval [count]] from the rest of argv and checking
+ * -p names a running process.
  */
 int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts);
+/* The value of -s or -A among @names (NULL-terminated); exit 2 if none. */
+int ms_pick(const struct ms_env *env, const char *what, const char *value,
+	    const char *const *names);
 
 /* Errors: one line "prog: message", then exit. */
 __printf(2, 3) __noreturn
@@ -64,6 +114,13 @@ void ms_fatal(const struct ms_env *env, const char *fmt, ...);
 __printf(2, 3)
 void ms_warn(const struct ms_env *env, const char *fmt, ...);
 
+/* The reason the last failing libmemstat action left. */
+const char *ms_last_error(void);
+__printf(2, 3)
+int ms_set_error(int err, const char *fmt, ...);
+/* Exit 1 with ms_last_error() when @err < 0; else return @err. */
+int ms_die_on(const struct ms_env *env, int err);
+
 int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out);
 /* Parse a number option or exit 2 naming @what. */
@@ -72,93 +129,196 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
 				    unsigned long max);
 
 /*
- * Exit 2 unless @pid is a running process (a thread id names its process
- * in the message).
- */
-void ms_check_pid(const struct ms_env *env, pid_t pid);
-
-/* Exit 1 with a clear message unless running as root. */
-void ms_require_root(const struct ms_env *env);
-/* Raise RLIMIT_MEMLOCK; libbpf messages are shown only with -v. */
-void ms_libbpf_init(const struct ms_env *env);
-/*
- * A tracing tool's start: root or exit 1, signal handlers, libbpf set up
- * (ms_require_root, ms_signals_init, ms_libbpf_init).
+ * A tracing tool's start: root or exit 1, signal handlers, RLIMIT_MEMLOCK
+ * raised, libbpf quiet unless -v.
  */
 void ms_tool_init(const struct ms_env *env);
 /* calloc() that exits 1 with "out of memory". */
 void *ms_zalloc(const struct ms_env *env, size_t n, size_t size);
-/*
- * A zeroed buffer for one lookup of a per-CPU map whose values are
- * @value_size bytes; *@ncpus gets the number of possible CPUs.
- */
-void *ms_percpu_buf(const struct ms_env *env, size_t value_size, int *ncpus);
+/* realloc() of an array of @n elements that exits 1 when out of memory. */
+void *ms_grow(const struct ms_env *env, void *p, size_t n, size_t size);
 
-/* Signals: SIGINT/SIGTERM set a flag; the run loop ends cleanly. */
-void ms_signals_init(void);
-bool ms_exiting(void);
+/* ---- output -------------------------------------------------------- */
 
-/*
- * Call @report every env->interval seconds, env->count times (or once
- * when no interval was given), until a signal or the -d deadline.  With
- * env->snapshot the first call comes at once.  With -d and no interval,
- * one report at the start and one at the deadline.
- * @report returns 0 to go on, > 0 to stop normally, < 0 on error.
- */
-int ms_run_intervals(const struct ms_env *env,
-		     int (*report)(void *ctx, unsigned long iter), void *ctx);
-
-/* Sleep until SIGINT/SIGTERM or the -d deadline; returns 0. */
-int ms_wait(const struct ms_env *env);
-
-/* A final summary is printed after interval runs and after a signal. */
-bool ms_summary_wanted(const struct ms_env *env);
-
-/* CLOCK_MONOTONIC in seconds. */
-double ms_mono_now(void);
-
+/* CLOCK_MONOTONIC in seconds: the clock of bpf_ktime_get_ns() too. */
+double ms_now(void);
 /* Time prefix for reports: "HH:MM:SS" local time. */
 const char *ms_clock(char *buf, size_t len);
 
+/* Kernel page size in KiB; pages to KiB. */
+long ms_page_kib(void);
+static inline long long ms_pages_kib(long long pages)
+{
+	return pages * ms_page_kib();
+}
+
 /* Sizes: "12.3M" style (or exact KiB with -B) from KiB. */
 const char *ms_fmt_kib(char *buf, size_t len, long long kib, bool raw);
+/* The same in one of 16 rotating static buffers, for printf arguments. */
+const char *ms_kib(const struct ms_env *env, long long kib);
 
-/* JSON Lines: one object per record, keys in the order written. */
+/* Counters that per-CPU drift makes negative read as 0, as in /proc. */
+static inline long long ms_clamp0(long long v)
+{
+	return v < 0 ? 0 : v;
+}
+
+/*
+ * JSON Lines.  Key suffixes name the unit: _kib sizes, _ns times, _us
+ * histogram slots; plain keys are counts.  ms_json_begin() starts a
+ * record; ms_json_obj()/ms_json_arr() open a nested object or array
+ * (key NULL inside an array), ms_json_pop() closes it; ms_json_end()
+ * closes the record and ends the line.
+ */
+#define MS_JSON_DEPTH	8
+
 struct ms_json {
 	FILE *f;
-	bool first;
+	int depth;
+	bool first[MS_JSON_DEPTH];
+	char close[MS_JSON_DEPTH];
 };
 
+/* A record {"type":@type[,"time":...]} on stdout, time with -T. */
+void ms_json_record(struct ms_json *j, const struct ms_env *env,
+		    const char *type);
 void ms_json_begin(struct ms_json *j, FILE *f);
+void ms_json_end(struct ms_json *j);
+void ms_json_obj(struct ms_json *j, const char *key);
+void ms_json_arr(struct ms_json *j, const char *key);
+void ms_json_pop(struct ms_json *j);
 void ms_json_str(struct ms_json *j, const char *key, const char *val);
 void ms_json_int(struct ms_json *j, const char *key, long long val);
 void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val);
-void ms_json_end(struct ms_json *j);
-/* End an object nested in another one (no newline). */
-void ms_json_close(struct ms_json *j);
-/* @text is already JSON (a nested object or array built by the tool). */
-void ms_json_raw(struct ms_json *j, const char *key, const char *text);
+void ms_json_bool(struct ms_json *j, const char *key, bool val);
+/* "@prefix@suffix": for keys built from a kind name. */
+void ms_json_uint2(struct ms_json *j, const char *prefix, const char *suffix,
+		   unsigned long long val);
 void ms_json_uint_array(struct ms_json *j, const char *key,
 			const unsigned long long *vals, size_t n);
 void ms_json_str_array(struct ms_json *j, const char *key,
 		       const char *const *vals, size_t n);
 
-/*
- * log2 histograms in the layout of samples/bpf/memstat_hist.h: slot 0
- * holds 0 and 1, slot k the values 2^k .. 2^(k+1) - 1.
- */
-/* bcc-style "lo -> hi : count |****|" lines, non-empty range only. */
-void ms_hist_print(FILE *f, const __u64 *slots, unsigned int nslots,
-		   const char *unit);
-/* "key":[{"lo":L,"hi":H,"count":N},...] with the non-empty slots. */
-void ms_hist_json(struct ms_json *j, const char *key, const __u64 *slots,
-		  unsigned int nslots);
-unsigned long long ms_hist_total(const __u64 *slots, unsigned int nslots);
+/* ---- BPF ----------------------------------------------------------- */
+
+struct bpf_object;
+struct bpf_program;
+struct bpf_link;
+
+enum ms_hook_type {
+	MS_HOOK_TRACEPOINT,	/* target "category:event" (raw tracepoint) */
+	MS_HOOK_KPROBE,		/* target: kernel function */
+	MS_HOOK_FEXIT,		/* target: kernel function, needs BTF */
+	MS_HOOK_ITER,		/* BPF iterator: ms_bpf_iter_read() runs it */
+	MS_HOOK_NONE,		/* loaded, not attached: ms_bpf_run() */
+};
+
+/* One program of <tool>_kern.o and where it attaches. */
+struct ms_hook {
+	const char *prog;
+	enum ms_hook_type type;
+	const char *target;
+};
+
+#define MS_MAX_HOOKS	16
+
+/* A tool's BPF object and its links. */
+struct ms_bpf {
+	const struct ms_env *env;
+	struct bpf_object *obj;
+	const struct ms_hook *hooks;
+	size_t nhooks;
+	struct bpf_link *links[MS_MAX_HOOKS];
+};
 
 /*
- * Kernel symbol addresses from /proc/kallsyms (MEMSTAT_KALLSYMS overrides
- * the path, for tests), all in one pass: the file is large and slow.
+ * Open "<tool>_kern.o" (beside the binary, or in $MEMSTAT_BPF_DIR) with
+ * only the programs of @hooks to be loaded: a tool chooses its variant
+ * (fexit or tracepoint, new event or old) by the table it passes.
  */
+int ms_bpf_open(struct ms_bpf *b, const struct ms_env *env,
+		const struct ms_hook *hooks, size_t nhooks);
+/* Set a map's size before ms_bpf_load(). */
+int ms_bpf_resize(struct ms_bpf *b, const char *map, unsigned int entries);
+/* Load into the kernel; the reason names the likely fix (root, -v). */
+int ms_bpf_load(struct ms_bpf *b);
+/* Attach every hook in table order; the reason names the hook's config. */
+int ms_bpf_attach(struct ms_bpf *b);
+/* Detach (reverse order), keeping the object for a final read. */
+void ms_bpf_detach(struct ms_bpf *b);
+void ms_bpf_close(struct ms_bpf *b);
+/*
+ * open, load, write @cfg (when not NULL) into the "cfg" map, attach;
+ * exit 1 with the reason on failure.
+ */
+void ms_bpf_start(struct ms_bpf *b, const struct ms_env *env,
+		  const struct ms_hook *hooks, size_t nhooks,
+		  const void *cfg, size_t cfg_size);
+
+/* fd of map @name (exit 1 if the object lacks it: rebuild the tool). */
+int ms_bpf_map(struct ms_bpf *b, const char *name);
+/* Write @cfg as entry 0 of the array map "cfg". */
+int ms_bpf_cfg(struct ms_bpf *b, const void *cfg, size_t size);
+
+/*
+ * Sum @nfields __u64 of every CPU's value at @key of a per-CPU map into
+ * @sum (a struct of __u64 fields, or one __u64).
+ */
+int ms_percpu_read(int fd, __u32 key, __u64 *sum, size_t nfields);
+/* The "drops" map: each reason into @each (may be NULL); the total. */
+__u64 ms_bpf_drops(struct ms_bpf *b, __u64 *each, unsigned int nreasons);
+/*
+ * Every entry of a hash map, up to @max: keys into @keys, values into
+ * @vals; returns how many, or -errno.
+ */
+ssize_t ms_hash_read(int fd, void *keys, size_t key_size, void *vals,
+		     size_t val_size, size_t max);
+
+/* Run hook @prog (MS_HOOK_NONE, a raw tracepoint program) once, now. */
+int ms_bpf_run(struct ms_bpf *b, const char *prog);
+/*
+ * Run iterator hook @prog and read all it wrote into a growing buffer;
+ * returns bytes read or -errno.
+ */
+ssize_t ms_bpf_iter_read(struct ms_bpf *b, const char *prog, char **buf,
+			 size_t *cap);
+
+/* Kernel BTF at /sys/kernel/btf/vmlinux (MEMSTAT_BTF overrides). */
+bool ms_kernel_btf_exists(void);
+/* strerror() for errors from libbpf too (its codes start at 4000). */
+const char *ms_strerror(long err);
+
+/* ---- the run loop -------------------------------------------------- */
+
+/* SIGINT/SIGTERM set a flag the run loop sees (ms_tool_init sets it up). */
+void ms_signals_init(void);
+bool ms_exiting(void);
+
+/*
+ * A tool's run: until SIGINT/SIGTERM, the -d deadline, the count, or a
+ * callback's > 0.  @on_record gets each ring buffer record as it comes
+ * (NULL: no ring buffer); @on_interval runs every env->interval seconds
+ * (with env->snapshot first at once; without an interval it runs once
+ * when env->snapshot is set).  With @watch_pid the run ends when the -p
+ * process exits.  Callbacks return 0 to go on, > 0 to stop, < 0 on
+ * error (the callback has said why).  Returns 0 or the first error;
+ * ring buffer errors are printed here.
+ */
+struct ms_loop {
+	int ringbuf_fd;		/* -1: none */
+	int (*on_record)(void *ctx, void *data, size_t size);
+	int (*on_interval)(void *ctx, unsigned long iter);
+	bool watch_pid;
+	void *ctx;
+};
+
+int ms_run(const struct ms_env *env, const struct ms_loop *loop);
+/* A final summary is printed after interval runs and after a signal. */
+bool ms_summary_wanted(const struct ms_env *env);
+
+/* ---- kernel symbols ------------------------------------------------ */
+
+/* A kernel symbol whose address a tool needs. */
 struct ms_ksym_req {
 	const char *name;
 	const char *config;	/* option that provides it; NULL: optional */
@@ -166,27 +326,30 @@ struct ms_ksym_req {
 };
 
 /*
- * Resolve every request; exit 1 naming the first missing required symbol
- * and its config option, or kptr_restrict when addresses are hidden.
+ * /proc/kallsyms (MEMSTAT_KALLSYMS overrides), read once per process
+ * into a sorted table, together with the loaded modules' ranges.
+ * Resolves @reqs; exits 1 naming the first missing required symbol and
+ * its config option, or kptr_restrict when addresses are hidden.
  */
-void ms_kallsyms_resolve(const struct ms_env *env, struct ms_ksym_req *reqs,
-			 size_t n);
+void ms_ksyms_init(const struct ms_env *env, struct ms_ksym_req *reqs,
+		   size_t n);
+/* Reread when modules came or went since the last read; true if so. */
+bool ms_ksyms_refresh(void);
+/* Name of the symbol at or below @addr (NULL if none), its offset. */
+const char *ms_ksym_name(unsigned long long addr, unsigned long long *offset);
 
 /*
- * Kernel address -> symbol, for stack traces: /proc/kallsyms (or
- * MEMSTAT_KALLSYMS) read once, sorted, binary search.  Load returns NULL
- * with errno set (EPERM: kptr_restrict hides the addresses).
+ * A kernel stack as printed: frames innermost first, as "name+0xoff" or
+ * the address in hex when nothing can name it (freed init code, an
+ * unloaded module).  BPF's own frames and the page allocator's, up to
+ * and including its entry point, are cut off: the first frame is the
+ * allocator's caller.  @ips ends at @n or the first 0.  Returns the
+ * number of frames, each a malloc'ed string in @out (ms_stack_free).
  */
-struct ms_ksyms;
+int ms_stack_symbolize(const __u64 *ips, int n, char **out);
+void ms_stack_free(char **frames, int n);
 
-struct ms_ksyms *ms_ksyms_load(void);
-void ms_ksyms_free(struct ms_ksyms *ks);
-/* Name of the symbol at or below @addr (NULL if none), its offset. */
-const char *ms_ksyms_lookup(const struct ms_ksyms *ks, unsigned long long addr,
-			    unsigned long long *offset);
-/* "name+0xoff", or the address in hex when it has no symbol. */
-const char *ms_ksyms_format(const struct ms_ksyms *ks, unsigned long long addr,
-			    char *buf, size_t len);
+/* ---- decoding ------------------------------------------------------ */
 
 /*
  * Flags decoded as the kernel's __print_flags() does: walk @table in
@@ -206,51 +369,58 @@ const char *ms_gfp_decode(unsigned long gfp, char *buf, size_t len);
 /* "Unmovable", "Movable", "Reclaimable", "HighAtomic", else "unknown". */
 const char *ms_migratetype_name(int migratetype);
 
-/* Kernel BTF at /sys/kernel/btf/vmlinux (MEMSTAT_BTF overrides). */
-bool ms_kernel_btf_exists(void);
-
 /*
- * Open "<tool>_kern.o" from the directory of the running binary, or from
- * $MEMSTAT_BPF_DIR when set.  Exits 1 with the path on failure.
+ * log2 histograms in the layout of samples/bpf/memstat_common.h: slot 0
+ * holds 0 and 1, slot k the values 2^k .. 2^(k+1) - 1.
  */
-struct bpf_object *ms_obj_open(const struct ms_env *env);
-/* Load, exiting 1 with a hint (root, memlock, missing BTF) on failure. */
-void ms_obj_load(const struct ms_env *env, struct bpf_object *obj);
-struct bpf_program *ms_prog_find(const struct ms_env *env,
-				 struct bpf_object *obj, const char *name);
-int ms_map_fd(const struct ms_env *env, struct bpf_object *obj,
-	      const char *name);
-struct bpf_link;
+/* bcc-style "lo -> hi : count |****|" lines, non-empty range only. */
+void ms_hist_print(FILE *f, const __u64 *slots, unsigned int nslots,
+		   const char *unit);
+/* "key":[{"lo":L,"hi":H,"count":N},...] with the non-empty slots. */
+void ms_hist_json(struct ms_json *j, const char *key, const __u64 *slots,
+		  unsigned int nslots);
+unsigned long long ms_hist_total(const __u64 *slots, unsigned int nslots);
+
+/* ---- memory accounting (/proc/meminfo) ----------------------------- */
+
+/* /proc/meminfo, in KiB: the fields memstat explains memory by. */
+struct ms_meminfo {
+	long long total, free, available;
+	long long active, inactive, unevictable;
+	long long sreclaimable, sunreclaim;
+	long long kernel_stack, page_tables, vmalloc_used, percpu, hugetlb;
+	long long vmap_stack;	/* of vmalloc_used, kernel stacks */
+};
+
+/* The categories of meminfo that account for memory in use. */
+enum ms_mem_cat {
+	MS_MEM_OTHER,		/* in no category: meminfo does not explain it */
+	MS_MEM_LRU,		/* anon, file, shmem: Active/Inactive/Unevictable */
+	MS_MEM_SLAB,
+	MS_MEM_STACK,
+	MS_MEM_PGTABLE,
+	MS_MEM_VMALLOC,		/* VmallocUsed less the kernel stacks in it */
+	MS_MEM_PERCPU,
+	MS_MEM_HUGETLB,
+	MS_MEM_UNKNOWN,		/* no call path known */
+	MS_MEM_NR_CATS,
+};
+
+extern const char *const ms_mem_cat_names[MS_MEM_NR_CATS];
+
+int ms_meminfo_read(struct ms_meminfo *mi);
+/* KiB meminfo counts in @cat (0 for OTHER and UNKNOWN). */
+long long ms_meminfo_cat(const struct ms_meminfo *mi, enum ms_mem_cat cat);
+/* MemTotal - MemFree. */
+long long ms_meminfo_used(const struct ms_meminfo *mi);
+/* Used memory that no category accounts for. */
+long long ms_meminfo_unexplained(const struct ms_meminfo *mi);
 /*
- * Attach program @prog of @obj to its tracepoint, exiting 1 with a line
- * naming the tracepoint @event and the config options it needs.
+ * The category that counts a page allocated under call path @frames
+ * (as ms_stack_symbolize() prints them): the first rule naming a frame.
  */
-struct bpf_link *ms_attach_tracepoint(const struct ms_env *env,
-				      struct bpf_object *obj, const char *prog,
-				      const char *event);
+enum ms_mem_cat ms_mem_cat_of(char *const *frames, int n);
 
-/* Run a raw_tracepoint program once, on demand (BPF_PROG_TEST_RUN). */
-int ms_prog_run(int prog_fd, __u32 *retval);
-
-/*
- * Run a BPF iterator and read all it wrote into a growing buffer.
- * *buf is reallocated as needed; returns bytes read or -errno.
- */
-ssize_t ms_iter_read(int link_fd, char **buf, size_t *cap);
-
-/* Sum a per-CPU array's __u64 value at @key across CPUs. */
-int ms_percpu_sum(int map_fd, __u32 key, __u64 *sum);
-
-/* Kernel page size in KiB. */
-long ms_page_kib(void);
-
-/* Counters that per-CPU drift makes negative read as 0, as in /proc. */
-static inline long long ms_clamp0(long long v)
-{
-	return v < 0 ? 0 : v;
-}
-
-/* strerror() for errors from libbpf too (its codes start at 4000). */
-const char *ms_strerror(long err);
+/* ---- zones --------------------------------------------------------- */
 
 #endif /* __LIBMEMSTAT_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libmemstat: kallsyms lookup, BPF object loading with clear errors,
- * on-demand program runs and iterator reads.
+ * libmemstat: a tool's BPF object from open to close (programs chosen
+ * by a table of hooks, errors that name the fix), its config map, and
+ * reads of per-CPU and hash maps.
  */
 #include <errno.h>
 #include <limits.h>
@@ -39,80 +40,21 @@ const char *ms_strerror(long err)
 	return buf;
 }
 
-void ms_libbpf_init(const struct ms_env *env)
+void ms_tool_init(const struct ms_env *env)
 {
 	/* 5.10 charges map memory against RLIMIT_MEMLOCK. */
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 
+	if (geteuid() != 0)
+		ms_fatal(env,
+			 "must run as root: loading BPF programs needs CAP_SYS_ADMIN (try sudo %s)",
+			 env->prog);
+	/* Before the slow setup: a signal during it still ends cleanly. */
+	ms_signals_init();
 	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
 		ms_warn(env, "cannot raise RLIMIT_MEMLOCK: %s", strerror(errno));
 	libbpf_verbose = env->verbose;
 	libbpf_set_print(ms_libbpf_print);
-}
-
-void ms_tool_init(const struct ms_env *env)
-{
-	ms_require_root(env);
-	ms_signals_init();
-	ms_libbpf_init(env);
-}
-
-void *ms_zalloc(const struct ms_env *env, size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (!p)
-		ms_fatal(env, "out of memory");
-	return p;
-}
-
-void *ms_percpu_buf(const struct ms_env *env, size_t value_size, int *ncpus)
-{
-	*ncpus = libbpf_num_possible_cpus();
-	if (*ncpus <= 0)
-		ms_fatal(env, "cannot count the possible CPUs: %s",
-			 ms_strerror(*ncpus));
-	return ms_zalloc(env, *ncpus, value_size);
-}
-
-void ms_kallsyms_resolve(const struct ms_env *env, struct ms_ksym_req *reqs,
-			 size_t n)
-{
-	const char *path = getenv("MEMSTAT_KALLSYMS");
-	char line[512], sym[256], type;
-	unsigned long long a;
-	bool hidden = false;
-	size_t i, left = n;
-	FILE *f;
-
-	for (i = 0; i < n; i++)
-		reqs[i].addr = 0;
-	path = path ? path : "/proc/kallsyms";
-	f = fopen(path, "r");
-	if (!f)
-		ms_fatal(env, "cannot read %s: %s", path, strerror(errno));
-	while (left && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &a, &type, sym) != 3)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (reqs[i].addr || strcmp(sym, reqs[i].name))
-				continue;
-			/* Addresses read as 0 when kptr_restrict hides them. */
-			hidden |= !a;
-			reqs[i].addr = a;
-			left--;
-		}
-	}
-	fclose(f);
-	if (hidden)
-		ms_fatal(env,
-			 "kernel addresses in %s are hidden by kptr_restrict: run as root or set kernel.kptr_restrict=0",
-			 path);
-	for (i = 0; i < n; i++)
-		if (!reqs[i].addr && reqs[i].config)
-			ms_fatal(env,
-				 "kernel symbol %s not found in %s: this kernel needs %s=y",
-				 reqs[i].name, path, reqs[i].config);
 }
 
 bool ms_kernel_btf_exists(void)
@@ -122,101 +64,338 @@ bool ms_kernel_btf_exists(void)
 	return access(path ? path : "/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
-struct bpf_object *ms_obj_open(const struct ms_env *env)
+static const struct ms_hook *ms_hook_of(struct ms_bpf *b, const char *prog,
+					size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < b->nhooks; i++) {
+		if (strcmp(b->hooks[i].prog, prog))
+			continue;
+		if (idx)
+			*idx = i;
+		return &b->hooks[i];
+	}
+	return NULL;
+}
+
+/* Programs of the table are loaded, the others not; BTF checked. */
+static int ms_bpf_select(struct ms_bpf *b)
+{
+	struct bpf_program *prog;
+	const struct ms_hook *h;
+	size_t i;
+	int err;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		h = ms_hook_of(b, bpf_program__name(prog), NULL);
+		bpf_program__set_autoload(prog, h != NULL);
+		if (!h || h->type != MS_HOOK_FEXIT)
+			continue;
+		err = bpf_program__set_attach_target(prog, 0, h->target);
+		if (err)
+			return ms_set_error(err, "fexit on %s: %s", h->target,
+					    ms_strerror(err));
+	}
+	for (i = 0; i < b->nhooks; i++) {
+		h = &b->hooks[i];
+		if (!bpf_object__find_program_by_name(b->obj, h->prog))
+			return ms_set_error(-ENOENT,
+					    "BPF program %s missing from %s_kern.o (rebuild the tool)",
+					    h->prog, b->env->prog);
+		if ((h->type == MS_HOOK_FEXIT || h->type == MS_HOOK_ITER) &&
+		    !ms_kernel_btf_exists())
+			return ms_set_error(-ENOENT,
+					    "kernel BTF (/sys/kernel/btf/vmlinux) not found: %s needs CONFIG_DEBUG_INFO_BTF=y",
+					    h->type == MS_HOOK_ITER ?
+					    "a BPF iterator" : "fexit");
+	}
+	return 0;
+}
+
+int ms_bpf_open(struct ms_bpf *b, const struct ms_env *env,
+		const struct ms_hook *hooks, size_t nhooks)
 {
 	const char *dir = getenv("MEMSTAT_BPF_DIR");
 	char exe[PATH_MAX], path[PATH_MAX + 32];
-	struct bpf_object *obj;
 	ssize_t n;
 	long err;
 
+	memset(b, 0, sizeof(*b));
+	b->env = env;
+	b->hooks = hooks;
+	b->nhooks = nhooks < MS_MAX_HOOKS ? nhooks : MS_MAX_HOOKS;
 	if (!dir) {
 		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		if (n < 0)
-			ms_fatal(env, "cannot read /proc/self/exe: %s",
-				 strerror(errno));
+			return ms_set_error(-errno, "cannot read /proc/self/exe: %s",
+					    strerror(errno));
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
 		dir = exe;
 	}
 	snprintf(path, sizeof(path), "%s/%s_kern.o", dir, env->prog);
 	if (access(path, R_OK))
-		ms_fatal(env,
-			 "BPF object %s: %s (install it beside the tool or set MEMSTAT_BPF_DIR)",
-			 path, strerror(errno));
-	obj = bpf_object__open_file(path, NULL);
-	err = libbpf_get_error(obj);
+		return ms_set_error(-errno,
+				    "BPF object %s: %s (install it beside the tool or set MEMSTAT_BPF_DIR)",
+				    path, strerror(errno));
+	b->obj = bpf_object__open_file(path, NULL);
+	err = libbpf_get_error(b->obj);
+	if (err) {
+		b->obj = NULL;
+		return ms_set_error(err, "cannot open BPF object %s: %s", path,
+				    ms_strerror(err));
+	}
+	err = ms_bpf_select(b);
 	if (err)
-		ms_fatal(env, "cannot open BPF object %s: %s", path,
-			 ms_strerror(err));
-	return obj;
+		ms_bpf_close(b);
+	return err;
 }
 
-void ms_obj_load(const struct ms_env *env, struct bpf_object *obj)
+int ms_bpf_resize(struct ms_bpf *b, const char *name, unsigned int entries)
 {
-	int err = bpf_object__load(obj);
+	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, name);
+	int err = map ? bpf_map__resize(map, entries) : -ENOENT;
 
-	if (!err)
-		return;
-	if (err == -EPERM)
-		ms_fatal(env,
-			 "loading BPF programs failed: operation not permitted (run as root; check kernel.lockdown)");
-	ms_fatal(env,
-		 "loading BPF programs failed: %s (run with -v for libbpf's log and the verifier's)",
-		 ms_strerror(err));
-}
-
-struct bpf_program *ms_prog_find(const struct ms_env *env,
-				 struct bpf_object *obj, const char *name)
-{
-	struct bpf_program *prog;
-
-	prog = bpf_object__find_program_by_name(obj, name);
-	if (!prog)
-		ms_fatal(env,
-			 "BPF program %s missing from %s_kern.o (rebuild the tool)",
-			 name, env->prog);
-	return prog;
-}
-
-int ms_map_fd(const struct ms_env *env, struct bpf_object *obj,
-	      const char *name)
-{
-	int fd = bpf_object__find_map_fd_by_name(obj, name);
-
-	if (fd < 0)
-		ms_fatal(env,
-			 "BPF map %s missing from %s_kern.o (rebuild the tool)",
-			 name, env->prog);
-	return fd;
-}
-
-int ms_prog_run(int prog_fd, __u32 *retval)
-{
-	/* One zeroed argument as context; runs on the calling CPU. */
-	__u64 args[1] = { 0 };
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.test.prog_fd = prog_fd;
-	attr.test.ctx_in = (__u64)(unsigned long)args;
-	attr.test.ctx_size_in = sizeof(args);
-	if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &attr, sizeof(attr)))
-		return -errno;
-	if (retval)
-		*retval = attr.test.retval;
+	if (err)
+		return ms_set_error(err, "cannot size BPF map %s to %u entries: %s",
+				    name, entries, ms_strerror(err));
 	return 0;
 }
 
-ssize_t ms_iter_read(int link_fd, char **buf, size_t *cap)
+int ms_bpf_load(struct ms_bpf *b)
 {
-	size_t len = 0;
+	int err = bpf_object__load(b->obj);
+
+	if (err == -EPERM)
+		return ms_set_error(err,
+				    "loading BPF programs failed: operation not permitted (run as root; check kernel.lockdown)");
+	if (err)
+		return ms_set_error(err,
+				    "loading BPF programs failed: %s (run with -v for libbpf's log and the verifier's)",
+				    ms_strerror(err));
+	return 0;
+}
+
+static struct bpf_link *ms_hook_attach(const struct ms_hook *h,
+				       struct bpf_program *prog)
+{
+	const char *colon;
+
+	switch (h->type) {
+	case MS_HOOK_TRACEPOINT:
+		colon = strchr(h->target, ':');
+		return bpf_program__attach_raw_tracepoint(prog, colon ?
+							  colon + 1 :
+							  h->target);
+	case MS_HOOK_KPROBE:
+		return bpf_program__attach_kprobe(prog, false, h->target);
+	case MS_HOOK_FEXIT:
+		return bpf_program__attach_trace(prog);
+	case MS_HOOK_ITER:
+		return bpf_program__attach_iter(prog, NULL);
+	default:
+		return NULL;
+	}
+}
+
+static int ms_attach_error(const struct ms_hook *h, long err)
+{
+	switch (h->type) {
+	case MS_HOOK_TRACEPOINT:
+		return ms_set_error(err,
+				    "cannot attach to tracepoint %s: %s (kernel needs CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS)",
+				    h->target, ms_strerror(err));
+	case MS_HOOK_KPROBE:
+		return ms_set_error(err,
+				    "cannot attach a kprobe to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
+				    h->target, ms_strerror(err));
+	case MS_HOOK_FEXIT:
+		return ms_set_error(err, "fexit on %s failed: %s", h->target,
+				    ms_strerror(err));
+	default:
+		return ms_set_error(err,
+				    "cannot create the BPF iterator %s: %s (needs CONFIG_DEBUG_INFO_BTF=y and Linux 5.8+)",
+				    h->prog, ms_strerror(err));
+	}
+}
+
+int ms_bpf_attach(struct ms_bpf *b)
+{
+	struct bpf_program *prog;
+	const struct ms_hook *h;
+	size_t i;
+	long err;
+
+	for (i = 0; i < b->nhooks; i++) {
+		h = &b->hooks[i];
+		if (h->type == MS_HOOK_NONE)
+			continue;
+		prog = bpf_object__find_program_by_name(b->obj, h->prog);
+		b->links[i] = ms_hook_attach(h, prog);
+		err = libbpf_get_error(b->links[i]);
+		if (err) {
+			b->links[i] = NULL;
+			ms_bpf_detach(b);
+			return ms_attach_error(h, err);
+		}
+	}
+	return 0;
+}
+
+void ms_bpf_detach(struct ms_bpf *b)
+{
+	size_t i;
+
+	for (i = b->nhooks; i-- > 0;) {
+		bpf_link__destroy(b->links[i]);
+		b->links[i] = NULL;
+	}
+}
+
+void ms_bpf_close(struct ms_bpf *b)
+{
+	ms_bpf_detach(b);
+	bpf_object__close(b->obj);
+	b->obj = NULL;
+}
+
+void ms_bpf_start(struct ms_bpf *b, const struct ms_env *env,
+		  const struct ms_hook *hooks, size_t nhooks,
+		  const void *cfg, size_t cfg_size)
+{
+	ms_die_on(env, ms_bpf_open(b, env, hooks, nhooks));
+	ms_die_on(env, ms_bpf_load(b));
+	if (cfg)
+		ms_die_on(env, ms_bpf_cfg(b, cfg, cfg_size));
+	ms_die_on(env, ms_bpf_attach(b));
+}
+
+int ms_bpf_map(struct ms_bpf *b, const char *name)
+{
+	int fd = bpf_object__find_map_fd_by_name(b->obj, name);
+
+	if (fd < 0)
+		ms_fatal(b->env,
+			 "BPF map %s missing from %s_kern.o (rebuild the tool)",
+			 name, b->env->prog);
+	return fd;
+}
+
+int ms_bpf_cfg(struct ms_bpf *b, const void *cfg, size_t size)
+{
+	__u32 zero = 0;
+
+	(void)size;
+	if (bpf_map_update_elem(ms_bpf_map(b, "cfg"), &zero, cfg, BPF_ANY))
+		return ms_set_error(-errno, "cannot configure the BPF program: %s",
+				    strerror(errno));
+	return 0;
+}
+
+int ms_percpu_read(int fd, __u32 key, __u64 *sum, size_t nfields)
+{
+	static __u64 *buf;
+	static size_t cap;
+	int ncpus = libbpf_num_possible_cpus();
+	size_t cpu, f;
+
+	if (ncpus < 0)
+		return ms_set_error(ncpus, "cannot count the possible CPUs: %s",
+				    ms_strerror(ncpus));
+	if (cap < ncpus * nfields) {
+		__u64 *n = realloc(buf, ncpus * nfields * sizeof(*buf));
+
+		if (!n)
+			return ms_set_error(-ENOMEM, "out of memory");
+		buf = n;
+		cap = ncpus * nfields;
+	}
+	if (bpf_map_lookup_elem(fd, &key, buf))
+		return ms_set_error(-errno, "reading a BPF map failed: %s",
+				    strerror(errno));
+	memset(sum, 0, nfields * sizeof(*sum));
+	for (cpu = 0; cpu < (size_t)ncpus; cpu++)
+		for (f = 0; f < nfields; f++)
+			sum[f] += buf[cpu * nfields + f];
+	return 0;
+}
+
+__u64 ms_bpf_drops(struct ms_bpf *b, __u64 *each, unsigned int nreasons)
+{
+	int fd = ms_bpf_map(b, "drops");
+	__u64 total = 0, n;
+	unsigned int r;
+
+	for (r = 0; r < nreasons; r++) {
+		if (ms_percpu_read(fd, r, &n, 1))
+			n = 0;
+		if (each)
+			each[r] = n;
+		total += n;
+	}
+	return total;
+}
+
+ssize_t ms_hash_read(int fd, void *keys, size_t key_size, void *vals,
+		     size_t val_size, size_t max)
+{
+	char *k = keys, *v = vals, *cur = malloc(key_size);
+	void *prev = NULL;
+	size_t n = 0;
+	int err = 0;
+
+	if (!cur)
+		return ms_set_error(-ENOMEM, "out of memory");
+	/* Each next key lands in the next free slot, kept if it still has a value. */
+	while (n < max &&
+	       !bpf_map_get_next_key(fd, prev, k + n * key_size)) {
+		memcpy(cur, k + n * key_size, key_size);
+		prev = cur;
+		if (!bpf_map_lookup_elem(fd, cur, v + n * val_size))
+			n++;
+	}
+	if (n < max && errno != ENOENT)
+		err = ms_set_error(-errno, "reading a BPF map failed: %s",
+				   strerror(errno));
+	free(cur);
+	return err ? err : (ssize_t)n;
+}
+
+int ms_bpf_run(struct ms_bpf *b, const char *prog)
+{
+	/* One zeroed argument as context; runs on the calling CPU. */
+	__u64 args[1] = { 0 };
+	struct bpf_program *p;
+	union bpf_attr attr;
+
+	p = bpf_object__find_program_by_name(b->obj, prog);
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = p ? bpf_program__fd(p) : -1;
+	attr.test.ctx_in = (__u64)(unsigned long)args;
+	attr.test.ctx_size_in = sizeof(args);
+	if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &attr, sizeof(attr)))
+		return ms_set_error(-errno, "running BPF program %s failed: %s",
+				    prog, strerror(errno));
+	if (attr.test.retval)
+		return ms_set_error(-EIO, "BPF program %s failed (%u)", prog,
+				    attr.test.retval);
+	return 0;
+}
+
+ssize_t ms_bpf_iter_read(struct ms_bpf *b, const char *prog, char **buf,
+			 size_t *cap)
+{
+	size_t len = 0, i;
 	ssize_t n;
 	int fd;
 
-	fd = bpf_iter_create(link_fd);
+	if (!ms_hook_of(b, prog, &i) || !b->links[i])
+		return ms_set_error(-ENOENT, "no iterator %s attached", prog);
+	fd = bpf_iter_create(bpf_link__fd(b->links[i]));
 	if (fd < 0)
-		return -errno;
+		return ms_set_error(-errno, "reading the BPF iterator failed: %s",
+				    strerror(errno));
 	for (;;) {
 		if (*cap - len < 4096) {
 			size_t ncap = *cap ? *cap * 2 : 65536;
@@ -224,7 +403,7 @@ ssize_t ms_iter_read(int link_fd, char **buf, size_t *cap)
 
 			if (!nbuf) {
 				close(fd);
-				return -ENOMEM;
+				return ms_set_error(-ENOMEM, "out of memory");
 			}
 			*buf = nbuf;
 			*cap = ncap;
@@ -233,7 +412,9 @@ ssize_t ms_iter_read(int link_fd, char **buf, size_t *cap)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			n = -errno;
+			n = ms_set_error(-errno,
+					 "reading the BPF iterator failed: %s",
+					 strerror(errno));
 			close(fd);
 			return n;
 		}
@@ -243,43 +424,4 @@ ssize_t ms_iter_read(int link_fd, char **buf, size_t *cap)
 	}
 	close(fd);
 	return len;
-}
-
-int ms_percpu_sum(int map_fd, __u32 key, __u64 *sum)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *vals;
-	int i, err;
-
-	if (ncpus < 0)
-		return ncpus;
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(map_fd, &key, vals);
-	if (err) {
-		err = -errno;
-	} else {
-		*sum = 0;
-		for (i = 0; i < ncpus; i++)
-			*sum += vals[i];
-	}
-	free(vals);
-	return err;
-}
-
-struct bpf_link *ms_attach_tracepoint(const struct ms_env *env,
-				      struct bpf_object *obj, const char *prog,
-				      const char *event)
-{
-	struct bpf_link *link;
-	long err;
-
-	link = bpf_program__attach(ms_prog_find(env, obj, prog));
-	err = libbpf_get_error(link);
-	if (err)
-		ms_fatal(env,
-			 "cannot attach to tracepoint %s: %s (kernel needs CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS)",
-			 event, ms_strerror(err));
-	return link;
 }

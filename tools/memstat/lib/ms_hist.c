@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libmemstat: log2 histograms as the BPF side keeps them
- * (samples/bpf/memstat_hist.h): slot 0 holds 0 and 1, slot k the values
+ * (samples/bpf/memstat_common.h): slot 0 holds 0 and 1, slot k the values
  * 2^k to 2^(k+1) - 1.  Printed like bcc's print_log2_hist, or as JSON.
  */
 #include <string.h>
@@ -67,19 +67,18 @@ void ms_hist_json(struct ms_json *j, const char *key, const __u64 *slots,
 		  unsigned int nslots)
 {
 	unsigned int i;
-	bool first = true;
 
-	fprintf(j->f, "%s\"%s\":[", j->first ? "" : ",", key);
-	j->first = false;
+	ms_json_arr(j, key);
 	for (i = 0; i < nslots; i++) {
 		if (!slots[i])
 			continue;
-		fprintf(j->f, "%s{\"lo\":%llu,\"hi\":%llu,\"count\":%llu}",
-			first ? "" : ",", ms_hist_lo(i), ms_hist_hi(i),
-			(unsigned long long)slots[i]);
-		first = false;
+		ms_json_obj(j, NULL);
+		ms_json_uint(j, "lo", ms_hist_lo(i));
+		ms_json_uint(j, "hi", ms_hist_hi(i));
+		ms_json_uint(j, "count", slots[i]);
+		ms_json_pop(j);
 	}
-	fputc(']', j->f);
+	ms_json_pop(j);
 }
 
 unsigned long long ms_hist_total(const __u64 *slots, unsigned int nslots)

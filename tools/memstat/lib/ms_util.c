@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libmemstat: options, errors, signals, the interval loop and output
- * formatting shared by every memstat tool.
+ * libmemstat: options, errors and output formatting shared by every
+ * memstat tool.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,13 +15,15 @@
 
 #include "libmemstat.h"
 
-static sig_atomic_t exiting;
-
-void ms_env_init(struct ms_env *env, const char *prog, const char *usage)
+void ms_env_init(struct ms_env *env, const char *prog, const char *usage,
+		 unsigned int opts)
 {
 	memset(env, 0, sizeof(*env));
 	env->prog = prog;
 	env->usage = usage;
+	env->opts = opts;
+	env->top = MS_TOP_DEFAULT;
+	env->frames = MS_FRAMES_DEFAULT;
 }
 
 static void ms_vmessage(const struct ms_env *env, const char *fmt, va_list ap)
@@ -61,6 +63,49 @@ void ms_warn(const struct ms_env *env, const char *fmt, ...)
 	va_end(ap);
 }
 
+static char ms_error[512];
+
+const char *ms_last_error(void)
+{
+	return ms_error;
+}
+
+int ms_set_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ms_error, sizeof(ms_error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int ms_die_on(const struct ms_env *env, int err)
+{
+	if (err < 0)
+		ms_fatal(env, "%s", ms_error);
+	return err;
+}
+
+void *ms_zalloc(const struct ms_env *env, size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		ms_fatal(env, "out of memory");
+	return p;
+}
+
+void *ms_grow(const struct ms_env *env, void *p, size_t n, size_t size)
+{
+	if (n && size > SIZE_MAX / n)
+		ms_fatal(env, "out of memory");
+	p = realloc(p, n * size);
+	if (!p && n)
+		ms_fatal(env, "out of memory");
+	return p;
+}
+
 int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out)
 {
@@ -95,21 +140,67 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
 	return v;
 }
 
-/* Handle one common option; false if @opt is the tool's own. */
-static bool ms_parse_common(struct ms_env *env, int opt, const char *arg)
+/* The shared options: letter, long name, value, help line. */
+static const struct ms_shared_opt {
+	unsigned int bit;
+	char letter;
+	const char *name;
+	bool value;
+	const char *help;
+} ms_shared[] = {
+	{ MS_OPT_PID, 'p', "pid", true, "  -p, --pid PID      only process PID\n" },
+	{ MS_OPT_CGROUP, 'c', "cgroup", true, "  -c, --cgroup PATH  only tasks of cgroup PATH\n" },
+	{ MS_OPT_TOP, 'n', "top", true, "  -n, --top N        rows per table (default 20, 0: all)\n" },
+	{ MS_OPT_HIST, 'H', "histogram", false, "  -H, --histogram    log2 latency histograms\n" },
+	{ MS_OPT_FRAMES, 'F', "frames", true, "  -F, --frames N     stack frames shown (default 8, 0: no stacks)\n" },
+	{ MS_OPT_THREADS, 't', "threads", false, "  -t, --threads      per thread too\n" },
+	{ MS_OPT_SORT, 's', "sort", true, "  -s, --sort KEY     sort key\n" },
+	{ MS_OPT_SUMMARY, 'S', "summary", false, "  -S, --summary      counts in the kernel, no per-event records\n" },
+	{ MS_OPT_EVENTS, 'e', "events", false, "  -e, --events       one line per event\n" },
+	{ MS_OPT_ATTACH, 'A', "attach", true, "  -A, --attach HOOK  attach point (default: the best the kernel has)\n" },
+};
+
+static void ms_help(const struct ms_env *env)
+{
+	fputs(env->usage, stdout);
+	fputs("\nOptions of every memstat tool:\n"
+	      "  -j, --json         JSON Lines (sizes in KiB: keys end in _kib)\n"
+	      "  -T, --timestamp    print the time with every report\n"
+	      "  -B, --bytes        exact KiB instead of K/M/G\n"
+	      "  -d, --duration SEC stop after SEC seconds\n"
+	      "  -v, --verbose      libbpf debug output\n"
+	      "  -h, --help         this text\n"
+	      "  interval [count]   report every interval seconds, count times\n",
+	      stdout);
+	exit(fflush(stdout) || ferror(stdout) ? MS_EXIT_RUNTIME : MS_EXIT_OK);
+}
+
+static void ms_check_pid(const struct ms_env *env, pid_t pid)
+{
+	char path[64], line[256];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		ms_usage_error(env, "no such process: %d", pid);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	if (tgid > 0 && tgid != pid)
+		ms_usage_error(env, "%d is a thread of process %ld: use -p %ld",
+			       pid, tgid, tgid);
+}
+
+/* Handle one common or shared option; false if @opt is the tool's own. */
+static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 {
 	switch (opt) {
 	case 'h':
-		fputs(env->usage, stdout);
-		fputs("\n"
-		      "Options of every memstat tool:\n"
-		      "  -j, --json         JSON Lines, sizes in KiB\n"
-		      "  -T, --timestamp    print the time with every report\n"
-		      "  -B, --bytes        exact KiB instead of K/M/G\n"
-		      "  -d, --duration SEC stop after SEC seconds\n"
-		      "  -v, --verbose      libbpf debug output\n"
-		      "  -h, --help         this text\n", stdout);
-		exit(MS_EXIT_OK);
+		ms_help(env);
+		return true;
 	case 'v':
 		env->verbose = true;
 		return true;
@@ -125,6 +216,37 @@ static bool ms_parse_common(struct ms_env *env, int opt, const char *arg)
 	case 'd':
 		env->duration = ms_parse_ulong_or_die(env, "duration", arg,
 						      1, INT_MAX);
+		return true;
+	case 'p':
+		env->pid = ms_parse_ulong_or_die(env, "pid", arg, 1, INT_MAX);
+		return true;
+	case 'c':
+		ms_usage_error(env,
+			       "-c CGROUP: cgroup filtering is not built yet; filter by process with -p");
+	case 'n':
+		env->top = ms_parse_ulong_or_die(env, "top", arg, 0, INT_MAX);
+		return true;
+	case 'H':
+		env->hist = true;
+		return true;
+	case 'F':
+		env->frames = ms_parse_ulong_or_die(env, "frames", arg, 0,
+						    MS_MAX_FRAMES);
+		return true;
+	case 't':
+		env->threads = true;
+		return true;
+	case 's':
+		env->sort = arg;
+		return true;
+	case 'S':
+		env->summary = true;
+		return true;
+	case 'e':
+		env->events = true;
+		return true;
+	case 'A':
+		env->attach = arg;
 		return true;
 	}
 	return false;
@@ -168,6 +290,7 @@ static const struct option ms_common_longopts[] = {
 	{ "timestamp", no_argument, NULL, 'T' },
 	{ "bytes", no_argument, NULL, 'B' },
 	{ "duration", required_argument, NULL, 'd' },
+	{ "cgroup", required_argument, NULL, 'c' },
 };
 
 int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
@@ -176,14 +299,30 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	/* ':' first: getopt returns ':' for a missing value, '?' otherwise. */
 	static char merged_short[128];
 	static struct option merged_long[64];
-	size_t n = 0, i;
+	size_t n = 0, i, len;
 	int opt;
 
 	if (!merged_short[0]) {
-		snprintf(merged_short, sizeof(merged_short), ":hvjTBd:%s",
-			 shortopts);
+		len = snprintf(merged_short, sizeof(merged_short),
+			       ":hvjTBd:c:");
 		for (i = 0; i < ARRAY_SIZE(ms_common_longopts); i++)
 			merged_long[n++] = ms_common_longopts[i];
+		for (i = 0; i < ARRAY_SIZE(ms_shared); i++) {
+			const struct ms_shared_opt *s = &ms_shared[i];
+
+			if (!(env->opts & s->bit))
+				continue;
+			len += snprintf(merged_short + len,
+					sizeof(merged_short) - len, "%c%s",
+					s->letter, s->value ? ":" : "");
+			merged_long[n].name = s->name;
+			merged_long[n].has_arg = s->value ? required_argument :
+							    no_argument;
+			merged_long[n].flag = NULL;
+			merged_long[n++].val = s->letter;
+		}
+		snprintf(merged_short + len, sizeof(merged_short) - len, "%s",
+			 shortopts);
 		for (i = 0; longopts && longopts[i].name; i++)
 			if (n < ARRAY_SIZE(merged_long) - 1)
 				merged_long[n++] = longopts[i];
@@ -193,133 +332,35 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 				  NULL)) != -1) {
 		if (opt == '?' || opt == ':')
 			ms_bad_option(env, opt, argv);
-		if (!ms_parse_common(env, opt, optarg))
+		if (strchr(shortopts, opt) || !ms_parse_common(env, opt, optarg))
 			return opt;
 	}
 	ms_parse_positional(env, argc, argv);
+	if (env->pid)
+		ms_check_pid(env, env->pid);
 	return -1;
 }
 
-void ms_check_pid(const struct ms_env *env, pid_t pid)
+/* The help lines of the shared options @env takes, for a tool's usage. */
+int ms_pick(const struct ms_env *env, const char *what, const char *value,
+	    const char *const *names)
 {
-	char path[64], line[256];
-	long tgid = 0;
-	FILE *f;
+	char list[256] = "";
+	size_t len = 0;
+	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		ms_usage_error(env, "no such process: %d", pid);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	fclose(f);
-	if (tgid > 0 && tgid != pid)
-		ms_usage_error(env, "%d is a thread of process %ld: use -p %ld",
-			       pid, tgid, tgid);
-}
-
-void ms_require_root(const struct ms_env *env)
-{
-	if (geteuid() != 0)
-		ms_fatal(env,
-			 "must run as root: loading BPF programs needs CAP_SYS_ADMIN (try sudo %s)",
-			 env->prog);
-}
-
-static void ms_on_signal(int sig)
-{
-	WRITE_ONCE(exiting, 1);
-}
-
-void ms_signals_init(void)
-{
-	struct sigaction sa = { .sa_handler = ms_on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-bool ms_exiting(void)
-{
-	return READ_ONCE(exiting);
-}
-
-static double ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Sleep until @until (monotonic seconds), waking early on a signal. */
-static void ms_sleep_until(double until)
-{
-	double left;
-
-	while (!ms_exiting() && (left = until - ms_now()) > 0) {
-		struct timespec ts;
-
-		if (left > 0.1)
-			left = 0.1;
-		ts.tv_sec = 0;
-		ts.tv_nsec = left * 1e9;
-		nanosleep(&ts, NULL);
+	for (i = 0; names[i]; i++) {
+		if (!strcmp(value, names[i]))
+			return i;
+		len += snprintf(list + len, sizeof(list) - len, "%s%s",
+				i ? ", " : "", names[i]);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
 	}
+	ms_usage_error(env, "unknown %s '%s' (one of: %s)", what, value, list);
 }
 
-int ms_run_intervals(const struct ms_env *env,
-		     int (*report)(void *ctx, unsigned long iter), void *ctx)
-{
-	double start = ms_now(), next = start;
-	double deadline = env->duration ? start + env->duration : 0;
-	unsigned long iter;
-	int ret = 0;
-
-	for (iter = 0; !ms_exiting(); iter++) {
-		/* Snapshot tools report at once; the others after an interval. */
-		if (env->interval && (iter || !env->snapshot)) {
-			next += env->interval;
-			if (deadline && next > deadline)
-				next = deadline;
-			ms_sleep_until(next);
-			if (ms_exiting())
-				break;
-		}
-		ret = report(ctx, iter);
-		fflush(stdout);
-		if (ret)
-			break;
-		if (!env->interval && !env->duration)
-			break;
-		if (env->count && iter + 1 >= env->count)
-			break;
-		if (deadline && ms_now() >= deadline)
-			break;
-		if (!env->interval)
-			ms_sleep_until(deadline);
-		else if (env->snapshot && !iter)
-			next = ms_now();
-	}
-	return ret < 0 ? ret : 0;
-}
-
-int ms_wait(const struct ms_env *env)
-{
-	double until = env->duration ? ms_now() + env->duration : 1e300;
-
-	ms_sleep_until(until);
-	return 0;
-}
-
-bool ms_summary_wanted(const struct ms_env *env)
-{
-	return env->interval || env->duration || ms_exiting();
-}
-
-double ms_mono_now(void)
+double ms_now(void)
 {
 	struct timespec ts;
 
@@ -335,6 +376,15 @@ const char *ms_clock(char *buf, size_t len)
 	localtime_r(&t, &tm);
 	strftime(buf, len, "%H:%M:%S", &tm);
 	return buf;
+}
+
+long ms_page_kib(void)
+{
+	static long kib;
+
+	if (!kib)
+		kib = sysconf(_SC_PAGESIZE) / 1024;
+	return kib;
 }
 
 const char *ms_fmt_kib(char *buf, size_t len, long long kib, bool raw)
@@ -356,17 +406,79 @@ const char *ms_fmt_kib(char *buf, size_t len, long long kib, bool raw)
 	return buf;
 }
 
+const char *ms_kib(const struct ms_env *env, long long kib)
+{
+	static char bufs[16][32];
+	static unsigned int next;
+	char *b = bufs[next++ % ARRAY_SIZE(bufs)];
+
+	return ms_fmt_kib(b, sizeof(bufs[0]), kib, env->raw);
+}
+
+/* ---- JSON ---------------------------------------------------------- */
+
+static void ms_json_push(struct ms_json *j, char open, char close)
+{
+	fputc(open, j->f);
+	if (j->depth < MS_JSON_DEPTH - 1)
+		j->depth++;
+	j->first[j->depth] = true;
+	j->close[j->depth] = close;
+}
+
 void ms_json_begin(struct ms_json *j, FILE *f)
 {
 	j->f = f;
-	j->first = true;
-	fputc('{', f);
+	j->depth = -1;
+	ms_json_push(j, '{', '}');
 }
 
+void ms_json_record(struct ms_json *j, const struct ms_env *env,
+		    const char *type)
+{
+	char clock[16];
+
+	ms_json_begin(j, stdout);
+	ms_json_str(j, "type", type);
+	if (env->timestamp)
+		ms_json_str(j, "time", ms_clock(clock, sizeof(clock)));
+}
+
+void ms_json_pop(struct ms_json *j)
+{
+	if (j->depth < 0)
+		return;
+	fputc(j->close[j->depth], j->f);
+	j->depth--;
+}
+
+void ms_json_end(struct ms_json *j)
+{
+	while (j->depth >= 0)
+		ms_json_pop(j);
+	fputc('\n', j->f);
+}
+
+/* A comma when needed, then "key": unless inside an array. */
 static void ms_json_key(struct ms_json *j, const char *key)
 {
-	fprintf(j->f, "%s\"%s\":", j->first ? "" : ",", key);
-	j->first = false;
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = false;
+	if (key)
+		fprintf(j->f, "\"%s\":", key);
+}
+
+void ms_json_obj(struct ms_json *j, const char *key)
+{
+	ms_json_key(j, key);
+	ms_json_push(j, '{', '}');
+}
+
+void ms_json_arr(struct ms_json *j, const char *key)
+{
+	ms_json_key(j, key);
+	ms_json_push(j, '[', ']');
 }
 
 static void ms_json_quote(FILE *f, const char *val)
@@ -403,20 +515,19 @@ void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val)
 	fprintf(j->f, "%llu", val);
 }
 
-void ms_json_end(struct ms_json *j)
-{
-	fputs("}\n", j->f);
-}
-
-void ms_json_close(struct ms_json *j)
-{
-	fputc('}', j->f);
-}
-
-void ms_json_raw(struct ms_json *j, const char *key, const char *text)
+void ms_json_bool(struct ms_json *j, const char *key, bool val)
 {
 	ms_json_key(j, key);
-	fputs(text, j->f);
+	fputs(val ? "true" : "false", j->f);
+}
+
+void ms_json_uint2(struct ms_json *j, const char *prefix, const char *suffix,
+		   unsigned long long val)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "%s%s", prefix, suffix);
+	ms_json_uint(j, key, val);
 }
 
 void ms_json_uint_array(struct ms_json *j, const char *key,
@@ -424,11 +535,10 @@ void ms_json_uint_array(struct ms_json *j, const char *key,
 {
 	size_t i;
 
-	ms_json_key(j, key);
-	fputc('[', j->f);
+	ms_json_arr(j, key);
 	for (i = 0; i < n; i++)
-		fprintf(j->f, "%s%llu", i ? "," : "", vals[i]);
-	fputc(']', j->f);
+		ms_json_uint(j, NULL, vals[i]);
+	ms_json_pop(j);
 }
 
 void ms_json_str_array(struct ms_json *j, const char *key,
@@ -436,17 +546,8 @@ void ms_json_str_array(struct ms_json *j, const char *key,
 {
 	size_t i;
 
-	ms_json_key(j, key);
-	fputc('[', j->f);
-	for (i = 0; i < n; i++) {
-		if (i)
-			fputc(',', j->f);
-		ms_json_quote(j->f, vals[i]);
-	}
-	fputc(']', j->f);
-}
-
-long ms_page_kib(void)
-{
-	return sysconf(_SC_PAGESIZE) / 1024;
+	ms_json_arr(j, key);
+	for (i = 0; i < n; i++)
+		ms_json_str(j, NULL, vals[i]);
+	ms_json_pop(j);
 }

@@ -2,6 +2,8 @@
 # TAP helpers and JSON/proc readers for the memstat selftests (busybox sh).
 
 ksft_skip=4
+# The kernel's page size in KiB: JSON sizes are KiB, kernel counters pages.
+page_kib=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
 tap_n=0
 tap_failed=0
 

@@ -71,7 +71,7 @@ check "pr: ran and ended cleanly, trace complete (exit $rc)" \
 for k in scanned_file:pgscan_file reclaimed_file:pgsteal_file \
 	 scanned_anon:pgscan_anon reclaimed_anon:pgsteal_anon; do
 	key=${k%%:*} name=${k##*:}
-	v=$(echo "$sum" | json_num "$key")
+	v=$(($(echo "$sum" | json_num "${key}_kib") / page_kib))
 	eval "d=\$((after_$name - before_$name))"
 	diag "$key: pr $v pages, /proc/vmstat $name +$d"
 	if [ "$name" = pgscan_anon ] || [ "$name" = pgsteal_anon ]; then
@@ -85,14 +85,15 @@ check "pr: the load reclaimed file pages" "$((after_pgsteal_file - before_pgstea
 # lines, pr's sums of its interval rows and the trace's own sums.
 cols="runs scanned reclaimed dirty congested writeback immediate activated ref_keep unmap_fail"
 grep '"type":"lru"' "$tmp/out" |
-	awk -v cols="$cols" '{
+	awk -v cols="$cols" -v pk=$page_kib '{
 		n = split(cols, c, " ")
+		for (i = 2; i <= n; i++) c[i] = c[i] "_kib"
 		match($0, /"node":-?[0-9]+/); node = substr($0, RSTART + 7, RLENGTH - 7)
 		match($0, /"lru":"[a-z]+"/); lru = substr($0, RSTART + 7, RLENGTH - 8)
 		for (i = 1; i <= n; i++) {
 			if (!match($0, "\"" c[i] "\":[0-9]+")) continue
 			l = length(c[i]) + 3
-			v[node " " lru, i] += substr($0, RSTART + l, RLENGTH - l)
+			v[node " " lru, i] += substr($0, RSTART + l, RLENGTH - l) / (i > 1 ? pk : 1)
 		}
 		key[node " " lru] = 1
 	}
@@ -148,7 +149,7 @@ done
 check "pr -P: runs per reclaim priority = the trace's${bad:+ (wrong:$bad)}" -z "$bad"
 diag "priorities (trace): $(sort "$tmp/trace.prio" | tr '\n' ' ')"
 v=$(awk '{ s += $6 } END { print s + 0 }' "$tmp/pr.rows")
-uq=$(grep '"type":"lru"' "$tmp/out" | json_nums unqueued_dirty | sum)
+uq=$(($(grep '"type":"lru"' "$tmp/out" | json_nums unqueued_dirty_kib | sum) / page_kib))
 check "pr: unqueued dirty pages are part of the dirty ones ($uq <= $v)" "$uq" -le "$v"
 rm -rf "$tmp"
 tap_exit

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memstat: what every <tool>_common.h shares, seen by both halves of a
+ * tool: fixed sizes of records, the filter every config map starts
+ * with, and the log2 histogram layout (printed by libmemstat's
+ * ms_hist_print and ms_hist_json).  memstat_kern.h checks the sizes
+ * against the kernel's own constants.
+ */
+#ifndef __MEMSTAT_COMMON_H
+#define __MEMSTAT_COMMON_H
+
+#define MS_COMM_LEN	16	/* TASK_COMM_LEN */
+#define MS_MAX_NODES	64	/* nodes tracked; bits of a __u64 node mask */
+#define MS_NR_ORDERS	16	/* >= MAX_ORDER of any supported config */
+#define MS_STACK_DEPTH	32	/* kernel frames kept per stack */
+
+/* The first member of every tool's config: who is traced. */
+struct ms_filter {
+	__u32 tgid;		/* -p: only this process, 0: all */
+	__u32 pad;
+};
+
+/*
+ * log2 histograms: slot 0 holds the values 0 and 1, slot k (k >= 1) the
+ * values 2^k to 2^(k+1) - 1; values beyond the last slot land in it.
+ */
+#define MS_HIST_SLOTS	32
+
+struct ms_hist {
+	__u64 slots[MS_HIST_SLOTS];
+};
+
+#endif /* __MEMSTAT_COMMON_H */

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memstat: what every <tool>_kern.c repeats, once: the config map and
+ * the drop counters, per-CPU counters, the -p filter, log2 histograms.
+ * Include after the kernel headers a tool needs and bpf_helpers.h.
+ */
+#ifndef __MEMSTAT_KERN_H
+#define __MEMSTAT_KERN_H
+
+#include <linux/sched.h>
+#include <linux/mmzone.h>
+#include <linux/build_bug.h>
+
+#include "memstat_common.h"
+
+static_assert(MS_COMM_LEN == TASK_COMM_LEN, "MS_COMM_LEN is TASK_COMM_LEN");
+static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
+
+/*
+ * cfg[0]: the tool's configuration, @type, written once by the user side
+ * (ms_bpf_cfg) before attaching; ms_cfg() returns it.
+ */
+#define MS_CONFIG_MAP(type)						\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_ARRAY);				\
+	__uint(max_entries, 1);						\
+	__type(key, __u32);						\
+	__type(value, type);						\
+} cfg SEC(".maps");							\
+									\
+static __always_inline type *ms_cfg(void)				\
+{									\
+	__u32 zero = 0;							\
+									\
+	return bpf_map_lookup_elem(&cfg, &zero);			\
+}
+
+/* Add @n to entry @idx of a per-CPU array of __u64. */
+#define ms_percpu_add(map, idx, n)					\
+({									\
+	__u32 __key = (idx);						\
+	__u64 *__val = bpf_map_lookup_elem(map, &__key);		\
+									\
+	if (__val)							\
+		*__val += (n);						\
+})
+
+/*
+ * drops[reason]: what could not be recorded, per reason (a tool's enum
+ * of @nr reasons), summed over CPUs by ms_bpf_drops().  count_drop().
+ */
+#define MS_DROPS_MAP(nr)						\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);			\
+	__uint(max_entries, nr);					\
+	__type(key, __u32);						\
+	__type(value, __u64);						\
+} drops SEC(".maps");							\
+									\
+static __always_inline void count_drop(__u32 reason)			\
+{									\
+	ms_percpu_add(&drops, reason, 1);				\
+}
+
+/* Records for the user side, read by ms_run(). */
+#define MS_RINGBUF_MAP(bytes)						\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_RINGBUF);				\
+	__uint(max_entries, bytes);					\
+} events SEC(".maps")
+
+/* The current process passes the filter (NULL: the map is missing). */
+static __always_inline bool ms_traced(const struct ms_filter *f, __u32 tgid)
+{
+	return f && (!f->tgid || f->tgid == tgid);
+}
+
+static __always_inline __u32 ms_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* floor(log2(v)), 0 for v <= 1: a few shifts, no loop for the verifier. */
+static __always_inline __u32 ms_log2(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u32 ms_hist_slot(__u64 v)
+{
+	__u32 slot = ms_log2(v);
+
+	return slot < MS_HIST_SLOTS ? slot : MS_HIST_SLOTS - 1;
+}
+
+/*
+ * The compiler knows ms_hist_slot() < MS_HIST_SLOTS and would drop the
+ * check below, which the verifier needs to see: hide the value from it.
+ * (__volatile__: samples/bpf/asm_goto_workaround.h redefines volatile().)
+ */
+#define ms_hist_opaque(x)	({ asm __volatile__("" : "+r"(x)); })
+
+/* Count @v in @h; @h may be shared between CPUs. */
+static __always_inline void ms_hist_add_atomic(struct ms_hist *h, __u64 v)
+{
+	__u32 slot = ms_hist_slot(v);
+
+	ms_hist_opaque(slot);
+	if (slot < MS_HIST_SLOTS)
+		__sync_fetch_and_add(&h->slots[slot], 1);
+}
+
+/* Count @v in a per-CPU @h. */
+static __always_inline void ms_hist_add(struct ms_hist *h, __u64 v)
+{
+	__u32 slot = ms_hist_slot(v);
+
+	ms_hist_opaque(slot);
+	if (slot < MS_HIST_SLOTS)
+		h->slots[slot]++;
+}
+
+#endif /* __MEMSTAT_KERN_H */

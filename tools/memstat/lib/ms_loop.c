@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libmemstat: the run loop every tool shares.  Reports every interval,
+ * ring buffer records as they come, the -d deadline, the count, signals
+ * and the end of the -p process, in one place.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "libmemstat.h"
+
+/* Longest wait between looks at the signal flag and the -p process. */
+#define MS_TICK	0.1
+
+static volatile sig_atomic_t exiting;
+
+static void ms_on_signal(int sig)
+{
+	exiting = 1;
+}
+
+void ms_signals_init(void)
+{
+	struct sigaction sa = { .sa_handler = ms_on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool ms_exiting(void)
+{
+	return exiting;
+}
+
+bool ms_summary_wanted(const struct ms_env *env)
+{
+	return env->interval || env->duration || ms_exiting();
+}
+
+struct ms_run_state {
+	const struct ms_loop *loop;
+	int stop;			/* a callback's > 0 or < 0 */
+};
+
+/* Ring buffer records go to the tool; its > 0 ends the run. */
+static int ms_record(void *arg, void *data, size_t size)
+{
+	struct ms_run_state *st = arg;
+	int ret = st->loop->on_record(st->loop->ctx, data, size);
+
+	if (ret && !st->stop)
+		st->stop = ret;
+	return ret < 0 ? ret : 0;
+}
+
+/* Wait until @until (monotonic seconds), reading the ring buffer. */
+static int ms_wait_until(struct ring_buffer *rb, double until)
+{
+	double left = until - ms_now();
+	int err = 0;
+
+	if (left > MS_TICK)
+		left = MS_TICK;
+	if (left < 0)
+		left = 0;
+	if (rb) {
+		err = ring_buffer__poll(rb, (int)(left * 1000));
+		return err == -EINTR || err > 0 ? 0 : err;
+	}
+	if (left > 0) {
+		struct timespec ts = { 0, (long)(left * 1e9) };
+
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static bool ms_pid_gone(const struct ms_env *env)
+{
+	return kill(env->pid, 0) && errno == ESRCH;
+}
+
+int ms_run(const struct ms_env *env, const struct ms_loop *loop)
+{
+	struct ms_run_state st = { .loop = loop };
+	double start = ms_now(), next = start + env->interval;
+	double deadline = env->duration ? start + env->duration : 0;
+	bool reports = loop->on_interval && (env->interval || env->snapshot);
+	struct ring_buffer *rb = NULL;
+	unsigned long iter = 0;
+	bool gone = false;
+	int err = 0;
+
+	if (loop->ringbuf_fd >= 0) {
+		rb = ring_buffer__new(loop->ringbuf_fd, ms_record, &st, NULL);
+		err = libbpf_get_error(rb);
+		if (err) {
+			ms_warn(env, "cannot open the ring buffer: %s",
+				ms_strerror(err));
+			return err;
+		}
+	}
+	if (env->snapshot)
+		next = start;
+	while (!ms_exiting() && !st.stop) {
+		double now = ms_now();
+
+		if (reports && (now >= next || gone)) {
+			st.stop = loop->on_interval(loop->ctx, iter++);
+			fflush(stdout);
+			if (st.stop || (env->count && iter >= env->count))
+				break;
+			if (gone) {
+				ms_warn(env, "process %d exited", env->pid);
+				break;
+			}
+			if (deadline && ms_now() >= deadline)
+				break;
+			if (env->interval)
+				next += env->interval;
+			else if (deadline)
+				next = deadline;
+			else
+				break;
+			/* The last report comes at the deadline. */
+			if (deadline && next > deadline)
+				next = deadline;
+			continue;
+		}
+		if (gone) {
+			ms_warn(env, "process %d exited", env->pid);
+			break;
+		}
+		if (deadline && now >= deadline)
+			break;
+		err = ms_wait_until(rb, reports ? next :
+				    deadline ? deadline : now + MS_TICK);
+		if (err < 0)
+			break;
+		if (loop->watch_pid && env->pid && ms_pid_gone(env))
+			gone = true;
+	}
+	/* What the kernel wrote before the stop is still in the ring. */
+	if (rb && err >= 0 && st.stop >= 0)
+		err = ring_buffer__consume(rb);
+	fflush(stdout);
+	ring_buffer__free(rb);
+	if (st.stop < 0)
+		return st.stop;
+	if (err < 0) {
+		ms_warn(env, "reading the ring buffer failed: %s",
+			ms_strerror(err));
+		return err;
+	}
+	return 0;
+}

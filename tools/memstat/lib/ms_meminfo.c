@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libmemstat: memory accounting.  /proc/meminfo folded into the
+ * categories it explains memory by, and which category counts a page
+ * allocated under a given kernel call path: what pagealloc, sysstat and
+ * `memstat report` need to say how much memory meminfo does not explain.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libmemstat.h"
+
+const char *const ms_mem_cat_names[MS_MEM_NR_CATS] = {
+	[MS_MEM_OTHER] = "other",
+	[MS_MEM_LRU] = "lru",
+	[MS_MEM_SLAB] = "slab",
+	[MS_MEM_STACK] = "kernel_stack",
+	[MS_MEM_PGTABLE] = "page_tables",
+	[MS_MEM_VMALLOC] = "vmalloc",
+	[MS_MEM_PERCPU] = "percpu",
+	[MS_MEM_HUGETLB] = "hugetlb",
+	[MS_MEM_UNKNOWN] = "unknown",
+};
+
+/*
+ * The first rule that names a frame wins: rules go from specific to
+ * broad.  The frames are the allocator's callers, innermost first.
+ */
+static const struct {
+	const char *prefix;
+	enum ms_mem_cat cat;
+} cat_rules[] = {
+	{ "alloc_thread_stack_node", MS_MEM_STACK },
+	{ "allocate_slab", MS_MEM_SLAB },
+	{ "new_slab", MS_MEM_SLAB },
+	{ "kmalloc_order", MS_MEM_SLAB },
+	{ "kmalloc_large_node", MS_MEM_SLAB },
+	{ "__pte_alloc", MS_MEM_PGTABLE },
+	{ "pte_alloc_one", MS_MEM_PGTABLE },
+	{ "__pmd_alloc", MS_MEM_PGTABLE },
+	{ "__pud_alloc", MS_MEM_PGTABLE },
+	{ "__p4d_alloc", MS_MEM_PGTABLE },
+	{ "pgd_alloc", MS_MEM_PGTABLE },
+	{ "pcpu_populate_chunk", MS_MEM_PERCPU },
+	{ "pcpu_alloc_pages", MS_MEM_PERCPU },
+	{ "alloc_buddy_huge_page", MS_MEM_HUGETLB },
+	{ "alloc_fresh_huge_page", MS_MEM_HUGETLB },
+	{ "alloc_pool_huge_page", MS_MEM_HUGETLB },
+	{ "alloc_pages_vma", MS_MEM_LRU },
+	{ "do_anonymous_page", MS_MEM_LRU },
+	{ "do_huge_pmd_anonymous_page", MS_MEM_LRU },
+	{ "wp_page_copy", MS_MEM_LRU },
+	{ "__page_cache_alloc", MS_MEM_LRU },
+	{ "pagecache_get_page", MS_MEM_LRU },
+	{ "page_cache_ra_unbounded", MS_MEM_LRU },
+	{ "__do_page_cache_readahead", MS_MEM_LRU },
+	{ "grab_cache_page_write_begin", MS_MEM_LRU },
+	{ "shmem_alloc_page", MS_MEM_LRU },
+	{ "shmem_alloc_hugepage", MS_MEM_LRU },
+	{ "__read_swap_cache_async", MS_MEM_LRU },
+	{ "alloc_migration_target", MS_MEM_LRU },
+	{ "khugepaged_alloc_page", MS_MEM_LRU },
+	/*
+	 * What is left under copy_process() is its vmalloc'ed kernel stack
+	 * (alloc_thread_stack_node() inlined), which KernelStack counts.
+	 */
+	{ "copy_process", MS_MEM_STACK },
+	{ "__vmalloc_area_node", MS_MEM_VMALLOC },
+	{ "__vmalloc_node_range", MS_MEM_VMALLOC },
+	/*
+	 * What is left under a user page fault is the faulted page itself,
+	 * where the compiler inlined do_anonymous_page() and its kin (a
+	 * tinyconfig build does).
+	 */
+	{ "handle_mm_fault", MS_MEM_LRU },
+};
+
+enum ms_mem_cat ms_mem_cat_of(char *const *frames, int n)
+{
+	size_t r;
+	int i;
+
+	for (r = 0; r < ARRAY_SIZE(cat_rules); r++)
+		for (i = 0; i < n; i++)
+			if (!strncmp(frames[i], cat_rules[r].prefix,
+				     strlen(cat_rules[r].prefix)))
+				return cat_rules[r].cat;
+	return MS_MEM_OTHER;
+}
+
+/* Kernel stacks in vmalloc areas (CONFIG_VMAP_STACK), in KiB. */
+static long long vmap_stacks_kib(void)
+{
+	FILE *f = fopen("/proc/vmallocinfo", "r");
+	long long pages, total = 0;
+	char line[512], *p;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "alloc_thread_stack_node"))
+			continue;
+		p = strstr(line, " pages=");
+		if (p && sscanf(p, " pages=%lld", &pages) == 1)
+			total += pages;
+	}
+	fclose(f);
+	return ms_pages_kib(total);
+}
+
+int ms_meminfo_read(struct ms_meminfo *mi)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+#define MI(key, field) { key, offsetof(struct ms_meminfo, field) }
+		MI("MemTotal", total), MI("MemFree", free),
+		MI("MemAvailable", available), MI("Active", active),
+		MI("Inactive", inactive), MI("Unevictable", unevictable),
+		MI("SReclaimable", sreclaimable), MI("SUnreclaim", sunreclaim),
+		MI("KernelStack", kernel_stack), MI("PageTables", page_tables),
+		MI("VmallocUsed", vmalloc_used), MI("Percpu", percpu),
+		MI("Hugetlb", hugetlb),
+#undef MI
+	};
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256], key[64];
+	long long v;
+	size_t i;
+
+	if (!f)
+		return ms_set_error(-errno, "cannot read /proc/meminfo: %s",
+				    strerror(errno));
+	memset(mi, 0, sizeof(*mi));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if (!strcmp(key, keys[i].key))
+				*(long long *)((char *)mi + keys[i].off) = v;
+	}
+	fclose(f);
+	/*
+	 * With CONFIG_VMAP_STACK kernel stacks are vmalloc areas: counted
+	 * in KernelStack and in VmallocUsed.  Count them once.
+	 */
+	mi->vmap_stack = vmap_stacks_kib();
+	return 0;
+}
+
+long long ms_meminfo_cat(const struct ms_meminfo *mi, enum ms_mem_cat cat)
+{
+	switch (cat) {
+	case MS_MEM_LRU:
+		return mi->active + mi->inactive + mi->unevictable;
+	case MS_MEM_SLAB:
+		return mi->sreclaimable + mi->sunreclaim;
+	case MS_MEM_STACK:
+		return mi->kernel_stack;
+	case MS_MEM_PGTABLE:
+		return mi->page_tables;
+	case MS_MEM_VMALLOC:
+		return ms_clamp0(mi->vmalloc_used - mi->vmap_stack);
+	case MS_MEM_PERCPU:
+		return mi->percpu;
+	case MS_MEM_HUGETLB:
+		return mi->hugetlb;
+	default:
+		return 0;
+	}
+}
+
+long long ms_meminfo_used(const struct ms_meminfo *mi)
+{
+	return mi->total - mi->free;
+}
+
+long long ms_meminfo_unexplained(const struct ms_meminfo *mi)
+{
+	long long explained = 0;
+	int c;
+
+	for (c = 0; c < MS_MEM_NR_CATS; c++)
+		explained += ms_meminfo_cat(mi, c);
+	return ms_meminfo_used(mi) - explained;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The memstat tools, one line each: name and what it shows.  The one
+ * list: samples/bpf/Makefile.memstat builds these, tools/memstat/Makefile
+ * installs them, `memstat list` prints them, the selftests and
+ * scripts/run-vm.sh read them and a selftest checks each has its
+ * Documentation page.  Each tool is samples/bpf/<name>_{kern,user}.c and
+ * <name>_common.h.
+ */
+MEMSTAT_TOOL(procstat, "per-process memory: RSS by type, swap, data, stack, PTEs")
+MEMSTAT_TOOL(sysstat, "system memory breakdown (meminfo-style), per node too")
+MEMSTAT_TOOL(pr, "LRU reclaim per node: scanned, reclaimed, why pages stayed")
+MEMSTAT_TOOL(paf, "page allocation failures: who, gfp, zone state, stack, why")
+MEMSTAT_TOOL(dreclaim, "direct reclaim per process: stalls, latency, pages; kswapd")
+MEMSTAT_TOOL(vmscan, "reclaim per interval: shrinkers, direct, memcg, kswapd, writes")
+MEMSTAT_TOOL(pagealloc, "all page allocations by call path and process; what meminfo misses")
