@@ -7,12 +7,12 @@
 # date keep their timestamps, so a build left in DIR stays incremental.
 #
 # Usage: apply-series.sh DIR [SERIES_DIR]
-# (default series: $MEMSTAT_SERIES, else patches/linux-5.10)
+# (default series: $MEMSTAT_SERIES, else the stored linux-5.10 series)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 dir=${1:?usage: apply-series.sh DIR [SERIES_DIR]}
-series=${2:-${MEMSTAT_SERIES:-$MEMSTAT_TOP/patches/linux-5.10}}
+series=${2:-${MEMSTAT_SERIES:-$(series_view linux-5.10)}}
 pristine=$("$MEMSTAT_TOP/scripts/prepare-tree.sh")
 
 export GIT_COMMITTER_NAME=memstat GIT_COMMITTER_EMAIL=memstat@localhost

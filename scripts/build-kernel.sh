@@ -20,7 +20,7 @@ variant=patched
 [ "${1:-}" = --base ] && variant=base
 load_vars "$MEMSTAT_TOP/scripts/fetch-kernel.sh"
 tree=$MEMSTAT_CACHE/trees/$variant-$KVER
-series=${MEMSTAT_SERIES:-$MEMSTAT_TOP/patches/linux-5.10}
+series=${MEMSTAT_SERIES:-$(series_view linux-5.10)}
 if [ $variant = base ]; then
 	# The series minus every patch that touches the kernel itself.
 	only=$(mktemp -d)

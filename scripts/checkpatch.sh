@@ -8,7 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-series=${1:-$MEMSTAT_TOP/patches/linux-5.10}
+series=${1:-$(series_view linux-5.10)}
 tree=$("$MEMSTAT_TOP/scripts/prepare-tree.sh")
 # checkpatch runs "python scripts/spdxcheck.py", which needs python3-ply:
 # point "python" at the system python3 that has it.

@@ -19,6 +19,15 @@ load_vars() {
 	eval "$out"
 }
 
+# series_view TARGET: a directory with the whole stored series for TARGET
+# (linux-5.10 or OLK-5.10): its kernel patch and the common ones.
+series_view() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/memstat-series.XXXXXX")
+	cp "$MEMSTAT_TOP/patches/$1"/0*.patch "$MEMSTAT_TOP/patches/common"/0*.patch "$d/"
+	echo "$d"
+}
+
 # Print a short content hash of stdin.
 content_hash() { sha256sum | cut -c1-16; }
 

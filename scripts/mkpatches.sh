@@ -1,28 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Regenerate the two series from this repo: each scripts/series/NN-*.txt
-# becomes one commit on top of the pristine Debian tree (its "Files:"
-# copied from the repo as they are, its "Edit:" steps applied to existing
-# kernel files, its "Diff: NAME" applied from scripts/series/linux-5.10/
-# NAME.diff), then `git format-patch` with a cover letter: that is
-# patches/linux-5.10.  patches/OLK-5.10 is the same series except that a
-# "Diff:" commit carries scripts/series/OLK-5.10/NAME.diff instead, the
-# variant of a kernel change written against OLK-5.10's own code (which
-# cannot be built here).  Identity and dates are fixed so the output is
-# reproducible and CI can check it is in sync.
+# Regenerate the series from this repo: each scripts/series/NN-*.txt
+# becomes one commit on top of the pristine Debian tree, then
+# `git format-patch` with a cover letter.  A spec's first line is the
+# subject, the rest the message, with these directives:
+#   Files: PATH...   copied from the repo as they are (paths or globs)
+#   Edit: NAME       edit_NAME below changes an existing kernel file
+#   Diff: NAME       a kernel change: the diff part of the stored patch
+#                    of the same number in patches/linux-5.10 (its only
+#                    copy; patches/OLK-5.10 has the OLK-5.10 variant)
+#   Tool: NAME       one tool: samples/bpf/NAME_{kern.c,user.c,common.h},
+#                    Documentation/memstat/NAME.rst, and its line in the
+#                    tool list and the docs index
+# The series is stored once (patches/README says how to apply it):
+#   patches/0000-cover-letter.patch
+#   patches/linux-5.10/0001-*.patch   the kernel change for 5.10 LTS
+#   patches/OLK-5.10/0001-*.patch     the same change for OLK-5.10, written
+#                                     against its own code (not buildable here)
+#   patches/common/*.patch            every other patch, for both
+# Identity and dates are fixed so the output is reproducible and CI can
+# check it is in sync.
 #
-# Usage: mkpatches.sh            rewrite patches/linux-5.10 and patches/OLK-5.10
-#        mkpatches.sh --check    fail if either is out of sync
-#        mkpatches.sh --out DIR  write both series of the work tree to
-#                                DIR/linux-5.10 and DIR/OLK-5.10
-# "Files:" entries are paths or globs relative to the repo.
+# Usage: mkpatches.sh            rewrite patches/
+#        mkpatches.sh --check    fail if patches/ is out of sync
+#        mkpatches.sh --out DIR  write DIR/patches (as stored) and each
+#                                target's whole series, DIR/linux-5.10 and
+#                                DIR/OLK-5.10, for the other scripts
 # MEMSTAT_PATCH_AUTHOR="Name <email>" sets the author and Signed-off-by.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 mode=${1:-write}
-dest=$MEMSTAT_TOP/patches
+dest=
 case $mode in
 write|--check) ;;
 --out) dest=${2:?usage: mkpatches.sh --out DIR} ;;
@@ -62,13 +72,32 @@ edit_samples_makefile() {
 		die "samples/bpf/Makefile: anchor TPROGLDLIBS_xsk_fwd not found"
 }
 
-for spec in "$series_dir"/[0-9][0-9]-*.txt; do
-	subject=$(sed -n 1p "$spec")
-	files=$(cd "$MEMSTAT_TOP" && for g in $(sed -n 's/^Files: //p' "$spec"); do
-		echo $g; done)
-	edits=$(sed -n 's/^Edit: //p' "$spec")
-	diffs=$(sed -n 's/^Diff: //p' "$spec")
-	for f in $files; do
+# The tool list and the docs index of the series name only the tools
+# added so far: each tool's patch adds its line, so every commit builds.
+tools_added=
+sync_lists() {
+	local t keep='^$'
+	for t in $tools_added; do keep="$keep|^$t\$"; done
+	awk -v keep="$keep" '
+		/^MEMSTAT_TOOL\(/ { name = $0; sub(/^MEMSTAT_TOOL\(/, "", name)
+				    sub(/,.*/, "", name); if (name !~ keep) next }
+		{ print }' "$MEMSTAT_TOP/tools/memstat/memstat_tools.h" \
+		> tools/memstat/memstat_tools.h
+	# Toctree entries are the indented lines after ":maxdepth:".
+	awk -v keep="$keep" -v testing="$docs_testing" '
+		/^\.\. toctree::/ { toc = 1 }
+		toc && /^   [a-z_]+$/ { name = substr($0, 4)
+				      if (name == "testing" ? !testing : name !~ keep) next }
+		toc && /^[^ ]/ && !/^\.\. toctree::/ { toc = 0 }
+		{ print }' "$MEMSTAT_TOP/Documentation/memstat/index.rst" \
+		> Documentation/memstat/index.rst
+	git add -f tools/memstat/memstat_tools.h Documentation/memstat/index.rst
+}
+docs_testing=0
+
+copy_files() {
+	local f
+	for f in "$@"; do
 		[ -e "$MEMSTAT_TOP/$f" ] || die "$spec: $f does not exist"
 		rm -rf "./$f"
 		mkdir -p "$(dirname "./$f")"
@@ -78,17 +107,42 @@ for spec in "$series_dir"/[0-9][0-9]-*.txt; do
 			-exec rm -rf {} + 2>/dev/null || true
 		git add -f -A -- "$f"
 	done
+}
+
+# kernel_diff TARGET: the diff of the stored patch for TARGET that the
+# current spec (NN-*.txt: patch NN + 1) makes.
+kernel_diff() {
+	local nn p
+	nn=$(basename "$spec" | cut -c1-2)
+	p=$(ls "$MEMSTAT_TOP/patches/$1/$(printf %04d $((10#$nn + 1)))"-*.patch 2>/dev/null)
+	[ -n "$p" ] || die "$spec: no stored kernel patch in patches/$1"
+	sed -n '/^diff --git /,$p' "$p"
+}
+
+for spec in "$series_dir"/[0-9][0-9]-*.txt; do
+	subject=$(sed -n 1p "$spec")
+	files=$(cd "$MEMSTAT_TOP" && for g in $(sed -n 's/^Files: //p' "$spec"); do
+		echo $g; done)
+	edits=$(sed -n 's/^Edit: //p' "$spec")
+	diffs=$(sed -n 's/^Diff: //p' "$spec")
+	tool=$(sed -n 's/^Tool: //p' "$spec")
+	copy_files $files
+	if [ -n "$tool" ]; then
+		copy_files samples/bpf/${tool}_kern.c samples/bpf/${tool}_user.c \
+			samples/bpf/${tool}_common.h Documentation/memstat/$tool.rst
+		tools_added="$tools_added $tool"
+	fi
+	if printf '%s\n' $files | grep -qx Documentation/memstat/testing.rst; then
+		docs_testing=1
+	fi
+	[ -e tools/memstat/memstat_tools.h ] && sync_lists
 	for e in $edits; do
 		"edit_${e//-/_}"
 		git add -f -A
 	done
 	for d in $diffs; do
-		for target in linux-5.10 OLK-5.10; do
-			[ -f "$series_dir/$target/$d.diff" ] ||
-				die "$spec: scripts/series/$target/$d.diff does not exist"
-		done
-		git apply --index --whitespace=error-all "$series_dir/linux-5.10/$d.diff" ||
-			die "$spec: scripts/series/linux-5.10/$d.diff does not apply"
+		kernel_diff linux-5.10 | git apply --index --whitespace=error-all ||
+			die "$spec: the linux-5.10 diff of $d does not apply"
 	done
 	{
 		echo "$subject"
@@ -100,27 +154,30 @@ for spec in "$series_dir"/[0-9][0-9]-*.txt; do
 		echo
 		echo "--------------------------------"
 		echo
-		sed '1d; /^Files: /d; /^Edit: /d; /^Diff: /d' "$spec" | sed '/./,$!d'
+		sed '1d; /^Files: /d; /^Edit: /d; /^Diff: /d; /^Tool: /d' "$spec" | sed '/./,$!d'
 		echo
 		echo "Signed-off-by: $author"
 	} > "$work/.git-msg"
 	git commit -q -F "$work/.git-msg"
 	rm -f "$work/.git-msg"
 done
+# The last commit carries the repo's lists as they are.
+cmp -s tools/memstat/memstat_tools.h "$MEMSTAT_TOP/tools/memstat/memstat_tools.h" &&
+cmp -s Documentation/memstat/index.rst "$MEMSTAT_TOP/Documentation/memstat/index.rst" ||
+	die "the series does not add every tool of tools/memstat/memstat_tools.h (a Tool: spec is missing)"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-mkdir "$out/linux-5.10" "$out/OLK-5.10"
 git format-patch -q --cover-letter --zero-commit --no-signature \
-	--subject-prefix="PATCH 5.10" -o "$out/linux-5.10" pristine..HEAD
+	--subject-prefix="PATCH OLK-5.10" -o "$out/raw" pristine..HEAD
+mkdir -p "$out/patches/common" "$out/patches/linux-5.10" "$out/patches/OLK-5.10"
 
-# The OLK-5.10 series: the same patches with the OLK-5.10 subject prefix;
-# a "Diff:" commit gets the OLK-5.10 variant of its diff and diffstat, and
-# the cover letter the diffstat of the whole OLK-5.10 series.
-python3 - "$out" "$series_dir" <<'PY'
+# Kernel patches ("Diff:") get a variant per target: the linux-5.10 one as
+# built, the OLK-5.10 one with the body and diffstat of OLK-5.10's diff.
+# The cover letter gets the diffstat of the OLK-5.10 series.
+python3 - "$out" "$series_dir" "$MEMSTAT_TOP/patches" <<'PY'
 import glob, os, re, subprocess, sys
-out, series_dir = sys.argv[1], sys.argv[2]
-src, dst = os.path.join(out, 'linux-5.10'), os.path.join(out, 'OLK-5.10')
+out, series_dir, stored = sys.argv[1:4]
 specs = sorted(glob.glob(os.path.join(series_dir, '[0-9][0-9]-*.txt')))
 text = open(os.path.join(series_dir, 'cover.txt')).read().split('\n', 1)
 
@@ -128,50 +185,61 @@ def stat(diff):
     return subprocess.run(['git', 'apply', '--stat', '--summary', '-'], input=diff,
                           capture_output=True, text=True, check=True).stdout
 
-bodies = []
-for path in sorted(glob.glob(os.path.join(src, '*.patch'))):
-    name = os.path.basename(path)
-    s = open(path).read().replace('[PATCH 5.10 ', '[PATCH OLK-5.10 ', 1)
-    num = int(name[:4])
-    if num:
-        spec = open(specs[num - 1]).read()
-        diffs = re.findall(r'^Diff: (.*)$', spec, re.M)
-        if diffs:
-            body = ''.join(open(os.path.join(series_dir, 'OLK-5.10', d + '.diff')).read()
-                           for d in diffs.pop().split())
-            s = s[:s.index('\n---\n') + 5] + stat(body) + '\n' + body
-        bodies.append(s[s.index('\n---\n') + 5:])
-    open(os.path.join(dst, name), 'w').write(s)
+def body_of(path):
+    s = open(path).read()
+    return s[s.index('\ndiff --git ') + 1:]
 
-cover = os.path.join(dst, '0000-cover-letter.patch')
-s = open(cover).read()
+bodies = []
+for path in sorted(glob.glob(os.path.join(out, 'raw', '*.patch'))):
+    name = os.path.basename(path)
+    s = open(path).read()
+    num = int(name[:4])
+    if not num:
+        continue
+    diffs = re.findall(r'^Diff: (.*)$', open(specs[num - 1]).read(), re.M)
+    if not diffs:
+        open(os.path.join(out, 'patches', 'common', name), 'w').write(s)
+        bodies.append(s[s.index('\n---\n') + 5:])
+        continue
+    lts = s.replace('[PATCH OLK-5.10 ', '[PATCH 5.10 ', 1)
+    open(os.path.join(out, 'patches', 'linux-5.10', name), 'w').write(lts)
+    olk = glob.glob(os.path.join(stored, 'OLK-5.10', name[:5] + '*.patch'))
+    if len(olk) != 1:
+        sys.exit('mkpatches: no stored patches/OLK-5.10/%s*.patch' % name[:5])
+    body = body_of(olk[0])
+    s = s[:s.index('\n---\n') + 5] + stat(body) + '\n' + body
+    open(os.path.join(out, 'patches', 'OLK-5.10', name), 'w').write(s)
+    bodies.append(s[s.index('\n---\n') + 5:])
+
+s = open(os.path.join(out, 'raw', '0000-cover-letter.patch')).read()
 s = s.replace('*** SUBJECT HERE ***', text[0].strip())
 s = s.replace('*** BLURB HERE ***', text[1].strip())
 head, _, _ = s.rpartition('\n\n ')
 combined = ''.join(re.sub(r'\A.*?(?=^diff --git )', '', b, flags=re.S | re.M)
                    for b in bodies)
-open(cover, 'w').write(head + '\n\n' + stat(combined) + '\n')
-
-cover = os.path.join(src, '0000-cover-letter.patch')
-s = open(cover).read()
-s = s.replace('*** SUBJECT HERE ***', text[0].strip())
-s = s.replace('*** BLURB HERE ***', text[1].strip())
-open(cover, 'w').write(s)
+open(os.path.join(out, 'patches', '0000-cover-letter.patch'), 'w').write(
+    head + '\n\n' + stat(combined) + '\n')
 PY
+cp "$MEMSTAT_TOP/scripts/series/README.patches" "$out/patches/README"
 
 if [ "$mode" = --check ]; then
+	if ! diff -r -q "$out/patches" "$MEMSTAT_TOP/patches" >/dev/null 2>&1; then
+		diff -r "$MEMSTAT_TOP/patches" "$out/patches" | head -40 >&2 || true
+		die "patches/ is out of sync with the repo: run scripts/mkpatches.sh"
+	fi
+	echo "patches/ in sync ($(find "$MEMSTAT_TOP/patches" -name '*.patch' | wc -l) patches)"
+	exit 0
+fi
+if [ -n "$dest" ]; then
+	rm -rf "${dest:?}/patches" "$dest/linux-5.10" "$dest/OLK-5.10"
+	mkdir -p "$dest"
+	cp -R "$out/patches" "$dest/patches"
 	for target in linux-5.10 OLK-5.10; do
-		if ! diff -r -q "$out/$target" "$dest/$target" >/dev/null 2>&1; then
-			diff -r "$dest/$target" "$out/$target" | head -40 >&2 || true
-			die "patches/$target is out of sync with the repo: run scripts/mkpatches.sh"
-		fi
-		echo "patches/$target in sync ($(ls "$dest/$target" | wc -l) files)"
+		mkdir -p "$dest/$target"
+		cp "$out/patches/$target"/*.patch "$out/patches/common"/*.patch "$dest/$target/"
 	done
 	exit 0
 fi
-for target in linux-5.10 OLK-5.10; do
-	rm -rf "${dest:?}/$target"
-	mkdir -p "$dest/$target"
-	cp "$out/$target"/*.patch "$dest/$target/"
-done
-ls "$dest"/*
+rm -rf "${MEMSTAT_TOP:?}/patches"
+cp -R "$out/patches" "$MEMSTAT_TOP/patches"
+find "$MEMSTAT_TOP/patches" -type f | sort

@@ -116,65 +116,14 @@ build_module() {
 # Every diagnostic of the module build is ours, modpost's included.
 no_warnings() { ! grep -i -E 'warning|error' "$1"; }
 
+# write_vm_main OUT: the guest's script (scripts/vm/) for this mode, and
+# the tests to run in test mode.
 write_vm_main() {
-	local out=$1
-	if [ "$mode" = bench ] && [ "$(basename "$out")" = base ]; then
-		cat > "$out/vm-main.sh" <<'VM'
-#!/bin/sh
-export PATH=/memstat/bin:$PATH
-sh /memstat/tests/bench_event_cost.sh churn && echo "ok - allocator cost benchmark ran"
-VM
-	elif [ "$mode" = bench ]; then
-		cat > "$out/vm-main.sh" <<'VM'
-#!/bin/sh
-export PATH=/memstat/bin:$PATH
-sh /memstat/tests/bench_report_cost.sh 200 && echo "ok - report cost benchmark ran"
-sh /memstat/tests/bench_event_cost.sh && echo "ok - event cost benchmark ran"
-VM
-	elif [ "$mode" = test ]; then
-		{
-			echo '#!/bin/sh'
-			echo "tests='$tests'"
-			cat <<'VM'
-# Each script must run its whole plan and exit 0 (4: skipped as a whole).
-export PATH=/memstat/bin:$PATH
-cd /memstat/tests || exit 1
-for t in $tests; do
-	echo "# running $t on $(uname -r)"
-	start=$(cut -d . -f 1 /proc/uptime)
-	# Live output: the runner's idle watchdog sees a test make progress.
-	{ sh ./$t; echo $? > /tmp/$t.rc; } 2>&1 | tee /tmp/$t.out
-	rc=$(cat /tmp/$t.rc)
-	echo "# $t took $(($(cut -d . -f 1 /proc/uptime) - start)) s"
-	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' /tmp/$t.out | head -n 1)
-	ran=$(grep -c -E '^(not )?ok [0-9]' /tmp/$t.out)
-	if [ "$plan" = 0 ] && [ $rc -eq 4 ]; then
-		echo "ok - $t # SKIP $(grep '^1\.\.0' /tmp/$t.out)"
-	elif [ -z "$plan" ] || [ "$ran" -ne "$plan" ] || [ $rc -ne 0 ]; then
-		echo "not ok - $t: plan ${plan:-missing}, ran $ran, exit $rc"
-	fi
-done
-VM
-		} > "$out/vm-main.sh"
-	else
-		cat > "$out/vm-main.sh" <<'VM'
-#!/bin/sh
-export PATH=/memstat/bin:$PATH
-memstat_workload hold --anon-kb 65536 --swap-kb 16384 --file-kb 8192 \
-	--file /mnt/ramfs/demo --shmem-kb 16384 --stack-kb 256 --threads 4 \
-	> /tmp/demo.wl &
-pid=$!
-while ! grep -q ready /tmp/demo.wl 2>/dev/null; do sleep 0.2; done
-cat /tmp/demo.wl
-for cmd in "memstat procstat -n 8" "memstat procstat -H -p $pid" \
-	   "memstat sysstat -N"; do
-	echo "\$ $cmd"
-	$cmd && echo "ok - $cmd" || echo "not ok - $cmd"
-done
-kill $pid
-VM
-	fi
+	local out=$1 script=$mode
+	[ "$mode" = bench ] && [ "$(basename "$out")" = base ] && script=bench-base
+	cp "$scripts/vm/$script.sh" "$out/vm-main.sh"
 	chmod +x "$out/vm-main.sh"
+	echo "$tests" > "$out/tests.list"
 }
 
 # boot LABEL BZIMAGE PAYLOAD [MODULES_DEB KABI]
@@ -217,12 +166,14 @@ phase mkpatches "$scripts/mkpatches.sh" --out "$work/series" > /dev/null ||
 	die "generating the series from the work tree failed"
 export MEMSTAT_SERIES=$work/series/linux-5.10
 if [ "$mode" = test ]; then
+	host_check "patches/ is in sync with the repo" \
+		diff -r "$MEMSTAT_TOP/patches" "$work/series/patches"
 	for target in linux-5.10 OLK-5.10; do
-		host_check "patches/$target is in sync with the repo" \
-			diff -r "$MEMSTAT_TOP/patches/$target" "$work/series/$target"
 		host_check "checkpatch --strict is clean on every patch of $target" \
 			"$scripts/checkpatch.sh" "$work/series/$target"
 	done
+	host_check "tool list, docs, tests, patches and file budgets in step" \
+		"$scripts/check-tools.sh"
 	host_check "gfp decoder matches the flag names of the Debian tree" \
 		"$MEMSTAT_TOP/tools/testing/selftests/memstat/gfp_names_check.sh" "$pristine"
 fi

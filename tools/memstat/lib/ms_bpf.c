@@ -18,6 +18,9 @@
 
 #include "libmemstat.h"
 
+/* Room left for one read() of an iterator's output. */
+#define MS_ITER_READ	16384
+
 static bool libbpf_verbose;
 
 /* libbpf speaks only with -v: the tools print one line per error. */
@@ -397,7 +400,7 @@ ssize_t ms_bpf_iter_read(struct ms_bpf *b, const char *prog, char **buf,
 		return ms_set_error(-errno, "reading the BPF iterator failed: %s",
 				    strerror(errno));
 	for (;;) {
-		if (*cap - len < 4096) {
+		if (*cap - len < MS_ITER_READ) {
 			size_t ncap = *cap ? *cap * 2 : 65536;
 			char *nbuf = realloc(*buf, ncap);
 

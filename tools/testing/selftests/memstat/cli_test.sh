@@ -13,8 +13,10 @@
 tmp=${TMPDIR:-/tmp}/cli_test.$$
 mkdir -p "$tmp"
 
-tools="procstat sysstat pr paf dreclaim vmscan pagealloc"
-tap_plan 78
+# The one list (tools/memstat/memstat_tools.h), as the front-end prints it.
+tools=$(memstat list | awk '{ print $1 }')
+ntools=$(echo $tools | wc -w)
+tap_plan $((ntools * 9 + 23))
 
 # What the kernel holds before any tool ran.
 memstat_truth bpf-objects > "$tmp/bpf.before" 2>&1
@@ -43,6 +45,7 @@ for tool in $tools; do
 	expect_fail $tool 2 "interval 'abc' is not a number" "bad number -> exit 2" -- abc
 	expect_fail $tool 2 "count '0' out of range" "zero count -> exit 2" -- 1 0
 	expect_fail $tool 2 "option -d needs a value" "missing value -> exit 2" -- -d
+	expect_fail $tool 2 "cgroup filtering is not built yet" "-c reserved -> exit 2" -- -c /
 done
 
 # Not root: run through the workload's setuid helper.
@@ -72,7 +75,8 @@ expect_fail paf 2 "pid 'abc' is not a number" "bad -p -> exit 2" -- -p abc
 expect_fail paf 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
 expect_fail paf 2 "order '99' out of range" "bad order -> exit 2" -- -o 99
 expect_fail pagealloc 2 "no such process: 999999" "missing pid -> exit 2" -- -p 999999
-expect_fail pagealloc 2 "frames '99' out of range" "bad frame count -> exit 2" -- -f 99
+expect_fail pagealloc 2 "frames '99' out of range" "bad frame count -> exit 2" -- -F 99
+expect_fail pagealloc 2 "unknown attach point 'nope'" "bad -A -> exit 2" -- -A nope
 expect_fail pagealloc 2 "max-blocks '5' out of range" "too few blocks -> exit 2" -- -M 5
 
 # A kernel without the feature: point the tools at stand-in files.
@@ -120,7 +124,7 @@ for sig in INT TERM; do
 done
 # No tool may leave a BPF object behind: the kernel's lists of program,
 # map and link ids are as they were, and they do show a running tool.
-pagealloc -k > /dev/null 2> "$tmp/err" &
+pagealloc -A kprobe > /dev/null 2> "$tmp/err" &
 pid=$!
 wait_for "$tmp/err" tracing
 memstat_truth bpf-objects > "$tmp/bpf.during" 2>&1
@@ -128,7 +132,7 @@ kill -INT $pid
 wait $pid
 memstat_truth bpf-objects > "$tmp/bpf.after" 2>&1
 b=$(head -n 1 "$tmp/bpf.before") d=$(head -n 1 "$tmp/bpf.during") a=$(head -n 1 "$tmp/bpf.after")
-diag "before: $b; pagealloc -k running: $d; after every tool: $a"
+diag "before: $b; pagealloc -A kprobe running: $d; after every tool: $a"
 check "no BPF program, map or link left after the tools ended" \
 	"$(kv progs < "$tmp/bpf.during")" -gt "$(kv progs < "$tmp/bpf.before")" -a \
 	"$a" = "$b" -a -n "$b"

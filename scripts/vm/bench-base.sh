@@ -1,0 +1,6 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# In the VM of the kernel without the series' kernel change: the
+# allocator's own cost, to compare with the patched kernel's.
+export PATH=/memstat/bin:$PATH
+sh /memstat/tests/bench_event_cost.sh churn && echo "ok - allocator cost benchmark ran"
