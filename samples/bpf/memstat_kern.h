@@ -18,7 +18,7 @@ static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 
 /*
  * cfg[0]: the tool's configuration, @type, written once by the user side
- * (ms_bpf_cfg) before attaching; ms_cfg() returns it.
+ * (ms_bpf_cfg) before attaching; ms_cfg() looks it up (NULL: missing).
  */
 #define MS_CONFIG_MAP(type)						\
 struct {								\
@@ -26,14 +26,9 @@ struct {								\
 	__uint(max_entries, 1);						\
 	__type(key, __u32);						\
 	__type(value, type);						\
-} cfg SEC(".maps");							\
-									\
-static __always_inline type *ms_cfg(void)				\
-{									\
-	__u32 zero = 0;							\
-									\
-	return bpf_map_lookup_elem(&cfg, &zero);			\
-}
+} cfg SEC(".maps")
+
+#define ms_cfg()	({ __u32 __zero = 0; bpf_map_lookup_elem(&cfg, &__zero); })
 
 /* Add @n to entry @idx of a per-CPU array of __u64. */
 #define ms_percpu_add(map, idx, n)					\
@@ -47,7 +42,8 @@ static __always_inline type *ms_cfg(void)				\
 
 /*
  * drops[reason]: what could not be recorded, per reason (a tool's enum
- * of @nr reasons), summed over CPUs by ms_bpf_drops().  count_drop().
+ * of @nr reasons), summed over CPUs by ms_bpf_drops(); count_drop()
+ * counts one.
  */
 #define MS_DROPS_MAP(nr)						\
 struct {								\
@@ -55,12 +51,9 @@ struct {								\
 	__uint(max_entries, nr);					\
 	__type(key, __u32);						\
 	__type(value, __u64);						\
-} drops SEC(".maps");							\
-									\
-static __always_inline void count_drop(__u32 reason)			\
-{									\
-	ms_percpu_add(&drops, reason, 1);				\
-}
+} drops SEC(".maps")
+
+#define count_drop(reason)	ms_percpu_add(&drops, reason, 1)
 
 /* Records for the user side, read by ms_run(). */
 #define MS_RINGBUF_MAP(bytes)						\

@@ -211,9 +211,10 @@ static int print_summary(struct pr_ctx *ctx)
 			"%llu events on nodes >= %d and %llu unreadable events were not counted",
 			drops[PR_DROP_NODE], MS_MAX_NODES, drops[PR_DROP_READ]);
 	if (!ctx->env.json) {
-		printf("\npr: %lu reports; since start, scanned anon %s file %s, reclaimed anon %s file %s\n",
+		printf("\npr: %lu reports; since start, scanned anon %s file %s,",
 		       ctx->reports, ms_kib(&ctx->env, scanned[0]),
-		       ms_kib(&ctx->env, scanned[1]),
+		       ms_kib(&ctx->env, scanned[1]));
+		printf(" reclaimed anon %s file %s\n",
 		       ms_kib(&ctx->env, reclaimed[0]),
 		       ms_kib(&ctx->env, reclaimed[1]));
 		return 0;

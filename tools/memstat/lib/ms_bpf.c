@@ -92,7 +92,7 @@ static int ms_bpf_select(struct ms_bpf *b)
 
 	bpf_object__for_each_program(prog, b->obj) {
 		h = ms_hook_of(b, bpf_program__name(prog), NULL);
-		bpf_program__set_autoload(prog, h != NULL);
+		bpf_program__set_autoload(prog, !!h);
 		if (!h || h->type != MS_HOOK_FEXIT)
 			continue;
 		err = bpf_program__set_attach_target(prog, 0, h->target);

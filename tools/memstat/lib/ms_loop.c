@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <time.h>
+#include <linux/compiler.h>
 #include <bpf/libbpf.h>
 
 #include "libmemstat.h"
@@ -14,11 +15,11 @@
 /* Longest wait between looks at the signal flag and the -p process. */
 #define MS_TICK	0.1
 
-static volatile sig_atomic_t exiting;
+static sig_atomic_t exiting;
 
 static void ms_on_signal(int sig)
 {
-	exiting = 1;
+	WRITE_ONCE(exiting, 1);
 }
 
 void ms_signals_init(void)
@@ -32,7 +33,7 @@ void ms_signals_init(void)
 
 bool ms_exiting(void)
 {
-	return exiting;
+	return READ_ONCE(exiting);
 }
 
 bool ms_summary_wanted(const struct ms_env *env)

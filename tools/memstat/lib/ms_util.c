@@ -140,24 +140,23 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
 	return v;
 }
 
-/* The shared options: letter, long name, value, help line. */
+/* The shared options: letter, long name, takes a value. */
 static const struct ms_shared_opt {
 	unsigned int bit;
 	char letter;
 	const char *name;
 	bool value;
-	const char *help;
 } ms_shared[] = {
-	{ MS_OPT_PID, 'p', "pid", true, "  -p, --pid PID      only process PID\n" },
-	{ MS_OPT_CGROUP, 'c', "cgroup", true, "  -c, --cgroup PATH  only tasks of cgroup PATH\n" },
-	{ MS_OPT_TOP, 'n', "top", true, "  -n, --top N        rows per table (default 20, 0: all)\n" },
-	{ MS_OPT_HIST, 'H', "histogram", false, "  -H, --histogram    log2 latency histograms\n" },
-	{ MS_OPT_FRAMES, 'F', "frames", true, "  -F, --frames N     stack frames shown (default 8, 0: no stacks)\n" },
-	{ MS_OPT_THREADS, 't', "threads", false, "  -t, --threads      per thread too\n" },
-	{ MS_OPT_SORT, 's', "sort", true, "  -s, --sort KEY     sort key\n" },
-	{ MS_OPT_SUMMARY, 'S', "summary", false, "  -S, --summary      counts in the kernel, no per-event records\n" },
-	{ MS_OPT_EVENTS, 'e', "events", false, "  -e, --events       one line per event\n" },
-	{ MS_OPT_ATTACH, 'A', "attach", true, "  -A, --attach HOOK  attach point (default: the best the kernel has)\n" },
+	{ MS_OPT_PID, 'p', "pid", true },
+	{ MS_OPT_CGROUP, 'c', "cgroup", true },
+	{ MS_OPT_TOP, 'n', "top", true },
+	{ MS_OPT_HIST, 'H', "histogram", false },
+	{ MS_OPT_FRAMES, 'F', "frames", true },
+	{ MS_OPT_THREADS, 't', "threads", false },
+	{ MS_OPT_SORT, 's', "sort", true },
+	{ MS_OPT_SUMMARY, 'S', "summary", false },
+	{ MS_OPT_EVENTS, 'e', "events", false },
+	{ MS_OPT_ATTACH, 'A', "attach", true },
 };
 
 static void ms_help(const struct ms_env *env)
