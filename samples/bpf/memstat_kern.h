@@ -17,18 +17,23 @@ static_assert(MS_COMM_LEN == TASK_COMM_LEN, "MS_COMM_LEN is TASK_COMM_LEN");
 static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 
 /*
- * cfg[0]: the tool's configuration, @type, written once by the user side
- * (ms_bpf_cfg) before attaching; ms_cfg() looks it up (NULL: missing).
+ * cfg[0]: the tool's configuration, @cfg_type, written once by the user
+ * side (ms_bpf_cfg) before attaching; ms_cfg() looks it up (NULL:
+ * missing).
  */
-#define MS_CONFIG_MAP(type)						\
+#define MS_CONFIG_MAP(cfg_type)						\
 struct {								\
 	__uint(type, BPF_MAP_TYPE_ARRAY);				\
 	__uint(max_entries, 1);						\
 	__type(key, __u32);						\
-	__type(value, type);						\
+	__type(value, cfg_type);					\
 } cfg SEC(".maps")
 
-#define ms_cfg()	({ __u32 __zero = 0; bpf_map_lookup_elem(&cfg, &__zero); })
+#define ms_cfg()							\
+({									\
+	__u32 __zero = 0;						\
+	(typeof(*cfg.value) *)bpf_map_lookup_elem(&cfg, &__zero);	\
+})
 
 /* Add @n to entry @idx of a per-CPU array of __u64. */
 #define ms_percpu_add(map, idx, n)					\
