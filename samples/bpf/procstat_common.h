@@ -3,7 +3,7 @@
 #ifndef __PROCSTAT_COMMON_H
 #define __PROCSTAT_COMMON_H
 
-#define PROCSTAT_COMM_LEN	16
+#include "memstat_common.h"
 
 /* Same order as the kernel's MM_FILEPAGES... enum (include/linux/mm_types_task.h). */
 enum procstat_counter {
@@ -19,7 +19,7 @@ struct procstat_task {
 	__u32 tgid;
 	__u32 tid;
 	__u64 mm;			/* identity: threads sharing it share counters */
-	char comm[PROCSTAT_COMM_LEN];
+	char comm[MS_COMM_LEN];
 	/* mm-wide, shared by all threads of the process */
 	__s64 folded[PROCSTAT_NR_COUNTERS];	/* mm->rss_stat, pages */
 	__u64 total_vm;			/* pages */
@@ -35,8 +35,7 @@ struct procstat_task {
 
 /* Single-entry configuration written by the user side before a run. */
 struct procstat_cfg {
-	__u32 tgid;			/* 0: every process */
-	__u32 pad;
+	struct ms_filter filter;	/* -p */
 };
 
 enum procstat_drop {

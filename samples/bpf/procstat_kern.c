@@ -19,6 +19,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "procstat_common.h"
+#include "memstat_kern.h"
 
 /* Context of iter/task programs (kernel/bpf/task_iter.c, include/linux/bpf.h). */
 struct bpf_iter_meta {
@@ -32,29 +33,11 @@ struct bpf_iter__task {
 	__bpf_md_ptr(struct task_struct *, task);
 };
 
-/* cfg[0]: filter, written once by the user side before the first run. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct procstat_cfg);
-} cfg SEC(".maps");
+/* cfg[0]: the -p filter, written by the user side before the first run. */
+MS_CONFIG_MAP(struct procstat_cfg);
 
-/* drops[reason]: records lost, summed over CPUs by the user side. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PROCSTAT_NR_DROPS);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-static __always_inline void count_drop(__u32 reason)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
-
-	if (n)
-		*n += 1;
-}
+/* drops[reason]: tasks that could not be read. */
+MS_DROPS_MAP(PROCSTAT_NR_DROPS);
 
 static_assert(MM_FILEPAGES == PROCSTAT_FILE && MM_ANONPAGES == PROCSTAT_ANON &&
 	      MM_SWAPENTS == PROCSTAT_SWAP && MM_SHMEMPAGES == PROCSTAT_SHMEM &&
@@ -100,21 +83,17 @@ int procstat_task(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct procstat_task rec = {};
-	struct procstat_cfg *conf;
+	struct procstat_cfg *conf = ms_cfg();
 	struct mm_struct *mm;
 	unsigned int flags;
-	__u32 zero = 0;
 
-	if (!task)
-		return 0;
-	conf = bpf_map_lookup_elem(&cfg, &zero);
-	if (!conf)
+	if (!task || !conf)
 		return 0;
 	if (READ_KERNEL(rec.tgid, task->tgid)) {
 		count_drop(PROCSTAT_DROP_READ);
 		return 0;
 	}
-	if (conf->tgid && rec.tgid != conf->tgid)
+	if (!ms_traced(&conf->filter, rec.tgid))
 		return 0;
 	/*
 	 * Exited tasks have no mm; kernel threads may borrow one (vhost,

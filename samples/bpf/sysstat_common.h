@@ -3,7 +3,7 @@
 #ifndef __SYSSTAT_COMMON_H
 #define __SYSSTAT_COMMON_H
 
-#define SYSSTAT_MAX_NODES	64
+#include "memstat_common.h"
 
 /* Raw counters, in pages, named after the kernel items they come from. */
 enum sysstat_item {
@@ -48,7 +48,7 @@ struct sysstat_cfg {
 /* What one on-demand run of the program leaves in the snapshot map. */
 struct sysstat_snapshot {
 	struct sysstat_counters global;
-	struct sysstat_counters node[SYSSTAT_MAX_NODES];
+	struct sysstat_counters node[MS_MAX_NODES];
 	__u64 node_present;		/* bit n: node n exists */
 	__u64 totalreserve_pages;
 	__u64 totalram_pages;

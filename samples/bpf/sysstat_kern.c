@@ -5,7 +5,7 @@
  * demand.
  *
  * The program is a raw_tracepoint program that is never attached: the user
- * side runs it with BPF_PROG_TEST_RUN (5.10+) once per report.  So sysstat
+ * side runs it with BPF_PROG_TEST_RUN (5.10+, ms_bpf_run) once per report.  So sysstat
  * costs nothing between reports and never runs on the allocation path
  * (a hook on get_page_from_freelist() would run on every allocation).  Kernel
  * addresses come from /proc/kallsyms; struct layouts and enum values come
@@ -16,14 +16,10 @@
 #include <bpf/bpf_helpers.h>
 
 #include "sysstat_common.h"
+#include "memstat_kern.h"
 
 /* cfg[0]: kernel addresses, written by the user side before the first run. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sysstat_cfg);
-} cfg SEC(".maps");
+MS_CONFIG_MAP(struct sysstat_cfg);
 
 /* snapshot[0]: the result of the last run, read by the user side. */
 struct {
@@ -112,13 +108,12 @@ static __always_inline void read_zones(struct sysstat_counters *node,
 SEC("raw_tracepoint/sysstat")
 int sysstat_snapshot(void *ctx)
 {
+	struct sysstat_cfg *conf = ms_cfg();
 	struct sysstat_snapshot *snap;
-	struct sysstat_cfg *conf;
 	__u32 zero = 0;
 	long errors = 0;
 	int nid;
 
-	conf = bpf_map_lookup_elem(&cfg, &zero);
 	snap = bpf_map_lookup_elem(&snapshot, &zero);
 	if (!conf || !snap)
 		return 1;
@@ -137,7 +132,7 @@ int sysstat_snapshot(void *ctx)
 	if (errors)
 		snap->read_errors++;
 	errors = 0;
-	for (nid = 0; nid < SYSSTAT_MAX_NODES; nid++) {
+	for (nid = 0; nid < MS_MAX_NODES; nid++) {
 		struct sysstat_counters *node = &snap->node[nid];
 		__u64 pgdat;
 

@@ -14,12 +14,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "libmemstat.h"
 #include "sysstat_common.h"
@@ -33,22 +30,18 @@ static const char usage[] =
 "Options:\n"
 "  -N, --nodes        add one column (or JSON record) per NUMA node\n"
 "\n"
-"Fields (KiB; /proc/meminfo name in brackets): total [MemTotal],\n"
+"Fields (KiB, K/M/G; /proc/meminfo name in brackets): total [MemTotal],\n"
 "free [MemFree], available [MemAvailable], active, inactive,\n"
 "anon_active, anon_inactive, file_active, file_inactive, unevictable,\n"
 "dirty, writeback, anonpages, mapped, shmem, kreclaimable, slab,\n"
 "sreclaimable, sunreclaim, nfs_unstable, writebacktmp, anonhugepages,\n"
-"shmemhugepages.\n"
+"shmemhugepages.  A table holds up to 8 node columns (5 with -B); more\n"
+"nodes make more tables.\n"
 "\n"
 "Examples:\n"
 "  sysstat              # one report\n"
 "  sysstat -N 1 5       # per node too, every second, 5 times\n"
 "  sysstat -j -T 10     # JSON Lines with time, every 10 seconds\n";
-
-struct sysstat_env {
-	struct ms_env common;
-	bool nodes;			/* -N */
-};
 
 enum sysstat_field {
 	F_TOTAL, F_FREE, F_AVAILABLE, F_ACTIVE, F_INACTIVE, F_ANON_ACTIVE,
@@ -66,23 +59,33 @@ static const char *const field_names[NR_FIELDS] = {
 	"anonhugepages", "shmemhugepages",
 };
 
-struct sysstat_ctx {
-	struct sysstat_env *env;
-	int prog_fd;
-	int snapshot_fd;
-	unsigned long reports;
-	long page_kib;
+static const struct ms_hook hooks[] = {
+	{ "sysstat_snapshot", MS_HOOK_NONE, NULL },
 };
 
-static void parse_args(struct sysstat_env *env, int argc, char **argv)
+/* Width of the field names, the longest being "shmemhugepages". */
+#define NAME_W		14
+#define LINE_W		80
+
+struct sysstat_ctx {
+	struct ms_env env;
+	bool nodes;			/* -N */
+	struct ms_bpf bpf;
+	int snapshot_fd;
+	unsigned long reports;
+};
+
+static void parse_args(struct sysstat_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "nodes", no_argument, NULL, 'N' },
 		{},
 	};
 
-	while (ms_getopt(&env->common, argc, argv, "N", longopts) == 'N')
-		env->nodes = true;
+	ms_env_init(&ctx->env, "sysstat", usage, 0);
+	while (ms_getopt(&ctx->env, argc, argv, "N", longopts) == 'N')
+		ctx->nodes = true;
+	ctx->env.snapshot = true;
 }
 
 /*
@@ -137,93 +140,97 @@ static void derive(const struct sysstat_counters *c,
 }
 
 static void print_json(const struct sysstat_ctx *ctx, const long long *f,
-		       int node, const char *clock)
+		       int node)
 {
 	struct ms_json j;
 	int i;
 
-	ms_json_begin(&j, stdout);
-	ms_json_str(&j, "type", node < 0 ? "system" : "node");
-	if (clock)
-		ms_json_str(&j, "time", clock);
+	ms_json_record(&j, &ctx->env, node < 0 ? "system" : "node");
 	if (node >= 0)
 		ms_json_int(&j, "node", node);
-	for (i = 0; i < NR_FIELDS; i++) {
-		char key[32];
-
-		if (f[i] < 0)
-			continue;
-		snprintf(key, sizeof(key), "%s_kb", field_names[i]);
-		ms_json_int(&j, key, f[i] * ctx->page_kib);
-	}
+	for (i = 0; i < NR_FIELDS; i++)
+		if (f[i] >= 0)
+			ms_json_uint2(&j, field_names[i], "_kib",
+				      ms_pages_kib(f[i]));
 	ms_json_end(&j);
+}
+
+/* The system column and node columns [@from, @to) of @nodes. */
+static void print_table(const struct sysstat_ctx *ctx, const long long *f,
+			long long (*node_f)[NR_FIELDS], const int *nodes,
+			int from, int to, int w)
+{
+	const struct ms_env *env = &ctx->env;
+	char clock[16], name[16];
+	int i, n;
+
+	printf("%-*s %*s", NAME_W,
+	       env->timestamp ? ms_clock(clock, sizeof(clock)) : "KiB", w,
+	       "system");
+	for (n = from; n < to; n++) {
+		snprintf(name, sizeof(name), "node%d", nodes[n]);
+		printf(" %*s", w, name);
+	}
+	putchar('\n');
+	for (i = 0; i < NR_FIELDS; i++) {
+		printf("%-*s %*s", NAME_W, field_names[i], w,
+		       ms_kib(env, ms_pages_kib(f[i])));
+		for (n = from; n < to; n++)
+			printf(" %*s", w, node_f[n][i] < 0 ? "-" :
+			       ms_kib(env, ms_pages_kib(node_f[n][i])));
+		putchar('\n');
+	}
 }
 
 static int report(void *arg, unsigned long iter)
 {
 	struct sysstat_ctx *ctx = arg;
-	const struct sysstat_env *env = ctx->env;
+	const struct ms_env *env = &ctx->env;
 	static struct sysstat_snapshot snap;
-	static long long node_f[SYSSTAT_MAX_NODES][NR_FIELDS];
+	static long long node_f[MS_MAX_NODES][NR_FIELDS];
+	/* Sizes are at most 5 wide as K/M/G; exact KiB take more. */
+	int w = env->raw ? 10 : 6, per = (LINE_W - NAME_W - 1 - w) / (w + 1);
+	int nodes[MS_MAX_NODES], nr_nodes = 0, n, from;
 	long long f[NR_FIELDS];
-	const char *clockp = NULL;
-	char clock[16], buf[32];
-	int nodes[SYSSTAT_MAX_NODES], nr_nodes = 0, i, n, err;
-	__u32 zero = 0, retval = 0;
+	__u32 zero = 0;
 
-	err = ms_prog_run(ctx->prog_fd, &retval);
-	if (err || retval) {
-		ms_warn(&env->common,
-			"running the BPF snapshot failed: %s (BPF_PROG_TEST_RUN of raw tracepoints needs Linux 5.10+)",
-			err ? strerror(-err) : "program returned an error");
+	if (ms_bpf_run(&ctx->bpf, "sysstat_snapshot")) {
+		ms_warn(env,
+			"%s (BPF_PROG_TEST_RUN of raw tracepoints needs Linux 5.10+)",
+			ms_last_error());
 		return -1;
 	}
 	if (bpf_map_lookup_elem(ctx->snapshot_fd, &zero, &snap)) {
-		ms_warn(&env->common, "reading the snapshot map failed: %s",
+		ms_warn(env, "reading the snapshot map failed: %s",
 			strerror(errno));
 		return -1;
 	}
 	if (snap.read_errors) {
-		ms_warn(&env->common,
+		ms_warn(env,
 			"%u kernel reads failed: the tool does not match this kernel (rebuild it against this kernel's tree)",
 			snap.read_errors);
 		return -1;
 	}
 	ctx->reports++;
 	derive(&snap.global, &snap, f);
-	for (n = 0; env->nodes && n < SYSSTAT_MAX_NODES; n++) {
+	for (n = 0; ctx->nodes && n < MS_MAX_NODES; n++) {
 		if (!(snap.node_present & (1ULL << n)))
 			continue;
 		derive(&snap.node[n], NULL, node_f[nr_nodes]);
 		nodes[nr_nodes++] = n;
 	}
-	if (env->common.timestamp)
-		clockp = ms_clock(clock, sizeof(clock));
-
-	if (env->common.json) {
-		print_json(ctx, f, -1, clockp);
+	if (env->json) {
+		print_json(ctx, f, -1);
 		for (n = 0; n < nr_nodes; n++)
-			print_json(ctx, node_f[n], nodes[n], clockp);
+			print_json(ctx, node_f[n], nodes[n]);
 		return 0;
 	}
-	if (iter)
-		putchar('\n');
-	printf("%-16s %10s", clockp ? clockp : "KiB", "system");
-	for (n = 0; n < nr_nodes; n++) {
-		snprintf(buf, sizeof(buf), "node%d", nodes[n]);
-		printf(" %10s", buf);
-	}
-	putchar('\n');
-	for (i = 0; i < NR_FIELDS; i++) {
-		printf("%-16s %10s", field_names[i],
-		       ms_fmt_kib(buf, sizeof(buf), f[i] * ctx->page_kib,
-				  env->common.raw));
-		for (n = 0; n < nr_nodes; n++)
-			printf(" %10s", node_f[n][i] < 0 ? "-" :
-			       ms_fmt_kib(buf, sizeof(buf),
-					  node_f[n][i] * ctx->page_kib,
-					  env->common.raw));
-		putchar('\n');
+	/* Tables of up to @per nodes each keep every line in LINE_W. */
+	for (from = 0; !from || from < nr_nodes; from += per) {
+		if (iter || from)
+			putchar('\n');
+		print_table(ctx, f, node_f, nodes, from,
+			    from + per < nr_nodes ? from + per : nr_nodes, w);
 	}
 	return 0;
 }
@@ -232,20 +239,18 @@ static void print_summary(const struct sysstat_ctx *ctx)
 {
 	struct ms_json j;
 
-	if (!ctx->env->common.json) {
-		if (ms_summary_wanted(&ctx->env->common))
+	if (!ctx->env.json) {
+		if (ms_summary_wanted(&ctx->env))
 			printf("\nsysstat: %lu reports\n", ctx->reports);
 		return;
 	}
-	ms_json_begin(&j, stdout);
-	ms_json_str(&j, "type", "summary");
+	ms_json_record(&j, &ctx->env, "summary");
 	ms_json_uint(&j, "reports", ctx->reports);
 	ms_json_end(&j);
 }
 
 /* Kernel addresses the BPF program reads, resolved once. */
-static void resolve_symbols(const struct sysstat_env *env,
-			    struct sysstat_cfg *cfg)
+static void resolve_symbols(const struct ms_env *env, struct sysstat_cfg *cfg)
 {
 	enum { ZONE, NODE, RESERVE, TOTALRAM, NODE_DATA, CONTIG };
 	char path[64];
@@ -259,9 +264,9 @@ static void resolve_symbols(const struct sysstat_env *env,
 		[CONTIG] = { "contig_page_data", NULL },
 	};
 
-	ms_kallsyms_resolve(&env->common, reqs, ARRAY_SIZE(reqs));
+	ms_ksyms_init(env, reqs, ARRAY_SIZE(reqs));
 	if (!reqs[NODE_DATA].addr && !reqs[CONTIG].addr)
-		ms_fatal(&env->common,
+		ms_fatal(env,
 			 "kernel symbols node_data and contig_page_data not found: this kernel needs CONFIG_KALLSYMS_ALL=y");
 	cfg->vm_zone_stat = reqs[ZONE].addr;
 	cfg->vm_node_stat = reqs[NODE].addr;
@@ -269,48 +274,36 @@ static void resolve_symbols(const struct sysstat_env *env,
 	cfg->totalram_pages = reqs[TOTALRAM].addr;
 	cfg->node_data = reqs[NODE_DATA].addr;
 	cfg->contig_page_data = reqs[CONTIG].addr;
-	cfg->max_node_ids = cfg->node_data ? SYSSTAT_MAX_NODES : 1;
+	cfg->max_node_ids = cfg->node_data ? MS_MAX_NODES : 1;
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
-		 SYSSTAT_MAX_NODES);
+		 MS_MAX_NODES);
 	if (!access(path, F_OK))
-		ms_warn(&env->common,
+		ms_warn(env,
 			"nodes from %d on are not shown per node (their memory is in the system column)",
-			SYSSTAT_MAX_NODES);
+			MS_MAX_NODES);
 }
 
 int main(int argc, char **argv)
 {
-	struct sysstat_env env = {};
-	struct sysstat_ctx ctx = { .env = &env };
+	static struct sysstat_ctx ctx;
+	struct ms_loop loop = {
+		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
+	};
 	struct sysstat_cfg cfg = {};
-	struct bpf_object *obj;
-	__u32 zero = 0;
 	int ret;
 
-	ms_env_init(&env.common, "sysstat", usage);
-	env.common.snapshot = true;
-	parse_args(&env, argc, argv);
-	ms_require_root(&env.common);
-	/* Before the slow setup: a signal during it still ends cleanly. */
-	ms_signals_init();
-	resolve_symbols(&env, &cfg);
-	ms_libbpf_init(&env.common);
+	parse_args(&ctx, argc, argv);
+	ms_tool_init(&ctx.env);
+	resolve_symbols(&ctx.env, &cfg);
+	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
+		     sizeof(cfg));
+	ctx.snapshot_fd = ms_bpf_map(&ctx.bpf, "snapshot");
 
-	obj = ms_obj_open(&env.common);
-	ms_obj_load(&env.common, obj);
-	ctx.prog_fd = bpf_program__fd(ms_prog_find(&env.common, obj,
-						   "sysstat_snapshot"));
-	ctx.snapshot_fd = ms_map_fd(&env.common, obj, "snapshot");
-	ctx.page_kib = ms_page_kib();
-	if (bpf_map_update_elem(ms_map_fd(&env.common, obj, "cfg"), &zero,
-				&cfg, BPF_ANY))
-		ms_fatal(&env.common, "writing the address map failed: %s",
-			 strerror(errno));
-
-	ret = ms_run_intervals(&env.common, report, &ctx);
+	ret = ms_run(&ctx.env, &loop);
+	ms_bpf_detach(&ctx.bpf);
 	print_summary(&ctx);
-	bpf_object__close(obj);
+	ms_bpf_close(&ctx.bpf);
 	if (fflush(stdout) || ferror(stdout))
 		return MS_EXIT_RUNTIME;
 	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;

@@ -45,7 +45,7 @@ run_variant() {
 	done
 	cat /proc/$wpid/status > "$tmp/status1"
 	for t in /proc/$wpid/task/*; do cat "$t/stat" > "$tmp/stat.${t##*/}"; done
-	procstat -j -H -p $wpid > "$tmp/exact" 2> "$tmp/exact.err"
+	procstat -j -t -p $wpid > "$tmp/exact" 2> "$tmp/exact.err"
 	rc_exact=$?
 	procstat -j -f -p $wpid > "$tmp/folded" 2> "$tmp/folded.err"
 	rc_folded=$?
@@ -69,7 +69,7 @@ run_variant() {
 	# Folded values read the same counters as /proc/PID/status.
 	for f in $fields; do
 		key=${f%%:*} proc=${f##*:}
-		v=$(echo "$folded" | json_num "${key}_kb")
+		v=$(echo "$folded" | json_num "${key}_kib")
 		p=$(status_kb "$tmp/status1" "$proc")
 		if [ -n "$v" ] && [ -n "$p" ] && [ "$v" -eq "$p" ]; then
 			ok "procstat ($name): folded $key = $proc"
@@ -82,7 +82,7 @@ run_variant() {
 	diag "page walk: $(cat "$tmp/walk")"
 	diag "procstat:  $(echo "$exact" | cut -c 1-300)"
 	for key in anon file shmem swap vsize data stk; do
-		v=$(echo "$exact" | json_num "${key}_kb")
+		v=$(echo "$exact" | json_num "${key}_kib")
 		w=$(kv "${key}_kb" < "$tmp/walk")
 		if [ -n "$v" ] && [ "$v" = "$w" ]; then
 			ok "procstat ($name): exact $key = page-table walk ($v kB)"
@@ -94,10 +94,10 @@ run_variant() {
 	# (of folded counts) or RSS now, whichever is larger.
 	w=$(( $(kv anon_kb < "$tmp/walk") + $(kv file_kb < "$tmp/walk") +
 	      $(kv shmem_kb < "$tmp/walk") ))
-	v=$(echo "$exact" | json_num rss_kb)
+	v=$(echo "$exact" | json_num rss_kib)
 	p=$(status_kb "$tmp/status1" VmHWM)
 	[ "$p" -gt "$w" ] && hwm=$p || hwm=$w
-	h=$(echo "$exact" | json_num hwm_kb)
+	h=$(echo "$exact" | json_num hwm_kib)
 	check "procstat ($name): exact rss = walk ($v vs $w), hwm = max(VmHWM, rss) ($h vs $hwm)" \
 		"${v:-x}" = "$w" -a "${h:-x}" = "$hwm"
 	v=$(echo "$exact" | json_num threads)
@@ -110,12 +110,13 @@ run_variant() {
 	grep '^thread' "$tmp/wl" > "$tmp/threads"
 	while read -r _ tid pages; do
 		tid=${tid#tid=} pages=${pages#anon_pages=}
-		expect_threads=$((expect_threads + pages * 4))
+		expect_threads=$((expect_threads + pages * page_kib))
 		rec=$(grep "\"tid\":$tid," "$tmp/exact")
-		v=$(echo "$rec" | json_num pending_anon_kb)
+		v=$(echo "$rec" | json_num pending_anon_kib)
 		ev=$(echo "$rec" | json_num pending_events)
 		flt=$(sed 's/.*) //' "$tmp/stat.$tid" | awk '{ print $8 + $10 }')
-		[ "$v" = $((pages * 4)) ] || bad="$bad $tid:anon:$v/$((pages * 4))"
+		[ "$v" = $((pages * page_kib)) ] ||
+			bad="$bad $tid:anon:$v/$((pages * page_kib))"
 		[ "$ev" = "$flt" ] || bad="$bad $tid:events:$ev/$flt"
 	done < "$tmp/threads"
 	if [ "$threads" -eq 0 ]; then
@@ -124,7 +125,7 @@ run_variant() {
 		check "procstat ($name): workers' deltas and events${bad:+ (wrong:$bad)}" \
 			-z "$bad" -a "$(wc -l < "$tmp/threads")" -eq "$threads"
 	fi
-	v=$(echo "$exact" | json_num swap_kb)
+	v=$(echo "$exact" | json_num swap_kib)
 	if [ $have_swap -eq 1 ]; then
 		check "procstat ($name): the workload's anon was paged out ($v of $swap_kb kB)" \
 			"${v:-0}" -gt 0
@@ -156,7 +157,7 @@ for pid in $(grep '"type":"process"' "$tmp/all" | json_nums pid); do
 	[ "$(status_kb "$tmp/st" Name)" = procstat ] || [ $pid = $$ ] && continue
 	rows=$((rows + 1))
 	for f in $fields; do
-		v=$(echo "$rec" | json_num "${f%%:*}_kb")
+		v=$(echo "$rec" | json_num "${f%%:*}_kib")
 		[ "$v" = "$(status_kb "$tmp/st" "${f##*:}")" ] || bad="$bad $pid:${f%%:*}"
 	done
 done
@@ -173,7 +174,7 @@ bad=""
 for f in vsize:VmSize anon:RssAnon swap:VmSwap pte:VmPTE; do
 	procstat -j -f -s "${f%%:*}" -n 5 > "$tmp/top" 2>/dev/null
 	got=$(grep '"type":"process"' "$tmp/top" | grep -v -e '"comm":"procstat"' \
-		-e "\"pid\":$$," | head -n 3 | json_nums "${f%%:*}_kb" | tr '\n' ' ')
+		-e "\"pid\":$$," | head -n 3 | json_nums "${f%%:*}_kib" | tr '\n' ' ')
 	cat /proc/[0-9]*/status > "$tmp/all.status" 2>/dev/null
 	want=$(awk -v k="${f##*:}:" -v me=$$ '$1 == "Pid:" { pid = $2 }
 		$1 == k && pid != me { print $2 }' "$tmp/all.status" |

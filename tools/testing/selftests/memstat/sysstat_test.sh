@@ -12,8 +12,8 @@
 # it runs, so meminfo must be read while it is alive: "memstat_workload
 # bracket" runs `sysstat -j -N 1 3` and reads /proc/meminfo right after each
 # report, without starting any process.  Report k was taken between
-# readings k-1 and k; its values must lie between them, widened by 1 % or
-# 2 pages, whichever is larger.  Reports 2 and 3 are checked.
+# readings k-1 and k; its values must lie between them, widened by 0.1 % or
+# 128 KiB, whichever is larger.  Reports 2 and 3 are checked.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
@@ -46,7 +46,7 @@ tap_plan 22
 fields_bracketed() {
 	for f in $4; do
 		key=${f%%:*} name=${f##*:}
-		v=$(echo "$1" | json_num "${key}_kb")
+		v=$(echo "$1" | json_num "${key}_kib")
 		b=$(meminfo_kb "$2" "$name")
 		a=$(meminfo_kb "$3" "$name")
 		if [ -z "$v" ] || [ -z "$b" ] || ! bracketed "$v" "$b" "$a"; then
@@ -84,7 +84,7 @@ compare() {
 	done
 	line=$(grep '"type":"system"' "$tmp/report.3" 2>/dev/null)
 	for key in dirty writeback anonpages shmem file_inactive file_active; do
-		printf '%s=%s ' $key "$(echo "$line" | json_num ${key}_kb)"
+		printf '%s=%s ' $key "$(echo "$line" | json_num ${key}_kib)"
 	done > "$tmp/load"
 	diag "$1: $(cat "$tmp/load")(kB)"
 	[ $rc -eq 0 ] || diag "$1: sysstat failed: $(cat "$tmp/err")"
