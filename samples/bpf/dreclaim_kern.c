@@ -20,7 +20,6 @@
  *   TP_PROTO(int nid, int zid, int order)		kswapd_wake
  */
 #include <linux/sched.h>
-#include <linux/mmzone.h>
 #include <uapi/linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 

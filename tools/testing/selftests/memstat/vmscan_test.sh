@@ -290,7 +290,7 @@ check "vmscan: the table's MEMCG column says the same ($v vs $memcg)" \
 v=$(awk '$1 == "total" { print $2 }' "$tmp/text")
 c=$(echo "$sum" | json_num slab)
 check "vmscan: the table's SLAB column says the same ($v vs $c)" "${v:-x}" = "${c:-y}"
-sed 's/^/# /' "$tmp/text" | tail -n 8
+sed 's/^/# /' "$tmp/text" | tail -n 10
 grep -v tracing "$tmp/text.err" | while read -r l; do diag "text stderr: $l"; done
 grep -v tracing "$tmp/err" | while read -r l; do diag "stderr: $l"; done
 rm -rf "$tmp"
