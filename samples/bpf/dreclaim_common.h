@@ -3,12 +3,10 @@
 #ifndef __DRECLAIM_COMMON_H
 #define __DRECLAIM_COMMON_H
 
-#include "memstat_hist.h"
+#include "memstat_common.h"
 
 #define DR_MAX_PROCS	4096	/* processes with a record */
 #define DR_MAX_INFLIGHT	4096	/* threads inside a reclaim at once */
-#define DR_MAX_NODES	64
-#define DR_COMM_LEN	16
 
 enum dr_kind {
 	DR_DIRECT,		/* try_to_free_pages(): global direct reclaim */
@@ -28,7 +26,9 @@ struct dr_reclaim {
 
 /* procs[tgid] */
 struct dr_proc {
-	char comm[DR_COMM_LEN];	/* of the thread that first reclaimed */
+	char comm[MS_COMM_LEN];	/* of the thread that first reclaimed */
+	__u32 tgid;		/* the key, for the user side's rows */
+	__u32 pad;
 	__u64 kswapd_wakeups;	/* wakeup_kswapd() requests it made */
 	struct dr_reclaim kind[DR_NR_KINDS];
 };
@@ -76,19 +76,20 @@ struct dr_event {
 	__u32 order;
 	__u32 gfp;
 	__u32 kind;
-	char comm[DR_COMM_LEN];
+	char comm[MS_COMM_LEN];
 };
 
-struct dr_config {
-	__u32 tgid;		/* 0: every process */
+struct dr_cfg {
+	struct ms_filter filter;
 	__u32 events;		/* 1: send a dr_event per reclaim */
+	__u32 pad;
 };
 
 enum dr_drop {
 	DR_DROP_INFLIGHT,	/* inflight map full: reclaim not timed */
 	DR_DROP_PROC,		/* procs map full: process not recorded */
 	DR_DROP_EVENT,		/* ring buffer full: -e line lost */
-	DR_DROP_NODE,		/* node id >= DR_MAX_NODES */
+	DR_DROP_NODE,		/* node id >= MS_MAX_NODES */
 	DR_UNPAIRED,		/* end without begin (began before attach) */
 	DR_NR_DROPS,
 };

@@ -24,13 +24,9 @@
 #include <bpf/bpf_helpers.h>
 
 #include "dreclaim_common.h"
+#include "memstat_kern.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct dr_config);
-} config SEC(".maps");
+MS_CONFIG_MAP(struct dr_cfg);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -55,22 +51,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, DR_MAX_NODES);
+	__uint(max_entries, MS_MAX_NODES);
 	__type(key, __u32);
 	__type(value, struct dr_node);
 } kswapd SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
+MS_RINGBUF_MAP(256 * 1024);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, DR_NR_DROPS);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
+MS_DROPS_MAP(DR_NR_DROPS);
 
 /* A zeroed record to insert: too large for the BPF stack. */
 struct {
@@ -79,27 +67,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dr_proc);
 } proc_zero SEC(".maps");
-
-static __always_inline void count_drop(__u32 reason)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
-
-	if (n)
-		*n += 1;
-}
-
-static __always_inline struct dr_config *get_config(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&config, &zero);
-}
-
-/* The current process passes the -p filter. */
-static __always_inline bool traced(struct dr_config *cfg, __u32 tgid)
-{
-	return cfg && (!cfg->tgid || cfg->tgid == tgid);
-}
 
 /* procs[tgid], created on first use; NULL (and a drop) when full. */
 static __always_inline struct dr_proc *get_proc(__u32 tgid)
@@ -113,6 +80,7 @@ static __always_inline struct dr_proc *get_proc(__u32 tgid)
 	if (!p)
 		return NULL;
 	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	p->tgid = tgid;
 	bpf_map_update_elem(&procs, &tgid, p, BPF_NOEXIST);
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p)
@@ -169,7 +137,7 @@ static __always_inline int reclaim_end(struct bpf_raw_tracepoint_args *ctx,
 {
 	__u64 id = bpf_get_current_pid_tgid(), now, latency;
 	__u64 reclaimed = ctx->args[0];
-	struct dr_config *cfg = get_config();
+	struct dr_cfg *cfg = ms_cfg();
 	struct dr_inflight *rec;
 	struct dr_reclaim *r;
 	struct dr_totals *t;
@@ -178,11 +146,11 @@ static __always_inline int reclaim_end(struct bpf_raw_tracepoint_args *ctx,
 
 	rec = bpf_map_lookup_elem(&inflight, &tid);
 	if (!rec || rec->kind != kind) {
-		if (traced(cfg, id >> 32))
+		if (ms_traced(&cfg->filter, id >> 32))
 			count_drop(DR_UNPAIRED);
 		return 0;
 	}
-	if (!traced(cfg, id >> 32)) {
+	if (!ms_traced(&cfg->filter, id >> 32)) {
 		bpf_map_delete_elem(&inflight, &tid);
 		return 0;
 	}
@@ -267,11 +235,12 @@ int dr_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/mm_vmscan_wakeup_kswapd")
 int dr_wakeup_kswapd(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 nid = ctx->args[0], tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 nid = ctx->args[0], tgid = ms_tgid();
+	struct dr_cfg *cfg = ms_cfg();
 	struct dr_node *n;
 	struct dr_proc *p;
 
-	if (!traced(get_config(), tgid))
+	if (!ms_traced(&cfg->filter, tgid))
 		return 0;
 	n = bpf_map_lookup_elem(&kswapd, &nid);
 	if (n)

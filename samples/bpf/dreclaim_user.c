@@ -12,15 +12,9 @@
  * mm_vmscan_kswapd_wake.  None is on the allocation fast path.
  * Requires: CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS, CONFIG_TRACEPOINTS.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "libmemstat.h"
 #include "dreclaim_common.h"
@@ -30,22 +24,24 @@ static const char usage[] =
 "\n"
 "Direct reclaim per process: how many times each process stalled in\n"
 "direct reclaim (global: allocstall; memcg: its cgroup's limit), for how\n"
-"long, and how many pages it reclaimed; who asked kswapd to run and how\n"
+"long, and how much memory it reclaimed; who asked kswapd to run and how\n"
 "often kswapd ran, per node.  With an interval, one table per interval;\n"
 "without, the totals when it ends (Ctrl-C, SIGTERM or -d).\n"
 "\n"
 "Options:\n"
 "  -e, --events       one line per reclaim instead of tables\n"
 "  -H, --histogram    latency histograms (log2, usecs) per process\n"
-"  -n, --top N        only the N processes with the most reclaim time\n"
+"  -n, --top N        the N processes with the most reclaim time\n"
+"                     (default 20, 0: all)\n"
 "  -p, --pid PID      only process PID (filtered in the kernel)\n"
 "\n"
 "Columns: DIRECT global direct reclaims, TIME_ms AVG_us MAX_us their\n"
-"latency (MAX since start), RECLAIM pages the kernel reported reclaimed\n"
-"(LRU and slab), LRU pages taken from the LRU lists (pgsteal_direct);\n"
-"MEMCG MCG_ms MCG_RCL the same for memcg limit reclaim; WAKEUPS\n"
-"wakeup_kswapd() requests.  Then per node: kswapd wakeup requests and\n"
-"kswapd runs (balance_pgdat, pageoutrun).\n"
+"latency (MAX since start), RECLAIM memory the kernel reported reclaimed\n"
+"(LRU and slab, K/M/G); MEMCG MCG_ms memcg limit reclaims and their time;\n"
+"WAKE wakeup_kswapd() requests.  JSON adds the LRU part (pgsteal_direct)\n"
+"and memcg reclaimed memory.  Then per node: kswapd wakeup requests and\n"
+"kswapd runs (balance_pgdat, pageoutrun).  -e: TIME(s) since start (the\n"
+"clock with -T), LAT_us, RECLAIM, ORD(er), GFP mask.\n"
 "\n"
 "Examples:\n"
 "  dreclaim                # per process, until Ctrl-C\n"
@@ -53,165 +49,103 @@ static const char usage[] =
 "  dreclaim -e -p 1234     # every reclaim of process 1234\n"
 "  dreclaim -j -d 60       # JSON totals over one minute\n";
 
-#define DR_EVENT_BATCH	512
+#define DR_PROC_FIELDS	(sizeof(struct dr_proc) / sizeof(__u64))
+#define DR_NODE_FIELDS	(sizeof(struct dr_node) / sizeof(__u64))
+#define DR_TOTAL_FIELDS	(sizeof(struct dr_totals) / sizeof(__u64))
 
-struct dr_env {
-	struct ms_env common;
-	bool events;			/* -e */
-	bool hist;			/* -H */
-	unsigned long top;		/* -n, 0: all */
-	pid_t pid;			/* -p, 0: all */
-};
-
-struct dr_row {
-	__u32 tgid;
-	struct dr_proc p;
+static const struct ms_hook hooks[] = {
+	{ "dr_direct_begin", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_direct_reclaim_begin" },
+	{ "dr_direct_end", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_direct_reclaim_end" },
+	{ "dr_memcg_begin", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_memcg_reclaim_begin" },
+	{ "dr_memcg_end", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_memcg_reclaim_end" },
+	{ "dr_shrink_inactive", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_lru_shrink_inactive" },
+	{ "dr_wakeup_kswapd", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_wakeup_kswapd" },
+	{ "dr_kswapd_wake", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_kswapd_wake" },
 };
 
 struct dr_ctx {
-	struct dr_env *env;
-	int procs_fd, totals_fd, kswapd_fd, drops_fd;
-	int ncpus;
-	void *percpu;			/* per-CPU lookup buffer */
-	struct dr_row *now, *prev, *delta;
+	struct ms_env env;
+	struct ms_bpf bpf;
+	int procs_fd, kswapd_fd;
+	__u32 *keys;			/* scratch for ms_hash_read() */
+	struct dr_proc *now, *prev, *delta;	/* sorted by tgid */
 	size_t n_now, n_prev;
-	struct dr_node nodes_now[DR_MAX_NODES], nodes_prev[DR_MAX_NODES];
+	struct dr_node nodes_now[MS_MAX_NODES], nodes_prev[MS_MAX_NODES];
 	unsigned long reports;
-	double start_mono;		/* CLOCK_MONOTONIC at start, for -e */
-	struct dr_event batch[DR_EVENT_BATCH];
-	size_t n_batch;
+	__u64 start_ns;			/* ms_now() at the start, for -e */
 	unsigned long n_events;
 };
 
 static const char *const kind_names[DR_NR_KINDS] = { "direct", "memcg" };
 
-static void parse_args(struct dr_env *env, int argc, char **argv)
+static void parse_args(struct dr_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "events", no_argument, NULL, 'e' },
-		{ "histogram", no_argument, NULL, 'H' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "pid", required_argument, NULL, 'p' },
-		{},
-	};
-	int opt;
+	struct ms_env *env = &ctx->env;
 
-	while ((opt = ms_getopt(&env->common, argc, argv, "eHn:p:",
-				longopts)) != -1) {
-		switch (opt) {
-		case 'e':
-			env->events = true;
-			break;
-		case 'H':
-			env->hist = true;
-			break;
-		case 'n':
-			env->top = ms_parse_ulong_or_die(&env->common, "top",
-							 optarg, 1, INT_MAX);
-			break;
-		case 'p':
-			env->pid = ms_parse_ulong_or_die(&env->common, "pid",
-							 optarg, 1, INT_MAX);
-			break;
-		}
-	}
-	if (env->events && env->common.interval)
-		ms_usage_error(&env->common,
+	ms_env_init(env, "dreclaim", usage,
+		    MS_OPT_EVENTS | MS_OPT_HIST | MS_OPT_TOP | MS_OPT_PID);
+	ms_getopt(env, argc, argv, "", NULL);
+	if (env->events && env->interval)
+		ms_usage_error(env,
 			       "-e prints every reclaim as it ends: it takes no interval (use -d to stop)");
 	if (env->events && env->hist)
-		ms_usage_error(&env->common, "-e and -H do not go together");
-	if (env->pid)
-		ms_check_pid(&env->common, env->pid);
+		ms_usage_error(env, "-e and -H do not go together");
 }
 
 static int cmp_tgid(const void *a, const void *b)
 {
-	const struct dr_row *x = a, *y = b;
+	const struct dr_proc *x = a, *y = b;
 
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
-/* Read procs[] into ctx->now, sorted by tgid. */
-static int read_procs(struct dr_ctx *ctx)
+/* procs[] into ctx->now, sorted by tgid; the node counters. */
+static int read_all(struct dr_ctx *ctx)
 {
-	__u32 key, next, *prev_key = NULL;
-	size_t n = 0;
+	ssize_t n = ms_hash_read(ctx->procs_fd, ctx->keys, sizeof(__u32),
+				 ctx->now, sizeof(struct dr_proc),
+				 DR_MAX_PROCS);
+	__u32 nid;
 
-	while (n < DR_MAX_PROCS &&
-	       !bpf_map_get_next_key(ctx->procs_fd, prev_key, &next)) {
-		key = next;
-		prev_key = &key;
-		/* Gone between the two calls: its process record went too. */
-		if (bpf_map_lookup_elem(ctx->procs_fd, &key, &ctx->now[n].p))
-			continue;
-		ctx->now[n].tgid = key;
-		n++;
+	for (nid = 0; n >= 0 && nid < MS_MAX_NODES; nid++)
+		if (ms_percpu_read(ctx->kswapd_fd, nid,
+				   (__u64 *)&ctx->nodes_now[nid],
+				   DR_NODE_FIELDS))
+			n = -1;
+	if (n < 0) {
+		ms_warn(&ctx->env, "%s", ms_last_error());
+		return -1;
 	}
-	if (errno != ENOENT && n < DR_MAX_PROCS)
-		return -errno;
 	qsort(ctx->now, n, sizeof(*ctx->now), cmp_tgid);
 	ctx->n_now = n;
 	return 0;
 }
 
-static int read_nodes(struct dr_ctx *ctx)
-{
-	struct dr_node *v = ctx->percpu;
-	__u32 nid;
-	int cpu;
-
-	for (nid = 0; nid < DR_MAX_NODES; nid++) {
-		struct dr_node *sum = &ctx->nodes_now[nid];
-
-		if (bpf_map_lookup_elem(ctx->kswapd_fd, &nid, v))
-			return -errno;
-		memset(sum, 0, sizeof(*sum));
-		for (cpu = 0; cpu < ctx->ncpus; cpu++) {
-			sum->wakeups += v[cpu].wakeups;
-			sum->runs += v[cpu].runs;
-		}
-	}
-	return 0;
-}
-
-static int read_totals(struct dr_ctx *ctx, struct dr_totals *sum)
-{
-	struct dr_totals *v = ctx->percpu;
-	__u64 *s = (__u64 *)sum;
-	__u32 zero = 0;
-	size_t f;
-	int cpu;
-
-	if (bpf_map_lookup_elem(ctx->totals_fd, &zero, v))
-		return -errno;
-	memset(sum, 0, sizeof(*sum));
-	for (cpu = 0; cpu < ctx->ncpus; cpu++)
-		for (f = 0; f < sizeof(*sum) / sizeof(__u64); f++)
-			s[f] += ((__u64 *)&v[cpu])[f];
-	return 0;
-}
-
-/* d = a - b, field by field; max_ns and comm stay a's. */
+/* d = a - b, field by field (b may be NULL); max_ns, comm and tgid a's. */
 static void proc_sub(struct dr_proc *d, const struct dr_proc *a,
 		     const struct dr_proc *b)
 {
-	int k, i;
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	__u64 *z = (__u64 *)d;
+	size_t f;
+	int k;
 
 	*d = *a;
 	if (!b)
 		return;
-	d->kswapd_wakeups -= b->kswapd_wakeups;
-	for (k = 0; k < DR_NR_KINDS; k++) {
-		struct dr_reclaim *r = &d->kind[k];
-		const struct dr_reclaim *o = &b->kind[k];
-
-		r->count -= o->count;
-		r->total_ns -= o->total_ns;
-		r->reclaimed -= o->reclaimed;
-		r->lru_pages -= o->lru_pages;
-		for (i = 0; i < MS_HIST_SLOTS; i++)
-			r->hist.slots[i] -= o->hist.slots[i];
-	}
+	for (f = 0; f < DR_PROC_FIELDS; f++)
+		z[f] = x[f] - y[f];
+	memcpy(d->comm, a->comm, sizeof(d->comm));
+	d->tgid = a->tgid;
+	for (k = 0; k < DR_NR_KINDS; k++)
+		d->kind[k].max_ns = a->kind[k].max_ns;
 }
 
 static bool proc_active(const struct dr_proc *p)
@@ -223,8 +157,7 @@ static bool proc_active(const struct dr_proc *p)
 /* Most reclaim time first, then memcg time, then wakeups. */
 static int cmp_busy(const void *a, const void *b)
 {
-	const struct dr_proc *x = &((const struct dr_row *)a)->p;
-	const struct dr_proc *y = &((const struct dr_row *)b)->p;
+	const struct dr_proc *x = a, *y = b;
 	__u64 xd = x->kind[DR_DIRECT].total_ns, yd = y->kind[DR_DIRECT].total_ns;
 	__u64 xm = x->kind[DR_MEMCG].total_ns, ym = y->kind[DR_MEMCG].total_ns;
 
@@ -237,87 +170,83 @@ static int cmp_busy(const void *a, const void *b)
 	return 0;
 }
 
-static void json_reclaim(struct ms_json *j, const struct dr_env *env,
-			 const char *kind, const struct dr_reclaim *r)
+/* Count, times and sizes of one kind, keys prefixed with its name. */
+static void json_reclaim(struct ms_json *j, const char *kind,
+			 __u64 count, __u64 ns, __u64 reclaimed, __u64 lru)
 {
-	char key[32];
-
-	ms_json_uint(j, kind, r->count);
-	snprintf(key, sizeof(key), "%s_ns", kind);
-	ms_json_uint(j, key, r->total_ns);
-	snprintf(key, sizeof(key), "%s_max_ns", kind);
-	ms_json_uint(j, key, r->max_ns);
-	snprintf(key, sizeof(key), "%s_reclaimed", kind);
-	ms_json_uint(j, key, r->reclaimed);
-	snprintf(key, sizeof(key), "%s_lru_pages", kind);
-	ms_json_uint(j, key, r->lru_pages);
-	if (env->hist) {
-		snprintf(key, sizeof(key), "%s_hist_usec", kind);
-		ms_hist_json(j, key, r->hist.slots, MS_HIST_SLOTS);
-	}
+	ms_json_uint(j, kind, count);
+	ms_json_uint2(j, kind, "_ns", ns);
+	ms_json_uint2(j, kind, "_reclaimed_kib", ms_pages_kib(reclaimed));
+	ms_json_uint2(j, kind, "_lru_kib", ms_pages_kib(lru));
 }
 
-static void print_proc(const struct dr_ctx *ctx, const struct dr_row *row,
-		       const char *clock)
+static void comm_str(char *buf, const char *comm)
 {
-	const struct dr_reclaim *d = &row->p.kind[DR_DIRECT];
-	const struct dr_reclaim *m = &row->p.kind[DR_MEMCG];
-	char comm[DR_COMM_LEN + 1];
+	memcpy(buf, comm, MS_COMM_LEN);
+	buf[MS_COMM_LEN] = '\0';
+}
+
+static void print_proc(const struct dr_ctx *ctx, const struct dr_proc *p)
+{
+	const struct dr_reclaim *d = &p->kind[DR_DIRECT];
+	const struct dr_reclaim *m = &p->kind[DR_MEMCG];
+	const struct ms_env *env = &ctx->env;
+	char comm[MS_COMM_LEN + 1], key[32];
 	struct ms_json j;
 	int k;
 
-	memcpy(comm, row->p.comm, DR_COMM_LEN);
-	comm[DR_COMM_LEN] = '\0';
-	if (ctx->env->common.json) {
-		ms_json_begin(&j, stdout);
-		ms_json_str(&j, "type", "proc");
-		if (clock)
-			ms_json_str(&j, "time", clock);
-		ms_json_uint(&j, "pid", row->tgid);
+	comm_str(comm, p->comm);
+	if (env->json) {
+		ms_json_record(&j, env, "proc");
+		ms_json_uint(&j, "pid", p->tgid);
 		ms_json_str(&j, "comm", comm);
-		for (k = 0; k < DR_NR_KINDS; k++)
-			json_reclaim(&j, ctx->env, kind_names[k],
-				     &row->p.kind[k]);
-		ms_json_uint(&j, "kswapd_wakeups", row->p.kswapd_wakeups);
+		for (k = 0; k < DR_NR_KINDS; k++) {
+			const struct dr_reclaim *r = &p->kind[k];
+
+			json_reclaim(&j, kind_names[k], r->count, r->total_ns,
+				     r->reclaimed, r->lru_pages);
+			ms_json_uint2(&j, kind_names[k], "_max_ns", r->max_ns);
+			if (!env->hist)
+				continue;
+			snprintf(key, sizeof(key), "%s_hist_us", kind_names[k]);
+			ms_hist_json(&j, key, r->hist.slots, MS_HIST_SLOTS);
+		}
+		ms_json_uint(&j, "kswapd_wakeups", p->kswapd_wakeups);
 		ms_json_end(&j);
 		return;
 	}
-	printf("%7u %-16s %6llu %9.1f %8llu %8llu %8llu %8llu %6llu %8.1f %8llu %7llu\n",
-	       row->tgid, comm, d->count, d->total_ns / 1e6,
-	       d->count ? d->total_ns / d->count / 1000 : 0,
-	       d->max_ns / 1000, d->reclaimed, d->lru_pages, m->count,
-	       m->total_ns / 1e6, m->reclaimed, row->p.kswapd_wakeups);
-	if (!ctx->env->hist)
+	printf("%7u %-15s %6llu %7.1f %6llu %6llu %7s %5llu %7.1f %5llu\n",
+	       p->tgid, comm, d->count, d->total_ns / 1e6,
+	       d->count ? d->total_ns / d->count / 1000 : 0, d->max_ns / 1000,
+	       ms_kib(env, ms_pages_kib(d->reclaimed)), m->count,
+	       m->total_ns / 1e6, p->kswapd_wakeups);
+	if (!env->hist)
 		return;
 	for (k = 0; k < DR_NR_KINDS; k++) {
-		if (!row->p.kind[k].count)
+		if (!p->kind[k].count)
 			continue;
 		printf("\n  %s reclaim latency, pid %u (%s):\n", kind_names[k],
-		       row->tgid, comm);
-		ms_hist_print(stdout, row->p.kind[k].hist.slots,
-			      MS_HIST_SLOTS, "usecs");
+		       p->tgid, comm);
+		ms_hist_print(stdout, p->kind[k].hist.slots, MS_HIST_SLOTS,
+			      "usecs");
 		putchar('\n');
 	}
 }
 
-static void print_nodes(const struct dr_ctx *ctx, const struct dr_node *base,
-			const char *clock)
+static void print_nodes(const struct dr_ctx *ctx, const struct dr_node *base)
 {
 	bool header = false;
 	struct ms_json j;
 	__u32 nid;
 
-	for (nid = 0; nid < DR_MAX_NODES; nid++) {
+	for (nid = 0; nid < MS_MAX_NODES; nid++) {
 		__u64 w = ctx->nodes_now[nid].wakeups - base[nid].wakeups;
 		__u64 r = ctx->nodes_now[nid].runs - base[nid].runs;
 
 		if (!w && !r)
 			continue;
-		if (ctx->env->common.json) {
-			ms_json_begin(&j, stdout);
-			ms_json_str(&j, "type", "kswapd");
-			if (clock)
-				ms_json_str(&j, "time", clock);
+		if (ctx->env.json) {
+			ms_json_record(&j, &ctx->env, "kswapd");
 			ms_json_uint(&j, "node", nid);
 			ms_json_uint(&j, "wakeups", w);
 			ms_json_uint(&j, "runs", r);
@@ -332,65 +261,46 @@ static void print_nodes(const struct dr_ctx *ctx, const struct dr_node *base,
 	}
 }
 
-/* Print what changed since ctx->prev/@nodes_base (everything at the end). */
+/* Print what changed since the last report (everything at the end). */
 static void print_tables(struct dr_ctx *ctx, bool since_start)
 {
-	static const struct dr_node zero_nodes[DR_MAX_NODES];
-	const struct dr_node *nodes_base = since_start ? zero_nodes :
-						       ctx->nodes_prev;
-	const char *clockp = NULL;
+	static const struct dr_node zero_nodes[MS_MAX_NODES];
 	size_t i, n = 0, shown;
 	char clock[16];
 
-	if (ctx->env->common.timestamp)
-		clockp = ms_clock(clock, sizeof(clock));
 	for (i = 0; i < ctx->n_now; i++) {
-		const struct dr_row *old = NULL;
-		struct dr_row *d = &ctx->delta[n];
+		const struct dr_proc *old = NULL;
+		struct dr_proc *d = &ctx->delta[n];
 
 		if (!since_start)
 			old = bsearch(&ctx->now[i], ctx->prev, ctx->n_prev,
 				      sizeof(*ctx->prev), cmp_tgid);
-		d->tgid = ctx->now[i].tgid;
-		proc_sub(&d->p, &ctx->now[i].p, old ? &old->p : NULL);
-		if (proc_active(&d->p))
+		proc_sub(d, &ctx->now[i], old);
+		if (proc_active(d))
 			n++;
 	}
 	qsort(ctx->delta, n, sizeof(*ctx->delta), cmp_busy);
-	shown = ctx->env->top && ctx->env->top < n ? ctx->env->top : n;
-	if (!ctx->env->common.json) {
-		if (clockp)
-			printf("%s\n", clockp);
-		printf("%7s %-16s %6s %9s %8s %8s %8s %8s %6s %8s %8s %7s\n",
+	shown = ctx->env.top && ctx->env.top < n ? ctx->env.top : n;
+	if (!ctx->env.json) {
+		if (ctx->env.timestamp)
+			printf("%s\n", ms_clock(clock, sizeof(clock)));
+		printf("%7s %-15s %6s %7s %6s %6s %7s %5s %7s %5s\n",
 		       "PID", "COMM", "DIRECT", "TIME_ms", "AVG_us", "MAX_us",
-		       "RECLAIM", "LRU", "MEMCG", "MCG_ms", "MCG_RCL",
-		       "WAKEUPS");
+		       "RECLAIM", "MEMCG", "MCG_ms", "WAKE");
 	}
 	for (i = 0; i < shown; i++)
-		print_proc(ctx, &ctx->delta[i], clockp);
-	print_nodes(ctx, nodes_base, clockp);
-}
-
-static int read_all(struct dr_ctx *ctx)
-{
-	int err = read_procs(ctx);
-
-	if (!err)
-		err = read_nodes(ctx);
-	if (err)
-		ms_warn(&ctx->env->common, "reading the BPF maps failed: %s",
-			strerror(-err));
-	return err;
+		print_proc(ctx, &ctx->delta[i]);
+	print_nodes(ctx, since_start ? zero_nodes : ctx->nodes_prev);
 }
 
 static int report(void *arg, unsigned long iter)
 {
 	struct dr_ctx *ctx = arg;
-	struct dr_row *swap;
+	struct dr_proc *swap;
 
 	if (read_all(ctx))
 		return -1;
-	if (iter && !ctx->env->common.json)
+	if (iter && !ctx->env.json)
 		putchar('\n');
 	print_tables(ctx, false);
 	swap = ctx->prev;
@@ -402,274 +312,172 @@ static int report(void *arg, unsigned long iter)
 	return 0;
 }
 
-/* Ring buffer callback: copy only, print after the poll. */
+static void print_event_header(const struct ms_env *env)
+{
+	if (env->json)
+		return;
+	printf("%-9s %-15s %7s %7s %-6s %8s %7s %3s %s\n",
+	       env->timestamp ? "TIME" : "TIME(s)", "COMM", "PID", "TID",
+	       "KIND", "LAT_us", "RECLAIM", "ORD", "GFP");
+}
+
+/* -e: one reclaim, printed as it comes. */
 static int on_event(void *arg, void *data, size_t size)
 {
+	const struct dr_event *e = data;
 	struct dr_ctx *ctx = arg;
-
-	if (size < sizeof(struct dr_event))
-		return 0;
-	memcpy(&ctx->batch[ctx->n_batch++], data, sizeof(struct dr_event));
-	/* A full batch stops this poll; the rest waits in the ring. */
-	return ctx->n_batch == DR_EVENT_BATCH ? 1 : 0;
-}
-
-static void print_events(struct dr_ctx *ctx)
-{
-	char comm[DR_COMM_LEN + 1], clock[16], gfp[16];
+	const struct ms_env *env = &ctx->env;
+	__u64 elapsed = e->end_ns > ctx->start_ns ? e->end_ns - ctx->start_ns : 0;
+	char comm[MS_COMM_LEN + 1], clock[16], gfp[16];
+	const char *kind;
 	struct ms_json j;
-	size_t i;
 
-	for (i = 0; i < ctx->n_batch; i++) {
-		const struct dr_event *e = &ctx->batch[i];
-		double t = e->end_ns / 1e9 - ctx->start_mono;
-		const char *kind = e->kind < DR_NR_KINDS ?
-				   kind_names[e->kind] : "?";
-
-		memcpy(comm, e->comm, DR_COMM_LEN);
-		comm[DR_COMM_LEN] = '\0';
-		snprintf(gfp, sizeof(gfp), "0x%x", e->gfp);
-		if (ctx->env->common.json) {
-			ms_json_begin(&j, stdout);
-			ms_json_str(&j, "type", "event");
-			if (ctx->env->common.timestamp)
-				ms_json_str(&j, "time", ms_clock(clock,
-								 sizeof(clock)));
-			ms_json_uint(&j, "elapsed_us", t > 0 ? t * 1e6 : 0);
-			ms_json_uint(&j, "pid", e->pid);
-			ms_json_uint(&j, "tid", e->tid);
-			ms_json_str(&j, "comm", comm);
-			ms_json_str(&j, "kind", kind);
-			ms_json_uint(&j, "latency_ns", e->latency_ns);
-			ms_json_uint(&j, "reclaimed", e->reclaimed);
-			ms_json_uint(&j, "lru_pages", e->lru_pages);
-			ms_json_uint(&j, "order", e->order);
-			ms_json_str(&j, "gfp", gfp);
-			ms_json_end(&j);
-			continue;
-		}
-		if (ctx->env->common.timestamp)
-			printf("%-8s ", ms_clock(clock, sizeof(clock)));
-		else
-			printf("%-11.6f ", t);
-		printf("%-16s %7u %7u %-6s %9.1f %7llu %7llu %5u %-10s\n",
-		       comm, e->pid, e->tid, kind, e->latency_ns / 1e3,
-		       e->reclaimed, e->lru_pages, e->order, gfp);
+	if (size < sizeof(*e))
+		return 0;
+	ctx->n_events++;
+	kind = e->kind < DR_NR_KINDS ? kind_names[e->kind] : "?";
+	comm_str(comm, e->comm);
+	snprintf(gfp, sizeof(gfp), "0x%x", e->gfp);
+	if (env->json) {
+		ms_json_record(&j, env, "event");
+		ms_json_uint(&j, "elapsed_ns", elapsed);
+		ms_json_uint(&j, "pid", e->pid);
+		ms_json_uint(&j, "tid", e->tid);
+		ms_json_str(&j, "comm", comm);
+		ms_json_str(&j, "kind", kind);
+		ms_json_uint(&j, "latency_ns", e->latency_ns);
+		ms_json_uint(&j, "reclaimed_kib", ms_pages_kib(e->reclaimed));
+		ms_json_uint(&j, "lru_kib", ms_pages_kib(e->lru_pages));
+		ms_json_uint(&j, "order", e->order);
+		ms_json_str(&j, "gfp", gfp);
+		ms_json_end(&j);
+		return 0;
 	}
-	ctx->n_events += ctx->n_batch;
-	ctx->n_batch = 0;
-}
-
-static int run_events(struct dr_ctx *ctx, struct bpf_object *obj)
-{
-	const struct ms_env *common = &ctx->env->common;
-	double deadline = common->duration ? ms_mono_now() + common->duration : 0;
-	struct ring_buffer *rb;
-	int err = 0;
-
-	rb = ring_buffer__new(ms_map_fd(common, obj, "events"), on_event, ctx,
-			      NULL);
-	if (libbpf_get_error(rb))
-		ms_fatal(common, "cannot open the ring buffer: %s",
-			 ms_strerror(libbpf_get_error(rb)));
-	if (!common->json) {
-		printf("%-11s %-16s %7s %7s %-6s %9s %7s %7s %5s %-10s\n",
-		       common->timestamp ? "TIME" : "TIME(s)", "COMM", "PID",
-		       "TID", "KIND", "LAT_us", "RECLAIM", "LRU", "ORDER",
-		       "GFP");
-		fflush(stdout);
-	}
-	while (!ms_exiting() && (!deadline || ms_mono_now() < deadline)) {
-		err = ring_buffer__poll(rb, 100);
-		if (err == -EINTR) {
-			err = 0;
-			continue;
-		}
-		print_events(ctx);
-		fflush(stdout);
-		if (err < 0)
-			break;
-		err = 0;
-	}
-	/* What ended before the stop is still in the ring. */
-	while (!err && ring_buffer__consume(rb) > 0)
-		print_events(ctx);
-	print_events(ctx);
-	ring_buffer__free(rb);
-	if (err < 0)
-		ms_warn(common, "reading the ring buffer failed: %s",
-			ms_strerror(err));
-	return err;
-}
-
-static __u64 drop_count(const struct dr_ctx *ctx, __u32 reason)
-{
-	__u64 n = 0;
-
-	ms_percpu_sum(ctx->drops_fd, reason, &n);
-	return n;
+	if (env->timestamp)
+		printf("%-9s ", ms_clock(clock, sizeof(clock)));
+	else
+		printf("%-9.3f ", elapsed / 1e9);
+	printf("%-15s %7u %7u %-6s %8.1f %7s %3u %s\n", comm, e->pid, e->tid,
+	       kind, e->latency_ns / 1e3,
+	       ms_kib(env, ms_pages_kib(e->reclaimed)), e->order, gfp);
+	return 0;
 }
 
 /* Totals since the start, and what could not be counted. */
 static int print_summary(struct dr_ctx *ctx)
 {
-	__u64 drops[DR_NR_DROPS], dropped = 0, wakeups = 0, runs = 0;
-	const struct ms_env *common = &ctx->env->common;
+	__u64 drops[DR_NR_DROPS], dropped, wakeups = 0, runs = 0;
+	const struct ms_env *env = &ctx->env;
 	struct dr_totals t;
 	struct ms_json j;
-	__u32 nid, r;
+	__u32 nid;
 	int k;
 
-	if (read_all(ctx) || read_totals(ctx, &t))
+	if (read_all(ctx))
 		return -1;
-	for (r = 0; r < DR_NR_DROPS; r++) {
-		drops[r] = drop_count(ctx, r);
-		if (r != DR_UNPAIRED)
-			dropped += drops[r];
+	if (ms_percpu_read(ms_bpf_map(&ctx->bpf, "totals"), 0, (__u64 *)&t,
+			   DR_TOTAL_FIELDS)) {
+		ms_warn(env, "%s", ms_last_error());
+		return -1;
 	}
-	for (nid = 0; nid < DR_MAX_NODES; nid++) {
+	dropped = ms_bpf_drops(&ctx->bpf, drops, DR_NR_DROPS) -
+		  drops[DR_UNPAIRED];
+	for (nid = 0; nid < MS_MAX_NODES; nid++) {
 		wakeups += ctx->nodes_now[nid].wakeups;
 		runs += ctx->nodes_now[nid].runs;
 	}
-	if (!common->interval && !ctx->env->events)
+	if (!env->interval && !env->events)
 		print_tables(ctx, true);
 	if (dropped)
-		ms_warn(common,
+		ms_warn(env,
 			"not counted: %llu reclaims not timed (too many at once), %llu processes (table full), %llu -e events (ring buffer full), %llu on nodes >= %d",
 			drops[DR_DROP_INFLIGHT], drops[DR_DROP_PROC],
 			drops[DR_DROP_EVENT], drops[DR_DROP_NODE],
-			DR_MAX_NODES);
-	if (!common->json) {
-		printf("\ndreclaim: %lu reports; since start:", ctx->reports);
+			MS_MAX_NODES);
+	if (env->json) {
+		ms_json_record(&j, env, "summary");
+		ms_json_uint(&j, "reports", ctx->reports);
 		for (k = 0; k < DR_NR_KINDS; k++)
-			printf(" %s reclaims %llu (%.1f ms, %llu pages, %llu LRU pages),",
-			       kind_names[k], t.count[k], t.total_ns[k] / 1e6,
-			       t.reclaimed[k], t.lru_pages[k]);
-		printf(" LRU pages reclaimed by global direct reclaim %llu, by kswapd %llu,",
-		       t.lru_pages_direct, t.lru_pages_kswapd);
-		printf(" kswapd wakeup requests %llu, kswapd runs %llu",
-		       wakeups, runs);
-		if (ctx->env->events)
-			printf(", %lu events", ctx->n_events);
-		printf("\n");
-		if (drops[DR_UNPAIRED])
-			printf("dreclaim: %llu reclaims begun before the start were not counted\n",
-			       drops[DR_UNPAIRED]);
+			json_reclaim(&j, kind_names[k], t.count[k],
+				     t.total_ns[k], t.reclaimed[k],
+				     t.lru_pages[k]);
+		ms_json_uint(&j, "pgsteal_direct_kib",
+			     ms_pages_kib(t.lru_pages_direct));
+		ms_json_uint(&j, "pgsteal_kswapd_kib",
+			     ms_pages_kib(t.lru_pages_kswapd));
+		ms_json_uint(&j, "kswapd_wakeups", wakeups);
+		ms_json_uint(&j, "kswapd_runs", runs);
+		if (env->events)
+			ms_json_uint(&j, "events", ctx->n_events);
+		ms_json_uint(&j, "dropped", dropped);
+		ms_json_uint(&j, "unpaired", drops[DR_UNPAIRED]);
+		ms_json_end(&j);
 		return 0;
 	}
-	ms_json_begin(&j, stdout);
-	ms_json_str(&j, "type", "summary");
-	ms_json_uint(&j, "reports", ctx->reports);
-	for (k = 0; k < DR_NR_KINDS; k++) {
-		char key[32];
-
-		ms_json_uint(&j, kind_names[k], t.count[k]);
-		snprintf(key, sizeof(key), "%s_ns", kind_names[k]);
-		ms_json_uint(&j, key, t.total_ns[k]);
-		snprintf(key, sizeof(key), "%s_reclaimed", kind_names[k]);
-		ms_json_uint(&j, key, t.reclaimed[k]);
-		snprintf(key, sizeof(key), "%s_lru_pages", kind_names[k]);
-		ms_json_uint(&j, key, t.lru_pages[k]);
-	}
-	ms_json_uint(&j, "pgsteal_direct", t.lru_pages_direct);
-	ms_json_uint(&j, "pgsteal_kswapd", t.lru_pages_kswapd);
-	ms_json_uint(&j, "kswapd_wakeups", wakeups);
-	ms_json_uint(&j, "kswapd_runs", runs);
-	if (ctx->env->events)
-		ms_json_uint(&j, "events", ctx->n_events);
-	ms_json_uint(&j, "dropped", dropped);
-	ms_json_uint(&j, "unpaired", drops[DR_UNPAIRED]);
-	ms_json_end(&j);
+	printf("\ndreclaim: %lu reports", ctx->reports);
+	if (env->events)
+		printf(", %lu events", ctx->n_events);
+	printf("; since start:\n");
+	for (k = 0; k < DR_NR_KINDS; k++)
+		printf("  %-6s %8llu reclaims in %9.1f ms, reclaimed %s, LRU %s\n",
+		       kind_names[k], t.count[k], t.total_ns[k] / 1e6,
+		       ms_kib(env, ms_pages_kib(t.reclaimed[k])),
+		       ms_kib(env, ms_pages_kib(t.lru_pages[k])));
+	printf("  LRU reclaimed by global direct reclaim %s, by kswapd %s\n",
+	       ms_kib(env, ms_pages_kib(t.lru_pages_direct)),
+	       ms_kib(env, ms_pages_kib(t.lru_pages_kswapd)));
+	printf("  kswapd wakeup requests %llu, kswapd runs %llu\n", wakeups,
+	       runs);
+	if (drops[DR_UNPAIRED])
+		printf("dreclaim: %llu reclaims begun before the start were not counted\n",
+		       drops[DR_UNPAIRED]);
 	return 0;
-}
-
-static const char *const prog_events[][2] = {
-	{ "dr_direct_begin", "vmscan:mm_vmscan_direct_reclaim_begin" },
-	{ "dr_direct_end", "vmscan:mm_vmscan_direct_reclaim_end" },
-	{ "dr_memcg_begin", "vmscan:mm_vmscan_memcg_reclaim_begin" },
-	{ "dr_memcg_end", "vmscan:mm_vmscan_memcg_reclaim_end" },
-	{ "dr_shrink_inactive", "vmscan:mm_vmscan_lru_shrink_inactive" },
-	{ "dr_wakeup_kswapd", "vmscan:mm_vmscan_wakeup_kswapd" },
-	{ "dr_kswapd_wake", "vmscan:mm_vmscan_kswapd_wake" },
-};
-
-#define DR_NR_PROGS ARRAY_SIZE(prog_events)
-
-static void attach_all(const struct dr_env *env, struct bpf_object *obj,
-		       struct bpf_link **links)
-{
-	size_t i;
-
-	for (i = 0; i < DR_NR_PROGS; i++)
-		links[i] = ms_attach_tracepoint(&env->common, obj,
-						prog_events[i][0],
-						prog_events[i][1]);
-}
-
-static void write_config(const struct dr_env *env, struct bpf_object *obj)
-{
-	struct dr_config cfg = { .tgid = env->pid, .events = env->events };
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(ms_map_fd(&env->common, obj, "config"), &zero,
-				&cfg, BPF_ANY))
-		ms_fatal(&env->common, "writing the filter map failed: %s",
-			 strerror(errno));
 }
 
 int main(int argc, char **argv)
 {
-	struct bpf_link *links[DR_NR_PROGS];
-	struct dr_env env = {};
-	struct bpf_object *obj;
-	struct dr_ctx *ctx;
-	size_t i, percpu_size;
+	static struct dr_ctx ctx;
+	struct ms_loop loop = {
+		.ringbuf_fd = -1, .on_interval = report, .on_record = on_event,
+		.ctx = &ctx,
+	};
+	struct dr_cfg cfg = {};
 	int ret;
 
-	ms_env_init(&env.common, "dreclaim", usage);
-	parse_args(&env, argc, argv);
-	ms_tool_init(&env.common);
+	parse_args(&ctx, argc, argv);
+	ms_tool_init(&ctx.env);
+	ctx.keys = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.keys));
+	ctx.now = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.now));
+	ctx.prev = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.prev));
+	ctx.delta = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.delta));
 
-	ctx = ms_zalloc(&env.common, 1, sizeof(*ctx));
-	ctx->env = &env;
-	percpu_size = sizeof(struct dr_totals) > sizeof(struct dr_node) ?
-		      sizeof(struct dr_totals) : sizeof(struct dr_node);
-	ctx->percpu = ms_percpu_buf(&env.common, percpu_size, &ctx->ncpus);
-	ctx->now = ms_zalloc(&env.common, DR_MAX_PROCS, sizeof(*ctx->now));
-	ctx->prev = ms_zalloc(&env.common, DR_MAX_PROCS, sizeof(*ctx->prev));
-	ctx->delta = ms_zalloc(&env.common, DR_MAX_PROCS, sizeof(*ctx->delta));
-
-	obj = ms_obj_open(&env.common);
-	ms_obj_load(&env.common, obj);
-	ctx->procs_fd = ms_map_fd(&env.common, obj, "procs");
-	ctx->totals_fd = ms_map_fd(&env.common, obj, "totals");
-	ctx->kswapd_fd = ms_map_fd(&env.common, obj, "kswapd");
-	ctx->drops_fd = ms_map_fd(&env.common, obj, "drops");
-	write_config(&env, obj);
-	ctx->start_mono = ms_mono_now();
-	attach_all(&env, obj, links);
+	cfg.filter.tgid = ctx.env.pid;
+	cfg.events = ctx.env.events;
+	ctx.start_ns = ms_now() * 1e9;
+	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
+		     sizeof(cfg));
+	ctx.procs_fd = ms_bpf_map(&ctx.bpf, "procs");
+	ctx.kswapd_fd = ms_bpf_map(&ctx.bpf, "kswapd");
+	if (ctx.env.events) {
+		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
+		/* A line as each reclaim ends, also into a pipe. */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		print_event_header(&ctx.env);
+	}
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "dreclaim: tracing direct reclaim%s; Ctrl-C to end\n",
-		env.pid ? " of one process" : "");
+		ctx.env.pid ? " of one process" : "");
 
-	if (env.events)
-		ret = run_events(ctx, obj);
-	else if (env.common.interval)
-		ret = ms_run_intervals(&env.common, report, ctx);
-	else
-		ret = ms_wait(&env.common);
+	ret = ms_run(&ctx.env, &loop);
 	/* Detach first: the summary then adds up a stable picture. */
-	for (i = DR_NR_PROGS; i-- > 0;)
-		bpf_link__destroy(links[i]);
-	if (print_summary(ctx))
+	ms_bpf_detach(&ctx.bpf);
+	if (print_summary(&ctx))
 		ret = -1;
-
-	bpf_object__close(obj);
-	free(ctx->now);
-	free(ctx->prev);
-	free(ctx->delta);
-	free(ctx->percpu);
-	free(ctx);
+	ms_bpf_close(&ctx.bpf);
+	free(ctx.keys);
+	free(ctx.now);
+	free(ctx.prev);
+	free(ctx.delta);
 	if (fflush(stdout) || ferror(stdout))
 		return MS_EXIT_RUNTIME;
 	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;

@@ -3,7 +3,7 @@
 #ifndef __VMSCAN_COMMON_H
 #define __VMSCAN_COMMON_H
 
-#include "memstat_hist.h"
+#include "memstat_common.h"
 
 #define VS_MAX_INFLIGHT	4096	/* threads inside reclaim or a shrinker */
 
@@ -20,6 +20,7 @@ struct vs_inflight {
 	__u64 start_ns[VS_NR_KINDS];
 };
 
+/* stats[kind], per CPU, added up by the user side. */
 struct vs_reclaim {
 	__u64 count;
 	__u64 total_ns;
@@ -27,15 +28,15 @@ struct vs_reclaim {
 	__u64 lru_pages;	/* LRU pages reclaimed inside (pgsteal) */
 };
 
-/* Per-CPU counters, added up by the user side. */
-struct vs_stats {
-	struct vs_reclaim kind[VS_NR_KINDS];
-	__u64 lru_pages_kswapd;		/* pgsteal_kswapd */
-	__u64 lru_pages_other;		/* not kswapd, in no traced reclaim */
-	__u64 kswapd_wakeups;		/* mm_vmscan_wakeup_kswapd */
-	__u64 kswapd_runs;		/* mm_vmscan_kswapd_wake: pageoutrun */
-	__u64 writepage_anon;		/* mm_vmscan_writepage: nr_vmscan_write */
-	__u64 writepage_file;
+/* counts[]: per-CPU counters (ms_percpu_add), added up by the user side. */
+enum vs_count {
+	VS_LRU_KSWAPD,		/* LRU pages kswapd reclaimed: pgsteal_kswapd */
+	VS_LRU_OTHER,		/* not kswapd, in no traced reclaim */
+	VS_KSWAPD_WAKEUPS,	/* mm_vmscan_wakeup_kswapd */
+	VS_KSWAPD_RUNS,		/* mm_vmscan_kswapd_wake: pageoutrun */
+	VS_WRITE_ANON,		/* mm_vmscan_writepage: nr_vmscan_write */
+	VS_WRITE_FILE,
+	VS_NR_COUNTS,
 };
 
 enum vs_drop {

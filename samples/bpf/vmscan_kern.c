@@ -30,6 +30,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "vmscan_common.h"
+#include "memstat_kern.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -40,10 +41,17 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, VS_NR_KINDS);
 	__type(key, __u32);
-	__type(value, struct vs_stats);
+	__type(value, struct vs_reclaim);
 } stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VS_NR_COUNTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
 
 /* hists[kind]: latency in microseconds. */
 struct {
@@ -53,27 +61,7 @@ struct {
 	__type(value, struct ms_hist);
 } hists SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VS_NR_DROPS);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-static __always_inline void count_drop(__u32 reason)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
-
-	if (n)
-		*n += 1;
-}
-
-static __always_inline struct vs_stats *get_stats(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&stats, &zero);
-}
+MS_DROPS_MAP(VS_NR_DROPS);
 
 static __always_inline int begin(__u32 kind)
 {
@@ -98,7 +86,6 @@ static __always_inline int end(__u32 kind, __u64 reclaimed)
 	__u32 tid = bpf_get_current_pid_tgid(), k;
 	struct vs_inflight *rec;
 	struct vs_reclaim *r;
-	struct vs_stats *s;
 	struct ms_hist *h;
 	__u64 latency;
 	bool idle = true;
@@ -117,9 +104,8 @@ static __always_inline int end(__u32 kind, __u64 reclaimed)
 			idle = false;
 	if (idle)
 		bpf_map_delete_elem(&inflight, &tid);
-	s = get_stats();
-	if (s) {
-		r = &s->kind[kind];
+	r = bpf_map_lookup_elem(&stats, &kind);
+	if (r) {
 		r->count++;
 		r->total_ns += latency;
 		r->reclaimed += reclaimed;
@@ -185,14 +171,12 @@ int vs_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u32 tid = bpf_get_current_pid_tgid();
 	__u64 reclaimed = ctx->args[2];
+	__u32 kind = VS_NR_KINDS;
 	struct vs_inflight *rec;
+	struct vs_reclaim *r;
 	unsigned int flags = 0;
-	struct vs_stats *s;
 
 	if (!reclaimed)
-		return 0;
-	s = get_stats();
-	if (!s)
 		return 0;
 	/*
 	 * Innermost first: soft limit reclaim nests in direct reclaim or
@@ -200,23 +184,21 @@ int vs_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 	 * leave out what cgroup (memcg, soft limit) reclaim took.
 	 */
 	rec = bpf_map_lookup_elem(&inflight, &tid);
-	if (rec && rec->start_ns[VS_MEMCG]) {
-		s->kind[VS_MEMCG].lru_pages += reclaimed;
-		return 0;
-	}
-	if (rec && rec->start_ns[VS_SOFTLIMIT]) {
-		s->kind[VS_SOFTLIMIT].lru_pages += reclaimed;
-		return 0;
-	}
-	if (rec && rec->start_ns[VS_DIRECT]) {
-		s->kind[VS_DIRECT].lru_pages += reclaimed;
+	if (rec && rec->start_ns[VS_MEMCG])
+		kind = VS_MEMCG;
+	else if (rec && rec->start_ns[VS_SOFTLIMIT])
+		kind = VS_SOFTLIMIT;
+	else if (rec && rec->start_ns[VS_DIRECT])
+		kind = VS_DIRECT;
+	if (kind < VS_NR_KINDS) {
+		r = bpf_map_lookup_elem(&stats, &kind);
+		if (r)
+			r->lru_pages += reclaimed;
 		return 0;
 	}
 	bpf_probe_read_kernel(&flags, sizeof(flags), &task->flags);
-	if (flags & PF_KSWAPD)
-		s->lru_pages_kswapd += reclaimed;
-	else
-		s->lru_pages_other += reclaimed;
+	ms_percpu_add(&counts, flags & PF_KSWAPD ? VS_LRU_KSWAPD : VS_LRU_OTHER,
+		      reclaimed);
 	return 0;
 }
 
@@ -224,40 +206,29 @@ SEC("raw_tracepoint/mm_vmscan_writepage")
 int vs_writepage(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct page *page = (void *)ctx->args[0];
-	struct vs_stats *s = get_stats();
 	unsigned long flags = 0;
 
-	if (!s)
-		return 0;
 	/*
 	 * Anon as the event itself and the LRU lists say: swap-backed
 	 * (anonymous and shmem pages, written to swap), not file-backed.
 	 */
 	bpf_probe_read_kernel(&flags, sizeof(flags), &page->flags);
-	if (flags & (1UL << PG_swapbacked))
-		s->writepage_anon++;
-	else
-		s->writepage_file++;
+	ms_percpu_add(&counts, flags & (1UL << PG_swapbacked) ?
+		      VS_WRITE_ANON : VS_WRITE_FILE, 1);
 	return 0;
 }
 
 SEC("raw_tracepoint/mm_vmscan_wakeup_kswapd")
 int vs_wakeup_kswapd(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct vs_stats *s = get_stats();
-
-	if (s)
-		s->kswapd_wakeups++;
+	ms_percpu_add(&counts, VS_KSWAPD_WAKEUPS, 1);
 	return 0;
 }
 
 SEC("raw_tracepoint/mm_vmscan_kswapd_wake")
 int vs_kswapd_wake(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct vs_stats *s = get_stats();
-
-	if (s)
-		s->kswapd_runs++;
+	ms_percpu_add(&counts, VS_KSWAPD_RUNS, 1);
 	return 0;
 }
 

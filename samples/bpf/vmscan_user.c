@@ -14,13 +14,8 @@
  * mm_vmscan_wakeup_kswapd and mm_vmscan_kswapd_wake.
  * Requires: CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS, CONFIG_TRACEPOINTS.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "libmemstat.h"
 #include "vmscan_common.h"
@@ -29,93 +24,86 @@ static const char usage[] =
 "Usage: vmscan [-H] [-jTBv] [-d SEC] [interval [count]]\n"
 "\n"
 "Reclaim activity, one row per interval: shrinker calls and their time,\n"
-"global direct reclaim and memcg limit reclaim (count, time, LRU pages\n"
-"reclaimed), kswapd wakeup requests and runs, pages written by reclaim.\n"
-"Without an interval, one row with the totals when it ends (Ctrl-C,\n"
-"SIGTERM or -d).\n"
+"global direct reclaim and memcg limit reclaim (count, time), LRU memory\n"
+"reclaimed, kswapd runs, memory written by reclaim.  Without an interval,\n"
+"one row with the totals when it ends (Ctrl-C, SIGTERM or -d).\n"
 "\n"
 "Options:\n"
 "  -H, --histogram    log2 latency histograms (usecs) of each kind\n"
 "\n"
-"Columns: SLAB do_shrink_slab() calls (one shrinker on one node),\n"
-"SLAB_ms their time, FREED objects they freed; DIRECT global direct\n"
-"reclaims (allocstall), DIR_ms, DIR_LRU LRU pages they reclaimed; MEMCG\n"
-"memcg limit reclaims (memory.events max), MCG_ms, MCG_LRU; KS_WAKE\n"
-"kswapd wakeup requests, KS_RUN kswapd runs (pageoutrun), KS_LRU LRU\n"
-"pages kswapd reclaimed; WRITE pages reclaim wrote (nr_vmscan_write).\n"
+"Columns (sizes K/M/G): SLAB do_shrink_slab() calls (one shrinker on one\n"
+"node), SLAB_ms their time; DIRECT global direct reclaims (allocstall),\n"
+"DIR_ms, DIR_LRU LRU memory they reclaimed; MEMCG memcg limit reclaims\n"
+"(memory.events max), MCG_ms; KS_RUN kswapd runs (pageoutrun), KS_LRU LRU\n"
+"memory kswapd reclaimed; WRITE memory reclaim wrote (nr_vmscan_write).\n"
+"The summary and JSON add objects shrinkers freed, memcg and soft limit\n"
+"LRU memory and kswapd wakeup requests.\n"
 "\n"
 "Examples:\n"
 "  vmscan 1            # every second\n"
 "  vmscan -H 10 6      # with histograms, every 10 s for a minute\n"
 "  vmscan -j -d 60     # JSON totals over one minute\n";
 
-#define VS_NR_FIELDS	(sizeof(struct vs_stats) / sizeof(__u64))
-#define VS_HEADER_EVERY	20
+#define VS_RECLAIM_FIELDS	(sizeof(struct vs_reclaim) / sizeof(__u64))
+#define VS_HEADER_EVERY		20
 
 static const char *const kind_names[VS_NR_KINDS] = {
 	"direct", "memcg", "softlimit", "slab",
 };
 
-struct vs_env {
-	struct ms_env common;
-	bool hist;			/* -H */
+static const struct ms_hook hooks[] = {
+	{ "vs_direct_begin", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_direct_reclaim_begin" },
+	{ "vs_direct_end", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_direct_reclaim_end" },
+	{ "vs_memcg_begin", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_memcg_reclaim_begin" },
+	{ "vs_memcg_end", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_memcg_reclaim_end" },
+	{ "vs_softlimit_begin", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_memcg_softlimit_reclaim_begin" },
+	{ "vs_softlimit_end", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_memcg_softlimit_reclaim_end" },
+	{ "vs_slab_start", MS_HOOK_TRACEPOINT, "vmscan:mm_shrink_slab_start" },
+	{ "vs_slab_end", MS_HOOK_TRACEPOINT, "vmscan:mm_shrink_slab_end" },
+	{ "vs_shrink_inactive", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_lru_shrink_inactive" },
+	{ "vs_writepage", MS_HOOK_TRACEPOINT, "vmscan:mm_vmscan_writepage" },
+	{ "vs_wakeup_kswapd", MS_HOOK_TRACEPOINT,
+	  "vmscan:mm_vmscan_wakeup_kswapd" },
+	{ "vs_kswapd_wake", MS_HOOK_TRACEPOINT, "vmscan:mm_vmscan_kswapd_wake" },
 };
 
+/* Every field a __u64, so that snap_sub() can subtract them all. */
 struct vs_snap {
-	struct vs_stats stats;
+	struct vs_reclaim kind[VS_NR_KINDS];
+	__u64 counts[VS_NR_COUNTS];
 	struct ms_hist hists[VS_NR_KINDS];
 };
 
 struct vs_ctx {
-	struct vs_env *env;
-	int stats_fd, hists_fd, drops_fd;
-	int ncpus;
-	void *percpu;			/* per-CPU lookup buffer */
+	struct ms_env env;
+	struct ms_bpf bpf;
+	int stats_fd, counts_fd, hists_fd;
 	struct vs_snap now, prev;
 	unsigned long reports;
 };
 
-static void parse_args(struct vs_env *env, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "histogram", no_argument, NULL, 'H' },
-		{},
-	};
-
-	while (ms_getopt(&env->common, argc, argv, "H", longopts) == 'H')
-		env->hist = true;
-}
-
-/* Sum @nfields __u64 of every CPU's value at @key into @sum. */
-static int read_percpu(struct vs_ctx *ctx, int fd, __u32 key, __u64 *sum,
-		       size_t nfields)
-{
-	const __u64 *v = ctx->percpu;
-	size_t f;
-	int cpu;
-
-	if (bpf_map_lookup_elem(fd, &key, ctx->percpu))
-		return -errno;
-	memset(sum, 0, nfields * sizeof(__u64));
-	for (cpu = 0; cpu < ctx->ncpus; cpu++)
-		for (f = 0; f < nfields; f++)
-			sum[f] += v[cpu * nfields + f];
-	return 0;
-}
-
 static int read_snap(struct vs_ctx *ctx)
 {
-	__u32 k;
-	int err;
+	struct vs_snap *s = &ctx->now;
+	__u32 i;
+	int err = 0;
 
-	err = read_percpu(ctx, ctx->stats_fd, 0, (__u64 *)&ctx->now.stats,
-			  VS_NR_FIELDS);
-	for (k = 0; !err && k < VS_NR_KINDS; k++)
-		err = read_percpu(ctx, ctx->hists_fd, k,
-				  ctx->now.hists[k].slots, MS_HIST_SLOTS);
+	for (i = 0; !err && i < VS_NR_KINDS; i++)
+		err = ms_percpu_read(ctx->stats_fd, i, (__u64 *)&s->kind[i],
+				     VS_RECLAIM_FIELDS) ?:
+		      ms_percpu_read(ctx->hists_fd, i, s->hists[i].slots,
+				     MS_HIST_SLOTS);
+	for (i = 0; !err && i < VS_NR_COUNTS; i++)
+		err = ms_percpu_read(ctx->counts_fd, i, &s->counts[i], 1);
 	if (err)
-		ms_warn(&ctx->env->common, "reading the counters failed: %s",
-			strerror(-err));
+		ms_warn(&ctx->env, "%s", ms_last_error());
 	return err;
 }
 
@@ -131,42 +119,42 @@ static void snap_sub(struct vs_snap *d, const struct vs_snap *a,
 }
 
 static void print_json(const struct vs_ctx *ctx, const char *type,
-		       const struct vs_snap *d, const char *clock)
+		       const struct vs_snap *d)
 {
-	const struct vs_stats *s = &d->stats;
+	const __u64 *c = d->counts;
 	struct ms_json j;
-	char key[40];
 	int k;
 
-	ms_json_begin(&j, stdout);
-	ms_json_str(&j, "type", type);
-	if (clock)
-		ms_json_str(&j, "time", clock);
+	ms_json_record(&j, &ctx->env, type);
 	if (!strcmp(type, "summary"))
 		ms_json_uint(&j, "reports", ctx->reports);
 	for (k = 0; k < VS_NR_KINDS; k++) {
-		const struct vs_reclaim *r = &s->kind[k];
+		const struct vs_reclaim *r = &d->kind[k];
 
 		ms_json_uint(&j, kind_names[k], r->count);
-		snprintf(key, sizeof(key), "%s_ns", kind_names[k]);
-		ms_json_uint(&j, key, r->total_ns);
-		snprintf(key, sizeof(key), "%s_%s", kind_names[k],
-			 k == VS_SLAB ? "freed" : "reclaimed");
-		ms_json_uint(&j, key, r->reclaimed);
-		if (k == VS_SLAB)
+		ms_json_uint2(&j, kind_names[k], "_ns", r->total_ns);
+		if (k == VS_SLAB) {
+			/* Objects, the shrinkers' own unit. */
+			ms_json_uint2(&j, kind_names[k], "_freed",
+				      r->reclaimed);
 			continue;
-		snprintf(key, sizeof(key), "%s_lru_pages", kind_names[k]);
-		ms_json_uint(&j, key, r->lru_pages);
+		}
+		ms_json_uint2(&j, kind_names[k], "_reclaimed_kib",
+			      ms_pages_kib(r->reclaimed));
+		ms_json_uint2(&j, kind_names[k], "_lru_kib",
+			      ms_pages_kib(r->lru_pages));
 	}
-	ms_json_uint(&j, "kswapd_lru_pages", s->lru_pages_kswapd);
-	ms_json_uint(&j, "other_lru_pages", s->lru_pages_other);
-	ms_json_uint(&j, "kswapd_wakeups", s->kswapd_wakeups);
-	ms_json_uint(&j, "kswapd_runs", s->kswapd_runs);
-	ms_json_uint(&j, "writepage_anon", s->writepage_anon);
-	ms_json_uint(&j, "writepage_file", s->writepage_file);
-	if (ctx->env->hist) {
+	ms_json_uint(&j, "kswapd_lru_kib", ms_pages_kib(c[VS_LRU_KSWAPD]));
+	ms_json_uint(&j, "other_lru_kib", ms_pages_kib(c[VS_LRU_OTHER]));
+	ms_json_uint(&j, "kswapd_wakeups", c[VS_KSWAPD_WAKEUPS]);
+	ms_json_uint(&j, "kswapd_runs", c[VS_KSWAPD_RUNS]);
+	ms_json_uint(&j, "writepage_anon_kib", ms_pages_kib(c[VS_WRITE_ANON]));
+	ms_json_uint(&j, "writepage_file_kib", ms_pages_kib(c[VS_WRITE_FILE]));
+	if (ctx->env.hist) {
 		for (k = 0; k < VS_NR_KINDS; k++) {
-			snprintf(key, sizeof(key), "%s_hist_usec",
+			char key[32];
+
+			snprintf(key, sizeof(key), "%s_hist_us",
 				 kind_names[k]);
 			ms_hist_json(&j, key, d->hists[k].slots,
 				     MS_HIST_SLOTS);
@@ -175,31 +163,31 @@ static void print_json(const struct vs_ctx *ctx, const char *type,
 	ms_json_end(&j);
 }
 
-static void print_header(const struct vs_ctx *ctx)
+static void print_header(void)
 {
-	printf("%-8s %7s %8s %7s %6s %8s %7s %6s %8s %7s %7s %6s %7s %6s\n",
-	       "TIME", "SLAB", "SLAB_ms", "FREED", "DIRECT", "DIR_ms",
-	       "DIR_LRU", "MEMCG", "MCG_ms", "MCG_LRU", "KS_WAKE", "KS_RUN",
-	       "KS_LRU", "WRITE");
+	printf("%-8s %5s %7s %6s %7s %7s %5s %7s %6s %6s %6s\n",
+	       "TIME", "SLAB", "SLAB_ms", "DIRECT", "DIR_ms", "DIR_LRU",
+	       "MEMCG", "MCG_ms", "KS_RUN", "KS_LRU", "WRITE");
 }
 
 static void print_row(const struct vs_ctx *ctx, const struct vs_snap *d,
 		      const char *label)
 {
-	const struct vs_stats *s = &d->stats;
-	const struct vs_reclaim *sl = &s->kind[VS_SLAB];
-	const struct vs_reclaim *dr = &s->kind[VS_DIRECT];
-	const struct vs_reclaim *mc = &s->kind[VS_MEMCG];
+	const struct vs_reclaim *sl = &d->kind[VS_SLAB];
+	const struct vs_reclaim *dr = &d->kind[VS_DIRECT];
+	const struct vs_reclaim *mc = &d->kind[VS_MEMCG];
+	const struct ms_env *env = &ctx->env;
+	const __u64 *c = d->counts;
 	int k;
 
-	printf("%-8s %7llu %8.1f %7llu %6llu %8.1f %7llu ", label, sl->count,
-	       sl->total_ns / 1e6, sl->reclaimed, dr->count,
-	       dr->total_ns / 1e6, dr->lru_pages);
-	printf("%6llu %8.1f %7llu %7llu %6llu %7llu %6llu\n", mc->count,
-	       mc->total_ns / 1e6, mc->lru_pages, s->kswapd_wakeups,
-	       s->kswapd_runs, s->lru_pages_kswapd,
-	       s->writepage_anon + s->writepage_file);
-	if (!ctx->env->hist)
+	printf("%-8s %5llu %7.1f %6llu %7.1f %7s %5llu %7.1f %6llu %6s %6s\n",
+	       label, sl->count, sl->total_ns / 1e6, dr->count,
+	       dr->total_ns / 1e6, ms_kib(env, ms_pages_kib(dr->lru_pages)),
+	       mc->count, mc->total_ns / 1e6, c[VS_KSWAPD_RUNS],
+	       ms_kib(env, ms_pages_kib(c[VS_LRU_KSWAPD])),
+	       ms_kib(env, ms_pages_kib(c[VS_WRITE_ANON] +
+					c[VS_WRITE_FILE])));
+	if (!env->hist)
 		return;
 	for (k = 0; k < VS_NR_KINDS; k++) {
 		if (!ms_hist_total(d->hists[k].slots, MS_HIST_SLOTS))
@@ -223,16 +211,15 @@ static int report(void *arg, unsigned long iter)
 	snap_sub(&d, &ctx->now, &ctx->prev);
 	ctx->prev = ctx->now;
 	ctx->reports++;
-	if (ctx->env->common.timestamp)
-		label = ms_clock(clock, sizeof(clock));
-	if (ctx->env->common.json) {
-		print_json(ctx, "interval", &d,
-			   ctx->env->common.timestamp ? label : NULL);
+	if (ctx->env.json) {
+		print_json(ctx, "interval", &d);
 		return 0;
 	}
+	if (ctx->env.timestamp)
+		label = ms_clock(clock, sizeof(clock));
 	/* Histograms push the header away: repeat it with every row then. */
-	if (iter % VS_HEADER_EVERY == 0 || ctx->env->hist)
-		print_header(ctx);
+	if (iter % VS_HEADER_EVERY == 0 || ctx->env.hist)
+		print_header();
 	print_row(ctx, &d, label);
 	return 0;
 }
@@ -240,109 +227,76 @@ static int report(void *arg, unsigned long iter)
 /* Totals since the start, and what could not be timed. */
 static int print_summary(struct vs_ctx *ctx)
 {
-	const struct ms_env *common = &ctx->env->common;
-	const struct vs_stats *s = &ctx->now.stats;
-	__u64 not_timed = 0, unpaired = 0;
+	const struct ms_env *env = &ctx->env;
+	const struct vs_snap *s = &ctx->now;
+	const __u64 *c = s->counts;
+	__u64 drops[VS_NR_DROPS];
 	int k;
 
 	if (read_snap(ctx))
 		return -1;
-	ms_percpu_sum(ctx->drops_fd, VS_DROP_INFLIGHT, &not_timed);
-	ms_percpu_sum(ctx->drops_fd, VS_UNPAIRED, &unpaired);
-	if (not_timed)
-		ms_warn(common,
+	ms_bpf_drops(&ctx->bpf, drops, VS_NR_DROPS);
+	if (drops[VS_DROP_INFLIGHT])
+		ms_warn(env,
 			"%llu reclaims or shrinker calls were not counted: more than %d threads at once",
-			not_timed, VS_MAX_INFLIGHT);
-	if (common->json) {
-		print_json(ctx, "summary", &ctx->now, NULL);
+			drops[VS_DROP_INFLIGHT], VS_MAX_INFLIGHT);
+	if (env->json) {
+		print_json(ctx, "summary", s);
 		return 0;
 	}
-	if (!common->interval) {
-		print_header(ctx);
-		print_row(ctx, &ctx->now, "total");
+	if (!env->interval) {
+		print_header();
+		print_row(ctx, s, "total");
 	}
-	printf("\nvmscan: %lu reports; since start:", ctx->reports);
-	for (k = 0; k < VS_NR_KINDS; k++)
-		printf(" %s %llu (%.1f ms),", kind_names[k],
-		       s->kind[k].count, s->kind[k].total_ns / 1e6);
-	printf(" kswapd wakeup requests %llu, runs %llu, pages written %llu",
-	       s->kswapd_wakeups, s->kswapd_runs,
-	       s->writepage_anon + s->writepage_file);
-	if (unpaired)
-		printf("; %llu begun before the start, not counted", unpaired);
-	printf("\n");
+	printf("\nvmscan: %lu reports; since start:\n", ctx->reports);
+	for (k = 0; k < VS_NR_KINDS; k++) {
+		const struct vs_reclaim *r = &s->kind[k];
+
+		printf("  %-9s %8llu in %9.1f ms, ", kind_names[k], r->count,
+		       r->total_ns / 1e6);
+		if (k == VS_SLAB)
+			printf("%llu objects freed\n", r->reclaimed);
+		else
+			printf("reclaimed %s, LRU %s\n",
+			       ms_kib(env, ms_pages_kib(r->reclaimed)),
+			       ms_kib(env, ms_pages_kib(r->lru_pages)));
+	}
+	printf("  kswapd: %llu wakeup requests, %llu runs, LRU %s; other LRU %s\n",
+	       c[VS_KSWAPD_WAKEUPS], c[VS_KSWAPD_RUNS],
+	       ms_kib(env, ms_pages_kib(c[VS_LRU_KSWAPD])),
+	       ms_kib(env, ms_pages_kib(c[VS_LRU_OTHER])));
+	printf("  written by reclaim: anon %s, file %s\n",
+	       ms_kib(env, ms_pages_kib(c[VS_WRITE_ANON])),
+	       ms_kib(env, ms_pages_kib(c[VS_WRITE_FILE])));
+	if (drops[VS_UNPAIRED])
+		printf("vmscan: %llu begun before the start, not counted\n",
+		       drops[VS_UNPAIRED]);
 	return 0;
-}
-
-static const char *const prog_events[][2] = {
-	{ "vs_direct_begin", "vmscan:mm_vmscan_direct_reclaim_begin" },
-	{ "vs_direct_end", "vmscan:mm_vmscan_direct_reclaim_end" },
-	{ "vs_memcg_begin", "vmscan:mm_vmscan_memcg_reclaim_begin" },
-	{ "vs_memcg_end", "vmscan:mm_vmscan_memcg_reclaim_end" },
-	{ "vs_softlimit_begin", "vmscan:mm_vmscan_memcg_softlimit_reclaim_begin" },
-	{ "vs_softlimit_end", "vmscan:mm_vmscan_memcg_softlimit_reclaim_end" },
-	{ "vs_slab_start", "vmscan:mm_shrink_slab_start" },
-	{ "vs_slab_end", "vmscan:mm_shrink_slab_end" },
-	{ "vs_shrink_inactive", "vmscan:mm_vmscan_lru_shrink_inactive" },
-	{ "vs_writepage", "vmscan:mm_vmscan_writepage" },
-	{ "vs_wakeup_kswapd", "vmscan:mm_vmscan_wakeup_kswapd" },
-	{ "vs_kswapd_wake", "vmscan:mm_vmscan_kswapd_wake" },
-};
-
-#define VS_NR_PROGS ARRAY_SIZE(prog_events)
-
-static void attach_all(const struct vs_env *env, struct bpf_object *obj,
-		       struct bpf_link **links)
-{
-	size_t i;
-
-	for (i = 0; i < VS_NR_PROGS; i++)
-		links[i] = ms_attach_tracepoint(&env->common, obj,
-						prog_events[i][0],
-						prog_events[i][1]);
 }
 
 int main(int argc, char **argv)
 {
-	struct bpf_link *links[VS_NR_PROGS];
-	struct vs_env env = {};
-	struct bpf_object *obj;
-	struct vs_ctx *ctx;
-	size_t i;
+	static struct vs_ctx ctx;
+	struct ms_loop loop = {
+		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
+	};
 	int ret;
 
-	ms_env_init(&env.common, "vmscan", usage);
-	parse_args(&env, argc, argv);
-	ms_tool_init(&env.common);
-
-	ctx = ms_zalloc(&env.common, 1, sizeof(*ctx));
-	ctx->env = &env;
-	ctx->percpu = ms_percpu_buf(&env.common, sizeof(struct vs_stats) >
-				    sizeof(struct ms_hist) ?
-				    sizeof(struct vs_stats) :
-				    sizeof(struct ms_hist), &ctx->ncpus);
-
-	obj = ms_obj_open(&env.common);
-	ms_obj_load(&env.common, obj);
-	ctx->stats_fd = ms_map_fd(&env.common, obj, "stats");
-	ctx->hists_fd = ms_map_fd(&env.common, obj, "hists");
-	ctx->drops_fd = ms_map_fd(&env.common, obj, "drops");
-	attach_all(&env, obj, links);
+	ms_env_init(&ctx.env, "vmscan", usage, MS_OPT_HIST);
+	ms_getopt(&ctx.env, argc, argv, "", NULL);
+	ms_tool_init(&ctx.env);
+	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), NULL, 0);
+	ctx.stats_fd = ms_bpf_map(&ctx.bpf, "stats");
+	ctx.counts_fd = ms_bpf_map(&ctx.bpf, "counts");
+	ctx.hists_fd = ms_bpf_map(&ctx.bpf, "hists");
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "vmscan: tracing reclaim; Ctrl-C to end\n");
 
-	if (env.common.interval)
-		ret = ms_run_intervals(&env.common, report, ctx);
-	else
-		ret = ms_wait(&env.common);
-	for (i = VS_NR_PROGS; i-- > 0;)
-		bpf_link__destroy(links[i]);
-	if (print_summary(ctx))
+	ret = ms_run(&ctx.env, &loop);
+	ms_bpf_detach(&ctx.bpf);
+	if (print_summary(&ctx))
 		ret = -1;
-
-	bpf_object__close(obj);
-	free(ctx->percpu);
-	free(ctx);
+	ms_bpf_close(&ctx.bpf);
 	if (fflush(stdout) || ferror(stdout))
 		return MS_EXIT_RUNTIME;
 	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;

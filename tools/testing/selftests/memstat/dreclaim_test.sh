@@ -8,7 +8,7 @@
 # lowered to 8 MiB, so that kswapd wakes only 2 MiB (watermark_scale_factor)
 # above the min watermark and the threads outrun it into direct reclaim,
 # while an idle process holds 1 MiB.  Three dreclaim instances watch the
-# same window: all processes (-j -H), one line per reclaim (-j -e) and the
+# same window: all processes (-j -H -n 0), one line per reclaim (-j -e) and the
 # loaded process only (-j -p); a fourth prints its table (-H).
 #
 # Ground truth:
@@ -34,6 +34,8 @@ mkdir -p "$tmp"
 tap_plan 29
 
 eps_us=$lat_eps_us
+# json_pages KEY: "KEY" (KiB) on stdin in pages, as the kernel counts.
+json_pages() { _v=$(json_num "$1"); [ -z "$_v" ] || echo $((_v / page_kib)); }
 
 memstat_workload hold --anon-kb 1024 > "$tmp/idle" &
 idle=$!
@@ -54,7 +56,7 @@ trace_start dreclaim vmscan/mm_vmscan_direct_reclaim_begin \
 	vmscan/mm_vmscan_lru_shrink_inactive vmscan/mm_vmscan_memcg_reclaim_begin \
 	vmscan/mm_vmscan_memcg_reclaim_end
 check "tracefs instance with the vmscan events" $? -eq 0
-dreclaim -j -H > "$tmp/all" 2> "$tmp/all.err" &
+dreclaim -j -H -n 0 > "$tmp/all" 2> "$tmp/all.err" &
 all=$!
 dreclaim -j -e > "$tmp/ev" 2> "$tmp/ev.err" &
 ev=$!
@@ -141,13 +143,13 @@ diag "direct reclaims: dreclaim $direct, allocstall_* +$stall"
 check "dreclaim: the load stalled in direct reclaim" "$stall" -gt 0
 check "dreclaim: direct reclaims = allocstall delta ($direct vs $stall)" \
 	"${direct:-x}" = "$stall"
-v=$(echo "$sum" | json_num pgsteal_direct)
+v=$(echo "$sum" | json_pages pgsteal_direct_kib)
 check "dreclaim: LRU pages of global direct reclaim = pgsteal_direct delta ($v vs $steal)" \
 	"${v:-x}" = "$steal"
-d=$(echo "$sum" | json_num direct_lru_pages)
+d=$(echo "$sum" | json_pages direct_lru_kib)
 check "dreclaim: all of them were charged to a traced direct reclaim ($d vs $v)" \
 	-n "$d" -a "$d" = "${v:-x}"
-v=$(echo "$sum" | json_num pgsteal_kswapd)
+v=$(echo "$sum" | json_pages pgsteal_kswapd_kib)
 check "dreclaim: LRU pages kswapd reclaimed = pgsteal_kswapd delta ($v vs $ksteal)" \
 	"${v:-x}" = "$ksteal"
 v=$(echo "$sum" | json_num kswapd_runs)
@@ -199,7 +201,7 @@ within "$((${max_ns:-0} / 1000))" "${t_max:-0}" \
 	"$(awk -v m="${t_max:-0}" -v e=$eps_us 'BEGIN { printf "%d", e + m / 100 }')" && ok_m=1
 check "dreclaim: reclaim time = trace's, within $eps_us us a reclaim" $ok_t -eq 1 -a "$n" -gt 0
 check "dreclaim: max latency = trace's, within $eps_us us + 1 %" $ok_m -eq 1
-h=$(echo "$rec" | sed -n 's/.*"direct_hist_usec":\(\[[^]]*\]\).*/\1/p')
+h=$(echo "$rec" | sed -n 's/.*"direct_hist_us":\(\[[^]]*\]\).*/\1/p')
 why=$(hist_matches "$h" "$tmp/lat" $((n / 50 + 2)) "${wl_ns:-0}")
 check "dreclaim -H: the latency histogram holds the trace's latencies ($why; 2 % + 2 may)" \
 	$? -eq 0 -a -n "$h"
@@ -217,12 +219,12 @@ read -r c extra big over max < "$tmp/ev.cmp"
 diag "dreclaim -e vs trace: $c reclaims, $over differ by more than 100 us, largest by $max us"
 check "dreclaim -e: each latency = the trace's, within $eps_us us but $big ($((c / 50 + 1)) may)" \
 	"$extra" -eq 0 -a "$big" -le $((c / 50 + 1)) -a "$c" -eq "$(wc -l < "$tmp/pairs")"
-v=$(echo "$rec" | json_num direct_reclaimed)
+v=$(echo "$rec" | json_pages direct_reclaimed_kib)
 t=$(awk -v p=$wpid '$2 == p { sub(/nr_reclaimed=/, "", $4); s += $4 } END { print s + 0 }' \
     "$tmp/pairs")
 check "dreclaim: pages its reclaims reported = the end events' nr_reclaimed ($v vs $t)" \
 	"${v:-x}" = "$t"
-v=$(echo "$rec" | json_num direct_lru_pages)
+v=$(echo "$rec" | json_pages direct_lru_kib)
 t=$(trace_lines "$tmp/trace" mm_vmscan_lru_shrink_inactive |
     awk -v p=$wpid '$2 == p { sub(/nr_reclaimed=/, "", $6); s += $6 } END { print s + 0 }')
 check "dreclaim: its LRU pages = its threads' shrink_inactive nr_reclaimed ($v vs $t)" \
@@ -251,7 +253,7 @@ if [ -n "$mpid" ]; then
 	check "dreclaim: memcg time covers freepages_delay_total, + at most $eps_us us each" \
 		-n "$dns" -a "${m_ns:-0}" -ge "${dns:-1}" -a \
 		"${m_ns:-0}" -le $(( ${dns:-0} + ${m:-0} * eps_us * 1000 ))
-	v=$(echo "$rec" | json_num memcg_lru_pages)
+	v=$(echo "$rec" | json_pages memcg_lru_kib)
 	t=$(trace_lines "$tmp/trace" mm_vmscan_lru_shrink_inactive |
 	    awk -v p=$mpid '$2 == p { sub(/nr_reclaimed=/, "", $6); s += $6 } END { print s + 0 }')
 	lag=$(memcg_lag)
@@ -262,7 +264,7 @@ if [ -n "$mpid" ]; then
 		awk -v p=$mpid '$2 == p' > "$tmp/mpairs"
 	t=$(awk '{ v = $4; sub(/.*=/, "", v); s += v } END { print s + 0 }' "$tmp/mpairs")
 	t_us=$(awk '{ s += $3 } END { printf "%d", s }' "$tmp/mpairs")
-	v=$(echo "$rec" | json_num memcg_reclaimed)
+	v=$(echo "$rec" | json_pages memcg_reclaimed_kib)
 	ok_t=0
 	within "$((${m_ns:-0} / 1000))" "$t_us" $(($(wc -l < "$tmp/mpairs") * eps_us)) && ok_t=1
 	n=$(grep -c "\"pid\":$mpid,.*\"kind\":\"memcg\"" "$tmp/ev")

@@ -48,6 +48,8 @@ hist_count() {
 	sed -n "s/.*\"$1\":\[\([^]]*\)\].*/\1/p" | tr '}' '\n' |
 		sed -n 's/.*"count":\([0-9]*\).*/\1/p'
 }
+# json_pages KEY: "KEY" (KiB) on stdin in pages, as the kernel counts.
+json_pages() { _v=$(json_num "$1"); [ -z "$_v" ] || echo $((_v / page_kib)); }
 # about A_NS B_US N: A (ns) and B (us) differ by at most N * eps_us.
 about() { within "$(($1 / 1000))" "$2" $(($3 * eps_us)); }
 
@@ -182,7 +184,7 @@ check "vmscan: memcg reclaims = memory.events max delta ($memcg vs $max)" \
 	grep -v -E "\( *$wpid\)" | head -n 12 | while read -r l; do diag "other: $l"; done
 # The phase 1 process reclaims in its cgroup only: its threads' LRU pages
 # are memcg reclaim's.  memory.stat's event counts trail by a batch a CPU.
-v=$(echo "$sum" | json_num memcg_lru_pages)
+v=$(echo "$sum" | json_pages memcg_lru_kib)
 t=$(trace_lines "$tmp/trace" mm_vmscan_lru_shrink_inactive |
     awk -v p=$wpid '$2 == p { sub(/nr_reclaimed=/, "", $6); s += $6 } END { print s + 0 }')
 lag=$(memcg_lag)
@@ -198,10 +200,10 @@ check "vmscan: memcg time covers freepages_delay_total, + at most $eps_us us eac
 v=$(echo "$sum" | json_num direct)
 check "vmscan: direct reclaims = allocstall delta ($v vs $stall, > 0)" \
 	"${v:-x}" = "$stall" -a "$stall" -gt 0
-d=$(echo "$sum" | json_num direct_lru_pages)
-o=$(echo "$sum" | json_num other_lru_pages)
-s=$(echo "$sum" | json_num softlimit_lru_pages)
-k=$(echo "$sum" | json_num kswapd_lru_pages)
+d=$(echo "$sum" | json_pages direct_lru_kib)
+o=$(echo "$sum" | json_pages other_lru_kib)
+s=$(echo "$sum" | json_pages softlimit_lru_kib)
+k=$(echo "$sum" | json_pages kswapd_lru_kib)
 diag "global reclaim LRU pages: direct $d + other $o, kswapd $k, soft limit $s"
 check "vmscan: direct + other LRU pages = pgsteal_direct delta ($d + $o vs $pgsteal_direct)" \
 	-n "$d" -a -n "$o" -a "$((d + o))" = "$pgsteal_direct" -a "$d" -gt 0
@@ -209,8 +211,8 @@ check "vmscan: kswapd LRU pages = pgsteal_kswapd delta ($k vs $pgsteal_kswapd, >
 	"${k:-x}" = "$pgsteal_kswapd" -a "$pgsteal_kswapd" -gt 0
 v=$(echo "$sum" | json_num kswapd_runs)
 check "vmscan: kswapd runs = pageoutrun delta ($v vs $runs)" "${v:-x}" = "$runs"
-a=$(echo "$sum" | json_num writepage_anon)
-f=$(echo "$sum" | json_num writepage_file)
+a=$(echo "$sum" | json_pages writepage_anon_kib)
+f=$(echo "$sum" | json_pages writepage_file_kib)
 lag=$(vmstat_lag)
 check "vmscan: pages written = nr_vmscan_write delta ($a anon + $f file vs $write +-$lag)" \
 	-n "$a" -a -n "$f" -a "$((a + f))" -ge $((write - lag)) -a "$((a + f))" -le $((write + lag))
@@ -228,8 +230,12 @@ compare_kind() {
 	pages=$(awk '{ v = $NF; sub(/.*=/, "", v); s += v } END { print s + 0 }' "$tmp/pairs.$1")
 	c=$(echo "$sum" | json_num "$1")
 	ns=$(echo "$sum" | json_num "$1_ns")
-	got=$(echo "$sum" | json_num "$1_$4")
-	h=$(echo "$sum" | sed -n "s/.*\"$1_hist_usec\":\(\[[^]]*\]\).*/\1/p")
+	if [ "$4" = freed ]; then
+		got=$(echo "$sum" | json_num "$1_$4")
+	else
+		got=$(echo "$sum" | json_pages "$1_$4_kib")
+	fi
+	h=$(echo "$sum" | sed -n "s/.*\"$1_hist_us\":\(\[[^]]*\]\).*/\1/p")
 	diag "$1: vmscan $c in ${ns}ns, $4 $got; trace $n in ${t_us}us, $pages"
 	why=$(hist_matches "$h" "$tmp/lat.$1" "$5" "${ns:-0}")
 	hist_ok=$?
@@ -275,16 +281,16 @@ for k in memcg direct slab; do
 	n=$(grep '"type":"interval"' "$tmp/out" | json_nums "$k" | sum)
 	c=$(echo "$sum" | json_num "$k")
 	check "vmscan: $k interval rows add up to the summary ($n vs $c)" "$n" = "${c:-x}"
-	n=$(grep '"type":"interval"' "$tmp/out" | hist_count "${k}_hist_usec" | sum)
+	n=$(grep '"type":"interval"' "$tmp/out" | hist_count "${k}_hist_us" | sum)
 	check "vmscan -H: $k interval histograms count every call ($n vs $c)" "$n" = "${c:-x}"
 done
-v=$(awk '$1 == "total" { print $8 }' "$tmp/text")
+v=$(awk '$1 == "total" { print $7 }' "$tmp/text")
 check "vmscan: the table's MEMCG column says the same ($v vs $memcg)" \
 	"${v:-x}" = "${memcg:-y}"
 v=$(awk '$1 == "total" { print $2 }' "$tmp/text")
 c=$(echo "$sum" | json_num slab)
 check "vmscan: the table's SLAB column says the same ($v vs $c)" "${v:-x}" = "${c:-y}"
-sed 's/^/# /' "$tmp/text" | tail -n 8
+sed 's/^/# /' "$tmp/text" | tail -n 10
 grep -v tracing "$tmp/text.err" | while read -r l; do diag "text stderr: $l"; done
 grep -v tracing "$tmp/err" | while read -r l; do diag "stderr: $l"; done
 rm -rf "$tmp"
