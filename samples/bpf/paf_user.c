@@ -315,7 +315,6 @@ static void print_summary_table(struct paf_ctx *ctx, bool delta)
 	for (r = 0; r < ctx->nr_rows; r++)
 		ctx->rows[r].n = ctx->rows[r].count - (delta ? ctx->rows[r].prev : 0);
 	qsort(ctx->rows, ctx->nr_rows, sizeof(*ctx->rows), row_cmp);
-	ms_ksyms_refresh();
 	if (!ctx->env.json && ctx->env.timestamp)
 		printf("%s\n", ms_clock(head, sizeof(head)));
 	if (!ctx->env.json)
@@ -382,7 +381,6 @@ static int report(void *arg, unsigned long iter)
 static int print_final(struct paf_ctx *ctx)
 {
 	__u64 each[PAF_NR_DROPS], dropped, total = ctx->failures;
-	const char *source = attach_names[!ctx->fexit];
 	struct ms_json j;
 	size_t r;
 
@@ -402,14 +400,15 @@ static int print_final(struct paf_ctx *ctx)
 			each[PAF_DROP_RINGBUF], each[PAF_DROP_KEYS],
 			each[PAF_DROP_STACK]);
 	if (!ctx->env.json) {
-		printf("\npaf: %lu reports; %llu failures traced (%s %s), %llu dropped\n",
-		       ctx->reports, total, source, ctx->attach, dropped);
+		printf("\npaf: %lu reports; %llu failures traced (%s%s), %llu dropped\n",
+		       ctx->reports, total, ctx->fexit ? "fexit " : "",
+		       ctx->attach, dropped);
 		return 0;
 	}
 	ms_json_record(&j, &ctx->env, "summary");
 	ms_json_uint(&j, "reports", ctx->reports);
 	ms_json_uint(&j, "failures", total);
-	ms_json_str(&j, "source", source);
+	ms_json_str(&j, "source", attach_names[!ctx->fexit]);
 	ms_json_str(&j, "attach", ctx->attach);
 	ms_json_uint(&j, "dropped", dropped);
 	ms_json_uint(&j, "dropped_ringbuf", each[PAF_DROP_RINGBUF]);

@@ -236,7 +236,7 @@ if [ -n "$ko" ] && [ -n "$dma" ]; then
 	done
 	prot=$(sed -n 's/.*protection: (\(.*\))/\1/p' "$tmp/dma.zone" | tr -d ' ')
 	resv=$(echo "$zone" | sed -n 's/.*"lowmem_reserve_all_kib":\[\([^]]*\)\].*/\1/p' |
-	       tr ',' '\n' | awk -v pk=$page_kib '{ printf "%s%d", NR > 1 ? "," : "", $1 / pk }')
+	       tr ',' '\n' | awk -v pk=$page_kib '{ printf "%s%d", (NR > 1 ? "," : ""), $1 / pk }')
 	case "$resv," in "$prot",*) ;; *) bad="$bad protection:$resv/$prot" ;; esac
 	check "paf: DMA watermarks, managed, present, protection = zoneinfo${bad:+ (wrong:$bad)}" \
 		-z "$bad" -a -n "$zone"
