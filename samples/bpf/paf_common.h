@@ -3,24 +3,27 @@
 #ifndef __PAF_COMMON_H
 #define __PAF_COMMON_H
 
-#define PAF_NR_ORDERS	16	/* >= MAX_ORDER of any supported config */
+#include "memstat_common.h"
+
 #define PAF_NR_ZONES	4	/* eligible zones recorded, zonelist order */
+#define PAF_NR_REFS	8	/* zonelist entries paf_kern.c looks at */
 #define PAF_NR_ZONE_IDX	8	/* >= MAX_NR_ZONES */
 #define PAF_NR_MT	8	/* >= MIGRATE_TYPES */
-#define PAF_STACK_DEPTH	32
-#define PAF_MAX_KEYS	1024	/* distinct (order, gfp, stack) in -s mode */
+#define PAF_MAX_KEYS	1024	/* distinct (order, gfp, stack) in -S mode */
+#define PAF_NO_STACK	0	/* paf_key.stack: none saved */
 
 /* Written by the user side before attaching. */
 struct paf_cfg {
+	struct ms_filter filter;	/* -p */
 	__u64 node_data;	/* &node_data[0] (CONFIG_NUMA), else 0 */
 	__u64 contig_page_data;	/* &contig_page_data (!CONFIG_NUMA), else 0 */
-	__u32 tgid;		/* -p: only this process, 0: all */
 	__u32 min_order;	/* -o */
-	__u32 summary;		/* -s: count by (order, gfp, stack), no records */
+	__u32 summary;		/* -S: count by (order, gfp, stack), no records */
 	__u32 warn_only;	/* -W: skip __GFP_NOWARN requests */
+	__u32 pad;
 };
 
-/* One zone as the allocator saw it (read just after the failure). */
+/* One zone as the allocator saw it (read just after the failure), pages. */
 struct paf_zone {
 	char name[16];
 	__s32 nid;
@@ -33,9 +36,9 @@ struct paf_zone {
 	__s64 lowmem_reserve[PAF_NR_ZONE_IDX];
 	__u64 managed;
 	__u64 present;
-	__u64 nr_free[PAF_NR_ORDERS];	/* free_area[order].nr_free */
+	__u64 nr_free[MS_NR_ORDERS];	/* free_area[order].nr_free */
 	/* 1: free_area[order].free_list[migratetype] is not empty */
-	__u8 lists[PAF_NR_ORDERS][PAF_NR_MT];
+	__u8 lists[MS_NR_ORDERS][PAF_NR_MT];
 };
 
 /* Event flags. */
@@ -54,7 +57,7 @@ struct paf_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */
 	__u32 pid;		/* tgid */
 	__u32 tid;
-	char comm[16];
+	char comm[MS_COMM_LEN];
 	__u32 order;
 	__u32 gfp;		/* as passed to the allocator */
 	__s32 preferred_nid;
@@ -70,15 +73,14 @@ struct paf_event {
 	__s32 stack_bytes;	/* bpf_get_stack() result (< 0: error) */
 	__u32 pad;
 	struct paf_zone zones[PAF_NR_ZONES];
-	__u64 stack[PAF_STACK_DEPTH];
+	__u64 stack[MS_STACK_DEPTH];
 };
 
-/* Summary mode (-s): counts[key]. */
+/* Summary mode (-S): counts[key], the frames in stacks[key.stack]. */
 struct paf_key {
 	__u32 order;
 	__u32 gfp;
-	__s32 stack_id;		/* < 0: no stack (counted in drops) */
-	__u32 pad;
+	__u64 stack;		/* FNV-1a of the frames, PAF_NO_STACK: none */
 };
 
 enum paf_drop {

@@ -423,4 +423,84 @@ enum ms_mem_cat ms_mem_cat_of(char *const *frames, int n);
 
 /* ---- zones --------------------------------------------------------- */
 
+/*
+ * Why a page allocation failed, from the zones it could use: the
+ * allocator's last watermark check (__zone_watermark_ok() as the slow
+ * path calls it: ALLOC_WMARK_MIN, watermark + boost, the request's
+ * ALLOC_HIGH/HARDER/CMA) repeated on zone state read after the failure.
+ * Zone numbers are in pages as the kernel counts them, so that the check
+ * is the kernel's own integer arithmetic; the texts print KiB.
+ */
+#define MS_ZONE_ORDERS	16	/* free block orders a zone holds */
+#define MS_ZONE_TYPES	8	/* zone indexes of lowmem_reserve[] */
+
+/* The request. */
+struct ms_zone_req {
+	unsigned int order;
+	unsigned int max_order;		/* the kernel's MAX_ORDER */
+	unsigned int migrate_cma;	/* MIGRATE_CMA (MIGRATE_TYPES: none) */
+	bool high;			/* ALLOC_HIGH: __GFP_HIGH */
+	bool harder;			/* ALLOC_HARDER */
+	bool alloc_cma;			/* ALLOC_CMA: movable, CONFIG_CMA */
+	bool have_cma;			/* the kernel has CONFIG_CMA */
+	bool numa;			/* the kernel has CONFIG_NUMA */
+	int preferred_nid;
+	int mempolicy;			/* the task's MPOL_*, -1: none */
+	__u64 allowed;			/* nodes 0..63 the nodemask and cpuset allow */
+	__u64 mem_nodes;		/* nodes 0..63 with memory: ms_mem_nodes() */
+};
+
+/* One zone the request could use, in pages. */
+struct ms_zone {
+	const char *name;
+	int nid;
+	long long free;			/* NR_FREE_PAGES */
+	long long free_cma;		/* NR_FREE_CMA_PAGES */
+	long long min, low, high;	/* _watermark[], without boost */
+	long long boost;		/* watermark_boost */
+	long long highatomic;		/* nr_reserved_highatomic */
+	long long managed, present;
+	long long reserve;		/* lowmem_reserve[the request's highest zone] */
+	long long lowmem_reserve[MS_ZONE_TYPES];
+	unsigned long long nr_free[MS_ZONE_ORDERS];	/* free blocks per order */
+	unsigned int lists[MS_ZONE_ORDERS];	/* bit mt: free_list[mt] not empty */
+};
+
+enum ms_zone_check {
+	MS_ZONE_OK,		/* the zone could serve the request now */
+	MS_ZONE_BELOW_MIN,	/* usable free pages <= min + reserve */
+	MS_ZONE_CMA_MIN,	/* ... only because free CMA pages are excluded */
+	MS_ZONE_FRAG,		/* above min, no usable free block of the order */
+	MS_ZONE_CMA_FRAG,	/* ... a block exists, but only in CMA */
+};
+
+/* "ok", "below_min", "below_min_without_cma", "no_block", "block_only_in_cma" */
+extern const char *const ms_zone_check_names[];
+enum ms_zone_check ms_zone_check(const struct ms_zone_req *r,
+				 const struct ms_zone *z);
+/*
+ * The verdict over @zones (preferred first): a key ("below_min",
+ * "fragmentation", "cma", "cpuset_mempolicy", "max_order", "none",
+ * "unknown") and a sentence in @text, sizes as ms_kib(@env) prints them.
+ */
+const char *ms_zone_verdict(const struct ms_env *env,
+			    const struct ms_zone_req *r,
+			    const struct ms_zone *zones, unsigned int n,
+			    char *text, size_t len);
+/*
+ * A zone as a JSON object (inside an array): sizes in KiB (free_kib,
+ * min_kib, ..., lowmem_reserve_all_kib), "check", "nr_free" per order.
+ */
+void ms_zone_json(struct ms_json *j, const struct ms_zone_req *r,
+		  const struct ms_zone *z);
+/* @zones as a text table (80 columns, sizes by ms_kib()), free blocks. */
+void ms_zone_print(const struct ms_env *env, const struct ms_zone_req *r,
+		   const struct ms_zone *zones, unsigned int n);
+/* Nodes 0..63 with memory (sysfs has_memory); node 0 without NUMA. */
+__u64 ms_mem_nodes(void);
+/* "0-1,3" from a mask of nodes 0..63, "none" for 0. */
+const char *ms_fmt_nodes(__u64 mask, char *buf, size_t len);
+/* MPOL_* of include/uapi/linux/mempolicy.h; -1: "none". */
+const char *ms_mempolicy_name(int mode);
+
 #endif /* __LIBMEMSTAT_H */

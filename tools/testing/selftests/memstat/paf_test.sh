@@ -8,10 +8,10 @@
 #    every other page, then write-faults 2 MiB-aligned regions with THP
 #    "always" and defrag "never" (one order-9 GFP_TRANSHUGE_LIGHT attempt
 #    per fault, no compaction).  Ground truth: the workload's own count
-#    from smaps for paf -p (fexit) and paf -s -p, which must count exactly
+#    from smaps for paf -p (fexit) and paf -S -p, which must count exactly
 #    that; thp_fault_fallback minus thp_fault_fallback_charge over the
-#    window (/proc/vmstat, every process) for a system-wide paf -t -s
-#    (tracepoint fallback).
+#    window (/proc/vmstat, every process) for a system-wide
+#    paf -A tracepoint -S (tracepoint fallback).
 # 2. fail_page_alloc (patched kernel): N injected failures for the
 #    workload only (task-filter, times=N), each a pipe write that fails
 #    with ENOMEM; paf -p must count exactly as many as the workload saw.
@@ -22,8 +22,9 @@
 #    the below_min verdict and the gfp flags the kernel itself prints for
 #    them (kmem:mm_page_alloc in tracefs), the other 4 max_order; its zone
 #    table must equal /proc/zoneinfo (watermarks, managed, present,
-#    protection) and, the zone being held exhausted, /proc/zoneinfo's free
-#    pages and /proc/buddyinfo's free blocks per order.
+#    protection; paf gives KiB, compared in pages) and, the zone being
+#    held exhausted, /proc/zoneinfo's free pages and /proc/buddyinfo's free
+#    blocks per order.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
@@ -61,10 +62,10 @@ if [ -w $thp/enabled ]; then
 	paf -j -p $wpid 1 > "$tmp/ev.json" 2> "$tmp/ev.err" &
 	ev=$!
 	wait_for "$tmp/ev.json" '"type":"interval"'
-	paf -s -p $wpid > "$tmp/sum.out" 2> "$tmp/sum.err" &
+	paf -S -p $wpid > "$tmp/sum.out" 2> "$tmp/sum.err" &
 	sm=$!
 	wait_for "$tmp/sum.err" 'tracing'
-	paf -t -s -j > "$tmp/tp.out" 2> "$tmp/tp.err" &
+	paf -A tracepoint -S -j > "$tmp/tp.out" 2> "$tmp/tp.err" &
 	tp=$!
 	wait_for "$tmp/tp.err" 'tracing'
 	paf -p $wpid > "$tmp/text.out" 2> "$tmp/text.err" &
@@ -107,7 +108,7 @@ if [ -w $thp/enabled ]; then
 		"$n9" -eq "${own:--1}"
 	t9=$(grep '"type":"failures_total".*"order":9,' "$tmp/tp.out" | json_nums count |
 	     awk '{ s += $1 } END { print s + 0 }')
-	check "paf -t -s (all): order-9 failures = thp_fault_fallback - _charge ($t9 vs $truth)" \
+	check "paf -A tracepoint -S (all): order-9 failures = thp_fault_fallback - _charge ($t9 vs $truth)" \
 		"$t9" -eq "$truth" -a $rc_tp -eq 0
 	check "paf: every order-9 failure has the fragmentation verdict" "$n9" -gt 0 -a \
 		"$(grep -c '"verdict":"fragmentation"' "$tmp/o9.json")" -eq "$n9"
@@ -116,7 +117,7 @@ if [ -w $thp/enabled ]; then
 	check "paf: their stack has do_huge_pmd_anonymous_page" "$n9" -gt 0 -a \
 		"$(grep -c '"stack":\[[^]]*"do_huge_pmd_anonymous_page+' "$tmp/o9.json")" -eq "$n9"
 	s_total=$(summary_total "$tmp/sum.out")
-	check "paf -s: total = per-event count (${s_total:-?} vs $nall, exit $rc_sm)" \
+	check "paf -S: total = per-event count (${s_total:-?} vs $nall, exit $rc_sm)" \
 		$rc_sm -eq 0 -a "${s_total:--1}" -eq "$nall"
 	d_ev=$(grep '"type":"summary"' "$tmp/ev.json" | json_num dropped)
 	d_sm=$(summary_dropped "$tmp/sum.out")
@@ -221,25 +222,28 @@ if [ -n "$ko" ] && [ -n "$dma" ]; then
 	zone=$(tail -n 1 "$tmp/min.json" | sed 's/.*"zones":\[{//; s/}\],"stack".*//')
 	awk '/^Node/ { in_dma = $4 == "DMA" } in_dma' "$tmp/zoneinfo" > "$tmp/dma.zone"
 	zi() { awk -v k="$1" '$1 == k { print $2; exit }' "$tmp/dma.zone"; }
+	# zpages KEY: paf's KEY_kib of the zone, in pages.
+	zpages() { p=$(echo "$zone" | json_num "$1_kib"); echo $((${p:-0} / page_kib)); }
 	bad=""
 	# zoneinfo's watermarks include the boost; paf shows it apart.
-	boost=$(echo "$zone" | json_num boost)
+	boost=$(zpages boost)
 	for k in min low high managed present free_cma; do
-		v=$(echo "$zone" | json_num $k)
+		v=$(zpages $k)
 		case $k in min|low|high) v=$((v + boost)) ;; esac
 		w=$(zi $k)
 		[ $k = free_cma ] && w=$(zi nr_free_cma)
 		[ "$v" = "${w:-0}" ] || bad="$bad $k:$v/$w"
 	done
 	prot=$(sed -n 's/.*protection: (\(.*\))/\1/p' "$tmp/dma.zone" | tr -d ' ')
-	resv=$(echo "$zone" | sed -n 's/.*"lowmem_reserve_all":\[\([^]]*\)\].*/\1/p')
+	resv=$(echo "$zone" | sed -n 's/.*"lowmem_reserve_all_kib":\[\([^]]*\)\].*/\1/p' |
+	       tr ',' '\n' | awk -v pk=$page_kib '{ printf "%s%d", (NR > 1 ? "," : ""), $1 / pk }')
 	case "$resv," in "$prot",*) ;; *) bad="$bad protection:$resv/$prot" ;; esac
 	check "paf: DMA watermarks, managed, present, protection = zoneinfo${bad:+ (wrong:$bad)}" \
 		-z "$bad" -a -n "$zone"
-	v=$(echo "$zone" | json_num free)
+	v=$(zpages free)
 	f=$(awk '$1 == "pages" && $2 == "free" { print $3; exit }' "$tmp/dma.zone")
 	check "paf: DMA free pages = /proc/zoneinfo's, the zone held exhausted ($v vs $f)" \
-		"${v:-x}" = "${f:-y}"
+		"${v:-x}" = "${f:-y}" -a -n "$zone"
 	v=$(echo "$zone" | sed -n 's/.*"nr_free":\[\([^]]*\)\].*/\1/p' | tr ',' ' ')
 	b=$(awk '$4 == "DMA" { for (i = 5; i <= NF; i++) printf "%s%s", $i, i < NF ? " " : "" }' \
 	    "$tmp/buddyinfo")
