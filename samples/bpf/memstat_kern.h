@@ -17,18 +17,18 @@ static_assert(MS_COMM_LEN == TASK_COMM_LEN, "MS_COMM_LEN is TASK_COMM_LEN");
 static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 
 /*
- * cfg[0]: the tool's configuration, @type, written once by the user side
- * (ms_bpf_cfg) before attaching; ms_cfg() returns it.
+ * cfg[0]: the tool's configuration, a @cfg_type, written once by the user
+ * side (ms_bpf_cfg) before attaching; ms_cfg() returns it (NULL: none).
  */
-#define MS_CONFIG_MAP(type)						\
+#define MS_CONFIG_MAP(cfg_type)						\
 struct {								\
 	__uint(type, BPF_MAP_TYPE_ARRAY);				\
 	__uint(max_entries, 1);						\
 	__type(key, __u32);						\
-	__type(value, type);						\
+	__type(value, cfg_type);					\
 } cfg SEC(".maps");							\
 									\
-static __always_inline type *ms_cfg(void)				\
+static __always_inline void *ms_cfg(void)				\
 {									\
 	__u32 zero = 0;							\
 									\
