@@ -336,7 +336,7 @@ if [ -n "$ko" ] && awk '$4 == "DMA" { f = 1 } END { exit !f }' /proc/buddyinfo; 
 	k=$(grep '"type":"summary"' "$tmp/kp.json" | paths_of |
 	    grep -e '"frames":\[[^]]*"memstat_alloc_test_alloc+' \
 		 -e '"frames":\[[^]]*"memstat_alloc_test_too_big+' | sum_key alloc_blocks)
-	check "pagealloc -A kprobe: every request at the allocator entry ($k vs $allocated + $failed)" \
+	check "pagealloc -A kprobe: every request at the entry ($k vs $allocated + $failed)" \
 		"$k" -eq $((${allocated:-0} + ${failed:-0})) -a $rc_kp -eq 0
 else
 	for i in 1 2 3; do skip "needs the test module and a ZONE_DMA (CONFIG_ZONE_DMA)"; done
