@@ -3,13 +3,12 @@
 #ifndef __PAGEALLOC_COMMON_H
 #define __PAGEALLOC_COMMON_H
 
-#define PA_STACK_DEPTH	32	/* kernel frames kept per call path */
+#include "memstat_common.h"
+
 #define PA_MAX_STACKS	8192	/* distinct call paths */
 #define PA_MAX_GROUPS	16384	/* distinct (path, process, gfp, order, ...) */
 #define PA_MAX_PROCS	4096	/* process names */
 #define PA_MAX_LIVE	131072	/* outstanding blocks tracked (default) */
-#define PA_NR_ORDERS	16	/* > MAX_ORDER - 1 of any supported config */
-#define PA_COMM_LEN	16
 #define PA_NO_STACK	0	/* pa_group_key.stack when none was stored */
 
 /*
@@ -27,6 +26,7 @@ enum pa_path {
 	PA_PATH_DHUGETLB,	/* OLK-5.10: dynamic hugetlb pool */
 	PA_PATH_ANY = 14,	/* no path information (mm_page_alloc) */
 	PA_PATH_UNKNOWN = 15,	/* a value this tool does not know */
+	PA_NR_PATHS,
 };
 
 /*
@@ -49,7 +49,7 @@ struct pa_group_key {
  * two paths whose hashes share a bucket cannot both be stored.
  */
 struct pa_frames {
-	__u64 ip[PA_STACK_DEPTH];
+	__u64 ip[MS_STACK_DEPTH];
 };
 
 struct pa_group {
@@ -85,8 +85,9 @@ enum pa_count {
 };
 
 struct pa_cfg {
-	__u32 tgid;		/* -p: only this process's allocations */
-	__u32 stacks;		/* record call paths */
+	struct ms_filter filter;	/* -p */
+	__u32 stacks;		/* record call paths (-F N, N > 0) */
+	__u32 pad;
 };
 
 #endif /* __PAGEALLOC_COMMON_H */

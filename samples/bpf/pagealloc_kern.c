@@ -30,17 +30,13 @@
 #include <bpf/bpf_tracing.h>
 
 #include "pagealloc_common.h"
+#include "memstat_kern.h"
 
 /* Blocks are aligned to their size in pfns, so in struct page addresses. */
-_Static_assert((sizeof(struct page) & (sizeof(struct page) - 1)) == 0,
-	       "struct page size is a power of two");
+static_assert((sizeof(struct page) & (sizeof(struct page) - 1)) == 0,
+	      "struct page size is a power of two");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pa_cfg);
-} cfg SEC(".maps");
+MS_CONFIG_MAP(struct pa_cfg);
 
 /* max_entries is set by the user side (-M). */
 struct {
@@ -50,6 +46,7 @@ struct {
 	__type(value, struct pa_live);
 } live SEC(".maps");
 
+/* max_entries is set by the user side (-G). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PA_MAX_GROUPS);
@@ -61,7 +58,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PA_MAX_PROCS);
 	__type(key, __u32);
-	__type(value, char[PA_COMM_LEN]);
+	__type(value, char[TASK_COMM_LEN]);
 } comms SEC(".maps");
 
 struct {
@@ -79,20 +76,13 @@ struct {
 	__type(value, struct pa_frames);
 } scratch SEC(".maps");
 
+/* counts[enum pa_count]: per-CPU totals, drops included. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PA_NR_COUNTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } counts SEC(".maps");
-
-static __always_inline void count(__u32 what, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&counts, &what);
-
-	if (v)
-		*v += n;
-}
 
 /*
  * The current call path, stored in stacks[] under a hash of its frames
@@ -110,7 +100,7 @@ static __always_inline __u64 stack_key(void *ctx)
 	if (!f || bpf_get_stack(ctx, f->ip, sizeof(f->ip), 0) <= 0)
 		goto drop;
 #pragma clang loop unroll(full)
-	for (i = 0; i < PA_STACK_DEPTH; i++)
+	for (i = 0; i < MS_STACK_DEPTH; i++)
 		hash = (hash ^ f->ip[i]) * 0x100000001b3ULL;
 	if (hash == PA_NO_STACK)
 		hash = 1;
@@ -119,7 +109,7 @@ static __always_inline __u64 stack_key(void *ctx)
 	    bpf_map_lookup_elem(&stacks, &hash))
 		return hash;
 drop:
-	count(PA_DROP_STACK, 1);
+	ms_percpu_add(&counts, PA_DROP_STACK, 1);
 	return PA_NO_STACK;
 }
 
@@ -139,7 +129,7 @@ static __always_inline struct pa_group *get_group(struct pa_group_key *key,
 	*created = !bpf_map_update_elem(&groups, key, &zero, BPF_NOEXIST);
 	g = bpf_map_lookup_elem(&groups, key);
 	if (!g)
-		count(PA_DROP_GROUP, 1);
+		ms_percpu_add(&counts, PA_DROP_GROUP, 1);
 	return g;
 }
 
@@ -149,11 +139,11 @@ static __always_inline struct pa_group *get_group(struct pa_group_key *key,
  */
 static __always_inline void note_comm(__u32 tgid)
 {
-	char comm[PA_COMM_LEN];
+	char comm[TASK_COMM_LEN];
 
 	bpf_get_current_comm(comm, sizeof(comm));
 	if (bpf_map_update_elem(&comms, &tgid, comm, BPF_ANY) == -E2BIG)
-		count(PA_DROP_PROC, 1);
+		ms_percpu_add(&counts, PA_DROP_PROC, 1);
 }
 
 /* @pages of a block of @key are freed (or lost): charge them back. */
@@ -165,59 +155,66 @@ static __always_inline void charge_free(struct pa_group_key *key, __u64 pages)
 		__sync_fetch_and_add(&g->free_pages, pages);
 }
 
+/*
+ * An allocation of 2^@order pages at @page (0: it failed).  @entry: a
+ * request seen at the allocator's entry, before any page or path is
+ * known: counted, never failed nor tracked.
+ */
 static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
-				    __u32 gfp, __u32 mt, __u32 path)
+				    __u32 gfp, __u32 mt, __u32 path,
+				    bool entry)
 {
-	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 pages = 1ULL << (order & 31);
+	struct pa_cfg *c = ms_cfg();
 	struct pa_live rec = {}, *old;
+	__u32 tgid = ms_tgid();
 	struct pa_group *g;
-	struct pa_cfg *c;
 	bool created;
-	__u64 pages;
 
-	c = bpf_map_lookup_elem(&cfg, &zero);
-	if (!c || (c->tgid && c->tgid != tgid))
+	if (!c || !ms_traced(&c->filter, tgid))
 		return 0;
-	if (!page)
+	if (!page && !entry)
 		path = PA_PATH_FAIL;
 	else if (path > PA_PATH_DHUGETLB && path != PA_PATH_ANY)
 		path = PA_PATH_UNKNOWN;
 	rec.group.tgid = tgid;
 	rec.group.gfp = gfp;
-	rec.group.order = order < PA_NR_ORDERS ? order : PA_NR_ORDERS - 1;
+	rec.group.order = order < MS_NR_ORDERS ? order : MS_NR_ORDERS - 1;
 	rec.group.migratetype = mt;
 	rec.group.path = path;
 	rec.group.stack = c->stacks ? stack_key(ctx) : PA_NO_STACK;
 	g = get_group(&rec.group, &created);
-	if (!page) {
-		count(PA_FAIL, 1);
+	if (!page && !entry) {
+		ms_percpu_add(&counts, PA_FAIL, 1);
 		if (g)
 			__sync_fetch_and_add(&g->fail, 1);
 		return 0;
 	}
-	pages = 1ULL << (order & 31);
-	count(PA_ALLOC_BLOCKS, 1);
-	count(PA_ALLOC_PAGES, pages);
+	ms_percpu_add(&counts, PA_ALLOC_BLOCKS, 1);
+	ms_percpu_add(&counts, PA_ALLOC_PAGES, pages);
 	if (!g) {
-		count(PA_UNTRACKED_PAGES, pages);
+		if (!entry)
+			ms_percpu_add(&counts, PA_UNTRACKED_PAGES, pages);
 		return 0;
 	}
 	if (created)
 		note_comm(tgid);
-	rec.pages = pages;
 	__sync_fetch_and_add(&g->alloc_blocks, 1);
 	__sync_fetch_and_add(&g->alloc_pages, pages);
+	if (entry)
+		return 0;
+	rec.pages = pages;
 	if (!bpf_map_update_elem(&live, &page, &rec, BPF_NOEXIST))
 		return 0;
 	/* A block still recorded here had pages we never saw freed. */
 	old = bpf_map_lookup_elem(&live, &page);
 	if (old && old->pages > 0) {
-		count(PA_STALE_PAGES, old->pages);
+		ms_percpu_add(&counts, PA_STALE_PAGES, old->pages);
 		charge_free(&old->group, old->pages);
 	}
 	if (bpf_map_update_elem(&live, &page, &rec, BPF_ANY)) {
-		count(PA_DROP_LIVE, 1);
-		count(PA_UNTRACKED_PAGES, pages);
+		ms_percpu_add(&counts, PA_DROP_LIVE, 1);
+		ms_percpu_add(&counts, PA_UNTRACKED_PAGES, pages);
 		__sync_fetch_and_add(&g->untracked_pages, pages);
 	}
 	return 0;
@@ -231,7 +228,7 @@ static __always_inline void put_pages(__u64 head, struct pa_live *blk,
 		pages = blk->pages > 0 ? blk->pages : 0;
 	__sync_fetch_and_add(&blk->pages, -(__s32)pages);
 	charge_free(&blk->group, pages);
-	count(PA_FREE_TRACKED, pages);
+	ms_percpu_add(&counts, PA_FREE_TRACKED, pages);
 	if (blk->pages <= 0)
 		bpf_map_delete_elem(&live, &head);
 }
@@ -245,8 +242,8 @@ int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 	struct pa_live *blk;
 	int o;
 
-	count(PA_FREE_BLOCKS, 1);
-	count(PA_FREE_PAGES, pages);
+	ms_percpu_add(&counts, PA_FREE_BLOCKS, 1);
+	ms_percpu_add(&counts, PA_FREE_PAGES, pages);
 	blk = bpf_map_lookup_elem(&live, &page);
 	if (blk) {
 		put_pages(page, blk, pages);
@@ -254,7 +251,7 @@ int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 	}
 	/* Part of a larger tracked block (split_page(), THP split)? */
 #pragma clang loop unroll(full)
-	for (o = 1; o < 11; o++) {
+	for (o = 1; o < MAX_ORDER; o++) {
 		if ((int)order >= o)
 			continue;
 		head = page & ~((sizeof(struct page) << o) - 1);
@@ -266,7 +263,7 @@ int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 			return 0;
 		}
 	}
-	count(PA_FREE_UNTRACKED, pages);
+	ms_percpu_add(&counts, PA_FREE_UNTRACKED, pages);
 	return 0;
 }
 
@@ -274,47 +271,27 @@ SEC("raw_tracepoint/mm_page_alloc_path")
 int pa_alloc_path(struct bpf_raw_tracepoint_args *ctx)
 {
 	return on_alloc(ctx, ctx->args[0], ctx->args[1], ctx->args[2],
-			ctx->args[3], ctx->args[4]);
+			ctx->args[3], ctx->args[4], false);
 }
 
 SEC("raw_tracepoint/mm_page_alloc")
 int pa_page_alloc(struct bpf_raw_tracepoint_args *ctx)
 {
 	return on_alloc(ctx, ctx->args[0], ctx->args[1], ctx->args[2],
-			ctx->args[3], PA_PATH_ANY);
+			ctx->args[3], PA_PATH_ANY, false);
 }
 
 /*
- * --kprobe, to compare hooks: requests at the allocator entry (whose name
- * the user side chooses), before the allocator knows the page; nothing is
- * tracked.  The same work per event as the tracepoints, minus live[].
+ * -A kprobe, to compare hooks: requests at the allocator entry (whose
+ * name the user side chooses), before the allocator knows the page;
+ * nothing is tracked.  The same work per event as the tracepoints,
+ * minus live[].
  */
 SEC("kprobe/__alloc_pages_nodemask")
 int pa_alloc_entry(struct pt_regs *ctx)
 {
-	struct pa_group_key key = { .path = PA_PATH_ANY };
-	__u32 zero = 0, order = PT_REGS_PARM2(ctx);
-	struct pa_group *g;
-	struct pa_cfg *c;
-	bool created;
-
-	c = bpf_map_lookup_elem(&cfg, &zero);
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!c || (c->tgid && c->tgid != key.tgid))
-		return 0;
-	key.gfp = PT_REGS_PARM1(ctx);
-	key.order = order < PA_NR_ORDERS ? order : PA_NR_ORDERS - 1;
-	key.stack = c->stacks ? stack_key(ctx) : PA_NO_STACK;
-	count(PA_ALLOC_BLOCKS, 1);
-	count(PA_ALLOC_PAGES, 1ULL << (order & 31));
-	g = get_group(&key, &created);
-	if (!g)
-		return 0;
-	if (created)
-		note_comm(key.tgid);
-	__sync_fetch_and_add(&g->alloc_blocks, 1);
-	__sync_fetch_and_add(&g->alloc_pages, 1ULL << (order & 31));
-	return 0;
+	return on_alloc(ctx, 0, PT_REGS_PARM2(ctx), PT_REGS_PARM1(ctx), 0,
+			PA_PATH_ANY, true);
 }
 
 char _license[] SEC("license") = "GPL";

@@ -1,1190 +1,500 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pagealloc: all memory allocated through the page allocator since the
- * start, by kernel call path, process, order, gfp flags, migratetype and
- * (with the mm_page_alloc_path event) the allocator step that served it;
- * what of it is still allocated, and how much of the memory in use
- * /proc/meminfo does not explain.
- *
- * Attach points (pagealloc_kern.c), raw tracepoints of kmem:
- * mm_page_alloc_path when the kernel has it (patched kernels), else
- * mm_page_alloc; mm_page_free.  Requires CONFIG_BPF_SYSCALL,
- * CONFIG_BPF_EVENTS and CONFIG_TRACEPOINTS; call paths CONFIG_STACKTRACE.
+ * pagealloc: memory allocated by the page allocator since the start, by
+ * call path, process, order, gfp flags, migratetype and allocator step;
+ * what of it is still allocated; what /proc/meminfo does not explain.
  */
-#include <errno.h>
+#define _GNU_SOURCE		/* qsort_r() */
 #include <getopt.h>
 #include <limits.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "libmemstat.h"
+#include "ms_report.h"
 #include "pagealloc_common.h"
 
 static const char usage[] =
-"Usage: pagealloc [-n N] [-f N] [-p PID] [-S] [-t | -k] [-M N] [-G N] [-jTBv]\n"
+"Usage: pagealloc [-n N] [-F N] [-p PID] [-A HOOK] [-M N] [-G N] [-jTBv]\n"
 "                 [-d SEC] [interval [count]]\n"
 "\n"
-"Every page allocation through the page allocator (alloc_pages and all\n"
-"its callers) from the start on: pages allocated and freed, and still\n"
-"allocated (outstanding), by kernel call path, process, order, gfp flags,\n"
-"migratetype and allocator step (fast, slow, compact, reclaim, oom,\n"
-"nofail, fail: needs the mm_page_alloc_path event of a patched kernel).\n"
-"Then how much of the memory in use /proc/meminfo does not explain, and\n"
-"which call paths outside its categories hold pages.  With an interval,\n"
-"a report per interval (top paths by outstanding pages and by rate);\n"
-"always a summary when it ends (Ctrl-C, SIGTERM, -d or count).\n"
+"Page allocations from the start on: memory allocated, freed and still\n"
+"allocated, by call path, process, order, gfp flags, migratetype and\n"
+"allocator step; what of the memory in use /proc/meminfo does not explain.\n"
 "\n"
 "Options:\n"
-"  -n, --top N         rows per table (default 10)\n"
-"  -f, --frames N      stack frames printed per path (default 8, max 32)\n"
+"  -n, --top N         rows per table (default 20, 0: all)\n"
+"  -F, --frames N      stack frames shown (default 8; 0: no call paths)\n"
 "  -p, --pid PID       only allocations made by process PID\n"
-"  -S, --no-stacks     no call paths (cheaper: per process etc. only)\n"
-"  -t, --tracepoint    use kmem:mm_page_alloc even if the kernel has\n"
-"                      mm_page_alloc_path (no allocator steps)\n"
-"  -k, --kprobe        count requests at the allocator entry by kprobe\n"
-"                      instead: no pages, frees or failures (to compare\n"
-"                      the cost of the hooks)\n"
+"  -A, --attach HOOK   path (mm_page_alloc_path, the default if there),\n"
+"                      tracepoint (mm_page_alloc: no steps), kprobe (no frees)\n"
 "  -M, --max-blocks N  outstanding blocks tracked (default 131072)\n"
-"  -G, --max-groups N  distinct (path, process, gfp, order, step) groups\n"
-"                      (default 16384)\n"
-"\n"
-"Blocks allocated before the start are not known: their frees are\n"
-"counted apart (\"freed, allocated before\"), never subtracted.  A block\n"
-"that cannot be tracked (map full) is counted in the drops line.\n"
-"\n"
-"Examples:\n"
-"  pagealloc -d 10          # top paths after 10 seconds\n"
-"  pagealloc 5              # a report every 5 seconds, until Ctrl-C\n"
-"  pagealloc -S -p 1234 1   # pages of process 1234, every second\n"
-"  pagealloc -j -d 60       # JSON Lines\n";
+"  -G, --max-groups N  (path, process, gfp, order, step) groups (16384)\n";
 
-#define PA_FRAMES_DEFAULT	8
+enum pa_attach { PA_ATTACH_PATH, PA_ATTACH_TP, PA_ATTACH_KPROBE };
 
-static const char *const path_names[16] = {
-	[PA_PATH_FAST] = "fast",	[PA_PATH_SLOW] = "slow",
-	[PA_PATH_COMPACT] = "compact",	[PA_PATH_RECLAIM] = "reclaim",
-	[PA_PATH_OOM] = "oom",		[PA_PATH_NOFAIL] = "nofail",
-	[PA_PATH_FAIL] = "fail",	[PA_PATH_DHUGETLB] = "dhugetlb",
-	[PA_PATH_ANY] = "any",		[PA_PATH_UNKNOWN] = "unknown",
-};
+static const char *const attach_names[] = { "path", "tracepoint", "kprobe", 0 };
 
 /*
- * The /proc/meminfo category that counts a page, from the first frame of
- * its call path (caller side of the allocator) that names one.  Paths
- * that match none hold memory meminfo does not explain.
+ * Per -A, the allocation hook second: frees first, so that a block
+ * allocated meanwhile is never missed.
  */
-enum pa_category {
-	PA_CAT_OTHER,		/* in no meminfo category */
-	PA_CAT_LRU,		/* anon, file, shmem: Active/Inactive/Unevictable */
-	PA_CAT_SLAB,
-	PA_CAT_STACK,
-	PA_CAT_PGTABLE,
-	PA_CAT_VMALLOC,
-	PA_CAT_PERCPU,
-	PA_CAT_HUGETLB,
-	PA_CAT_UNKNOWN,		/* no call path recorded */
-	PA_NR_CATS,
+#define PA_TP(prog, event)	{ prog, MS_HOOK_TRACEPOINT, "kmem:" event }
+static const struct ms_hook hooks[][2] = {
+	[PA_ATTACH_PATH] = { PA_TP("pa_page_free", "mm_page_free"),
+			     PA_TP("pa_alloc_path", "mm_page_alloc_path") },
+	[PA_ATTACH_TP] = { PA_TP("pa_page_free", "mm_page_free"),
+			   PA_TP("pa_page_alloc", "mm_page_alloc") },
+	[PA_ATTACH_KPROBE] = { {}, { "pa_alloc_entry", MS_HOOK_KPROBE,
+				     "__alloc_pages_nodemask" } },
 };
 
-static const char *const cat_names[PA_NR_CATS] = {
-	"other", "lru", "slab", "kernel_stack", "page_tables", "vmalloc",
-	"percpu", "hugetlb", "unknown",
+static const char *const path_names[PA_NR_PATHS] = {
+	"fast", "slow", "compact", "reclaim", "oom", "nofail", "fail",
+	"dhugetlb", [PA_PATH_ANY] = "any", [PA_PATH_UNKNOWN] = "unknown",
 };
 
-static const struct {
-	const char *prefix;
-	enum pa_category cat;
-} cat_rules[] = {
-	{ "alloc_thread_stack_node", PA_CAT_STACK },
-	{ "allocate_slab", PA_CAT_SLAB },
-	{ "new_slab", PA_CAT_SLAB },
-	{ "kmalloc_order", PA_CAT_SLAB },
-	{ "kmalloc_large_node", PA_CAT_SLAB },
-	{ "__pte_alloc", PA_CAT_PGTABLE },
-	{ "pte_alloc_one", PA_CAT_PGTABLE },
-	{ "__pmd_alloc", PA_CAT_PGTABLE },
-	{ "__pud_alloc", PA_CAT_PGTABLE },
-	{ "__p4d_alloc", PA_CAT_PGTABLE },
-	{ "pgd_alloc", PA_CAT_PGTABLE },
-	{ "pcpu_populate_chunk", PA_CAT_PERCPU },
-	{ "pcpu_alloc_pages", PA_CAT_PERCPU },
-	{ "alloc_buddy_huge_page", PA_CAT_HUGETLB },
-	{ "alloc_fresh_huge_page", PA_CAT_HUGETLB },
-	{ "alloc_pool_huge_page", PA_CAT_HUGETLB },
-	{ "alloc_pages_vma", PA_CAT_LRU },
-	{ "do_anonymous_page", PA_CAT_LRU },
-	{ "do_huge_pmd_anonymous_page", PA_CAT_LRU },
-	{ "wp_page_copy", PA_CAT_LRU },
-	{ "__page_cache_alloc", PA_CAT_LRU },
-	{ "pagecache_get_page", PA_CAT_LRU },
-	{ "page_cache_ra_unbounded", PA_CAT_LRU },
-	{ "__do_page_cache_readahead", PA_CAT_LRU },
-	{ "grab_cache_page_write_begin", PA_CAT_LRU },
-	{ "shmem_alloc_page", PA_CAT_LRU },
-	{ "shmem_alloc_hugepage", PA_CAT_LRU },
-	{ "__read_swap_cache_async", PA_CAT_LRU },
-	{ "alloc_migration_target", PA_CAT_LRU },
-	{ "khugepaged_alloc_page", PA_CAT_LRU },
-	/*
-	 * What is left under copy_process() is its vmalloc'ed kernel stack
-	 * (alloc_thread_stack_node() inlined), which KernelStack counts.
-	 */
-	{ "copy_process", PA_CAT_STACK },
-	{ "__vmalloc_area_node", PA_CAT_VMALLOC },
-	{ "__vmalloc_node_range", PA_CAT_VMALLOC },
-	/*
-	 * What is left under a user page fault is the faulted page itself,
-	 * where the compiler inlined do_anonymous_page() and its kin (a
-	 * tinyconfig build does).
-	 */
-	{ "handle_mm_fault", PA_CAT_LRU },
+/* enum pa_count in JSON: the _kib ones count pages in the kernel. */
+static const char *const count_names[PA_NR_COUNTS] = {
+	"alloc_blocks", "alloc_kib", "fail", "free_blocks", "free_kib",
+	"free_tracked_kib", "free_untracked_kib", "untracked_kib",
+	"stale_kib", "drop_live", "drop_group", "drop_stack", "drop_proc",
 };
-
-struct pa_env {
-	struct ms_env common;
-	unsigned long top;		/* -n */
-	unsigned long frames;		/* -f */
-	pid_t pid;			/* -p, 0: all */
-	bool no_stacks;			/* -S */
-	bool force_tp;			/* -t */
-	bool kprobe;			/* -k */
-	unsigned long max_live;		/* -M */
-	unsigned long max_groups;	/* -G */
-};
-
-/* A call path as printed: symbolized once, kept for the whole run. */
-struct pa_stack {
-	bool known;
-	int nframes;
-	char **frames;
-	enum pa_category cat;
-};
-
-/* Sums of groups for one row of a table (a path, process, order...). */
-struct pa_sum {
-	__u64 id;
-	__u64 alloc_blocks, alloc_pages, untracked_pages, free_pages, fail;
-	__u64 rate_pages;		/* allocated in the last interval */
-};
-
-struct pa_meminfo {
-	long long total, free, lru, slab, stack, pgtable, vmalloc, percpu,
-		  hugetlb, vmap_stack;
-};
-
-struct pa_ctx {
-	struct pa_env *env;
-	int groups_fd, counts_fd, comms_fd, stacks_fd;
-	const char *event;		/* tracepoint counting allocations */
-	struct ms_ksyms *ksyms;
-	char *modules;			/* /proc/modules when ksyms was read */
-	__u64 text_lo, text_hi;		/* the kernel's _stext, _etext */
-	struct pa_range {
-		__u64 lo, hi;
-	} *mods;			/* module core text, from /proc/modules */
-	size_t nmods;
-	/*
-	 * Call paths by stack id, a dense index given to each hash the
-	 * kernel stores them under; [PA_MAX_STACKS]: none.
-	 */
-	struct pa_stack *stacks;
-	__u64 *stack_hash;		/* by stack id */
-	struct pa_stack_slot {
-		__u64 hash;
-		__s32 id;
-	} *stack_tab;			/* open addressing, hash -> id */
-	__s32 nstacks;
-	__u64 *prev_stack_pages;	/* alloc_pages per stack, last report */
-	__u64 prev_total_pages;
-	struct pa_sum *sums;
-	size_t sums_cap;
-	struct pa_meminfo mi_start, mi_now;
-	double start, last;		/* CLOCK_MONOTONIC seconds */
-	unsigned long reports;
-	/* The groups of the report being printed. */
-	struct pa_group_key *keys;
-	struct pa_group *vals;
-	__s32 *ids;			/* stack id of each key */
-	size_t nkeys;
-	long page_kib;
-};
-
-static void parse_args(struct pa_env *env, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "top", required_argument, NULL, 'n' },
-		{ "frames", required_argument, NULL, 'f' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "no-stacks", no_argument, NULL, 'S' },
-		{ "tracepoint", no_argument, NULL, 't' },
-		{ "kprobe", no_argument, NULL, 'k' },
-		{ "max-blocks", required_argument, NULL, 'M' },
-		{ "max-groups", required_argument, NULL, 'G' },
-		{},
-	};
-	int opt;
-
-	env->top = 10;
-	env->frames = PA_FRAMES_DEFAULT;
-	env->max_live = PA_MAX_LIVE;
-	env->max_groups = PA_MAX_GROUPS;
-	while ((opt = ms_getopt(&env->common, argc, argv, "n:f:p:StkM:G:",
-				longopts)) != -1) {
-		switch (opt) {
-		case 'n':
-			env->top = ms_parse_ulong_or_die(&env->common, "top",
-							 optarg, 1, INT_MAX);
-			break;
-		case 'f':
-			env->frames = ms_parse_ulong_or_die(&env->common,
-							    "frames", optarg,
-							    1, PA_STACK_DEPTH);
-			break;
-		case 'p':
-			env->pid = ms_parse_ulong_or_die(&env->common, "pid",
-							 optarg, 1, INT_MAX);
-			break;
-		case 'S':
-			env->no_stacks = true;
-			break;
-		case 't':
-			env->force_tp = true;
-			break;
-		case 'k':
-			env->kprobe = true;
-			break;
-		case 'M':
-			env->max_live = ms_parse_ulong_or_die(&env->common,
-							      "max-blocks",
-							      optarg, 1024,
-							      1UL << 26);
-			break;
-		case 'G':
-			env->max_groups = ms_parse_ulong_or_die(&env->common,
-								"max-groups",
-								optarg, 256,
-								1UL << 22);
-			break;
-		}
-	}
-	if (env->force_tp && env->kprobe)
-		ms_usage_error(&env->common, "-t and -k do not go together");
-	if (env->pid)
-		ms_check_pid(&env->common, env->pid);
-}
-
-/* /proc/meminfo in KiB, folded into the categories of enum pa_category. */
-static int read_meminfo(struct pa_meminfo *mi)
-{
-	long long active = 0, inactive = 0, unevictable = 0, sreclaim = 0,
-		  sunreclaim = 0, v;
-	char line[256], key[64];
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -errno;
-	memset(mi, 0, sizeof(*mi));
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2)
-			continue;
-		if (!strcmp(key, "MemTotal"))
-			mi->total = v;
-		else if (!strcmp(key, "MemFree"))
-			mi->free = v;
-		else if (!strcmp(key, "Active"))
-			active = v;
-		else if (!strcmp(key, "Inactive"))
-			inactive = v;
-		else if (!strcmp(key, "Unevictable"))
-			unevictable = v;
-		else if (!strcmp(key, "SReclaimable"))
-			sreclaim = v;
-		else if (!strcmp(key, "SUnreclaim"))
-			sunreclaim = v;
-		else if (!strcmp(key, "KernelStack"))
-			mi->stack = v;
-		else if (!strcmp(key, "PageTables"))
-			mi->pgtable = v;
-		else if (!strcmp(key, "VmallocUsed"))
-			mi->vmalloc = v;
-		else if (!strcmp(key, "Percpu"))
-			mi->percpu = v;
-		else if (!strcmp(key, "Hugetlb"))
-			mi->hugetlb = v;
-	}
-	fclose(f);
-	mi->lru = active + inactive + unevictable;
-	mi->slab = sreclaim + sunreclaim;
-
-	/*
-	 * With CONFIG_VMAP_STACK kernel stacks are vmalloc areas: counted
-	 * in KernelStack and in VmallocUsed.  Count them once.
-	 */
-	f = fopen("/proc/vmallocinfo", "r");
-	if (f) {
-		long long pages;
-		char *p;
-
-		while (fgets(line, sizeof(line), f)) {
-			if (!strstr(line, "alloc_thread_stack_node"))
-				continue;
-			p = strstr(line, " pages=");
-			if (p && sscanf(p, " pages=%lld", &pages) == 1)
-				mi->vmap_stack += pages;
-		}
-		fclose(f);
-		mi->vmap_stack *= ms_page_kib();
-	}
-	return 0;
-}
-
-static long long mi_used(const struct pa_meminfo *mi)
-{
-	return mi->total - mi->free;
-}
-
-static long long mi_explained(const struct pa_meminfo *mi)
-{
-	long long vmalloc = mi->vmalloc - mi->vmap_stack;
-
-	return mi->lru + mi->slab + mi->stack + mi->pgtable +
-	       (vmalloc > 0 ? vmalloc : 0) + mi->percpu + mi->hugetlb;
-}
-
-static long long mi_unexplained(const struct pa_meminfo *mi)
-{
-	return mi_used(mi) - mi_explained(mi);
-}
-
-/* The frames to show: the allocator's own frames and BPF's are cut off. */
-static bool is_allocator_entry(const char *name)
-{
-	return !strncmp(name, "__alloc_pages_nodemask", 22) ||
-	       !strcmp(name, "__alloc_pages") ||
-	       !strncmp(name, "__alloc_pages.", 14);
-}
-
-/* The first rule that names a frame wins: rules go from specific to broad. */
-static enum pa_category classify(const struct pa_stack *st)
-{
-	size_t r;
-	int i;
-
-	for (r = 0; r < ARRAY_SIZE(cat_rules); r++)
-		for (i = 0; i < st->nframes; i++)
-			if (!strncmp(st->frames[i], cat_rules[r].prefix,
-				     strlen(cat_rules[r].prefix)))
-				return cat_rules[r].cat;
-	return PA_CAT_OTHER;
-}
-
-/* /proc/modules as one string (NULL if unreadable), to see loads. */
-static char *read_modules(void)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = fopen("/proc/modules", "r");
-	FILE *m;
-	int c;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	if (m) {
-		while ((c = fgetc(f)) != EOF)
-			fputc(c, m);
-		fclose(m);
-	}
-	fclose(f);
-	return buf;
-}
-
-/* The loaded modules' address ranges ("name size refs deps state addr"). */
-static void parse_modules(struct pa_ctx *ctx)
-{
-	unsigned long long size, addr;
-	char *copy, *line, *save = NULL;
-	size_t n = 1;
-
-	free(ctx->mods);
-	ctx->mods = NULL;
-	ctx->nmods = 0;
-	if (!ctx->modules)
-		return;
-	for (line = ctx->modules; *line; line++)
-		n += *line == '\n';
-	ctx->mods = ms_zalloc(&ctx->env->common, n, sizeof(*ctx->mods));
-	copy = strdup(ctx->modules);
-	if (!copy)
-		ms_fatal(&ctx->env->common, "out of memory");
-	for (line = strtok_r(copy, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%*s %llu %*s %*s %*s %llx", &size, &addr) != 2)
-			continue;
-		ctx->mods[ctx->nmods].lo = addr;
-		ctx->mods[ctx->nmods].hi = addr + size;
-		ctx->nmods++;
-	}
-	free(copy);
-}
-
-/*
- * An address kallsyms can name: kernel text or a loaded module.  Freed
- * init code (of the kernel or a module) and unloaded modules cannot be
- * named; the nearest symbol below would be another function's.
- */
-static bool nameable(const struct pa_ctx *ctx, __u64 ip)
-{
-	size_t i;
-
-	if (ip >= ctx->text_lo && ip < ctx->text_hi)
-		return true;
-	for (i = 0; i < ctx->nmods; i++)
-		if (ip >= ctx->mods[i].lo && ip < ctx->mods[i].hi)
-			return true;
-	return false;
-}
-
-/*
- * Reread the kernel symbols when modules came or went since they were
- * read: stacks through a new module must name its functions.
- */
-static void refresh_ksyms(struct pa_ctx *ctx)
-{
-	char *now = read_modules();
-	struct ms_ksyms *ks;
-
-	if (!now || (ctx->modules && !strcmp(now, ctx->modules))) {
-		free(now);
-		return;
-	}
-	free(ctx->modules);
-	ctx->modules = now;
-	parse_modules(ctx);
-	ks = ms_ksyms_load();
-	if (ks) {
-		ms_ksyms_free(ctx->ksyms);
-		ctx->ksyms = ks;
-	}
-}
-
-static void symbolize(struct pa_ctx *ctx, __s32 id)
-{
-	struct pa_stack *st = &ctx->stacks[id];
-	int i, n = 0, first = 0;
-	struct pa_frames f;
-	__u64 *ips = f.ip;
-	char buf[256];
-
-	st->known = true;
-	st->cat = PA_CAT_UNKNOWN;
-	if (bpf_map_lookup_elem(ctx->stacks_fd, &ctx->stack_hash[id], &f))
-		return;
-	while (n < PA_STACK_DEPTH && ips[n])
-		n++;
-	for (i = 0; i < n; i++) {
-		const char *name = ms_ksyms_lookup(ctx->ksyms, ips[i], NULL);
-
-		if (name && is_allocator_entry(name)) {
-			first = i + 1;
-			break;
-		}
-	}
-	st->frames = ms_zalloc(&ctx->env->common, n - first + 1,
-			       sizeof(*st->frames));
-	for (i = first; i < n; i++) {
-		if (!nameable(ctx, ips[i]))
-			snprintf(buf, sizeof(buf), "0x%llx",
-				 (unsigned long long)ips[i]);
-		else
-			ms_ksyms_format(ctx->ksyms, ips[i], buf, sizeof(buf));
-		st->frames[st->nframes] = strdup(buf);
-		if (!st->frames[st->nframes])
-			ms_fatal(&ctx->env->common, "out of memory");
-		st->nframes++;
-	}
-	st->cat = classify(st);
-}
-
-static struct pa_stack *stack_of(struct pa_ctx *ctx, __s32 id)
-{
-	if (id < 0 || id >= PA_MAX_STACKS)
-		return &ctx->stacks[PA_MAX_STACKS];
-	if (!ctx->stacks[id].known)
-		symbolize(ctx, id);
-	return &ctx->stacks[id];
-}
-
-#define PA_STACK_TAB	(2 * PA_MAX_STACKS)	/* a power of two */
-
-/* The stack id of call path @hash, given at first sight; -1: none. */
-static __s32 stack_id(struct pa_ctx *ctx, __u64 hash)
-{
-	size_t i = (hash ^ hash >> 32) & (PA_STACK_TAB - 1);
-	struct pa_stack_slot *s;
-
-	if (hash == PA_NO_STACK)
-		return -1;
-	for (;; i = (i + 1) & (PA_STACK_TAB - 1)) {
-		s = &ctx->stack_tab[i];
-		if (s->hash == hash)
-			return s->id;
-		if (!s->hash)
-			break;
-	}
-	/* The kernel stores at most PA_MAX_STACKS paths: never full. */
-	if (ctx->nstacks >= PA_MAX_STACKS)
-		return -1;
-	s->hash = hash;
-	s->id = ctx->nstacks++;
-	ctx->stack_hash[s->id] = hash;
-	return s->id;
-}
-
-/* All groups, read from the kernel; returns how many, or -errno. */
-static ssize_t read_groups(struct pa_ctx *ctx, struct pa_group_key **keys,
-			   struct pa_group **vals)
-{
-	size_t n = 0, cap = ctx->env->max_groups;
-	struct pa_group_key key, next, *kp = NULL;
-
-	*keys = ms_zalloc(&ctx->env->common, cap, sizeof(**keys));
-	*vals = ms_zalloc(&ctx->env->common, cap, sizeof(**vals));
-	while (n < cap && !bpf_map_get_next_key(ctx->groups_fd, kp, &next)) {
-		key = next;
-		kp = &key;
-		if (bpf_map_lookup_elem(ctx->groups_fd, &key, &(*vals)[n]))
-			continue;
-		(*keys)[n++] = key;
-	}
-	return n;
-}
-
-static struct pa_sum *sum_slot(struct pa_ctx *ctx, size_t *n, __u64 id)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (ctx->sums[i].id == id)
-			return &ctx->sums[i];
-	if (*n == ctx->sums_cap) {
-		ctx->sums_cap = ctx->sums_cap ? ctx->sums_cap * 2 : 256;
-		ctx->sums = realloc(ctx->sums,
-				    ctx->sums_cap * sizeof(*ctx->sums));
-		if (!ctx->sums)
-			ms_fatal(&ctx->env->common, "out of memory");
-	}
-	memset(&ctx->sums[*n], 0, sizeof(ctx->sums[*n]));
-	ctx->sums[*n].id = id;
-	return &ctx->sums[(*n)++];
-}
-
-static __s64 outstanding(const struct pa_sum *s)
-{
-	return (__s64)(s->alloc_pages - s->untracked_pages - s->free_pages);
-}
-
-static int cmp_outstanding(const void *a, const void *b)
-{
-	__s64 x = outstanding(a), y = outstanding(b);
-	const struct pa_sum *p = a, *q = b;
-
-	if (x != y)
-		return x < y ? 1 : -1;
-	if (p->alloc_pages != q->alloc_pages)
-		return p->alloc_pages < q->alloc_pages ? 1 : -1;
-	return p->id < q->id ? -1 : p->id > q->id;
-}
-
-static int cmp_rate(const void *a, const void *b)
-{
-	const struct pa_sum *p = a, *q = b;
-
-	if (p->rate_pages != q->rate_pages)
-		return p->rate_pages < q->rate_pages ? 1 : -1;
-	return cmp_outstanding(a, b);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	const struct pa_sum *p = a, *q = b;
-
-	return p->id < q->id ? -1 : p->id > q->id;
-}
 
 enum pa_dim { PA_BY_STACK, PA_BY_PROC, PA_BY_ORDER, PA_BY_MT, PA_BY_PATH,
 	      PA_BY_GFP, PA_BY_CAT, PA_NR_DIMS };
 
-static const char *const dim_names[PA_NR_DIMS] = {
-	"paths", "processes", "orders", "migratetypes", "steps", "gfp",
-	"categories",
+/* Each table: its JSON name and id key; listed by id or by size. */
+static const struct {
+	const char *name, *id_key;
+	bool by_id;
+} dims[PA_NR_DIMS] = {
+	{ "paths" }, { "processes", "pid" }, { "orders", "order", true },
+	{ "migratetypes", NULL, true }, { "steps", NULL, true },
+	{ "gfp", "gfp" }, { "categories" },
 };
 
-static __u64 dim_id(struct pa_ctx *ctx, enum pa_dim dim,
-		    const struct pa_group_key *k, __s32 sid)
+/* A call path, symbolized at first sight and kept for the whole run. */
+struct pa_stack {
+	__u64 hash;			/* its key in the stacks map */
+	int id, nframes;		/* id: by first sight; -1: none */
+	char *frames[MS_STACK_DEPTH];
+	enum ms_mem_cat cat;
+	__u64 prev_kib;			/* allocated at the last report */
+};
+
+/* Sums of groups for one row of a table (a path, process...), in KiB. */
+struct pa_sum {
+	__u64 id;
+	__u64 alloc_blocks, alloc_kib, untracked_kib, free_kib, fail;
+	__u64 rate_kib;			/* allocated in the last interval */
+	__u64 steps[PA_NR_PATHS];	/* allocations and failures per step */
+};
+
+enum pa_order { PA_SORT_ID, PA_SORT_OUTSTANDING, PA_SORT_RATE };
+
+struct pa_ctx {
+	struct ms_env env;
+	int attach;			/* -A: enum pa_attach, -1: the best */
+	unsigned long max_live, max_groups;	/* -M, -G */
+	struct ms_bpf bpf;
+	const char *event;		/* what counts allocations */
+	void *stacks;			/* tsearch() tree of struct pa_stack */
+	int nstacks;
+	struct pa_group_key *keys;	/* the groups of this report */
+	struct pa_group *vals;
+	size_t ngroups;
+	struct pa_sum *sums;		/* the rows of a table */
+	struct ms_meminfo mi_start, mi_now;
+	double start, last;		/* ms_now() seconds */
+	unsigned long reports;
+};
+
+static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 {
-	switch (dim) {
-	case PA_BY_STACK:
-		return (__u32)sid;
-	case PA_BY_PROC:
-		return k->tgid;
-	case PA_BY_ORDER:
-		return k->order;
-	case PA_BY_MT:
-		return k->migratetype;
-	case PA_BY_PATH:
-		return k->path;
-	case PA_BY_GFP:
-		return k->gfp;
-	default:
-		return stack_of(ctx, sid)->cat;
-	}
+	static const struct option longopts[] = {
+		{ "max-blocks", required_argument, NULL, 'M' },
+		{ "max-groups", required_argument, NULL, 'G' },
+		{},
+	};
+	struct ms_env *env = &ctx->env;
+	int opt;
+
+	ms_env_init(env, "pagealloc", usage,
+		    MS_OPT_PID | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
+	ctx->max_live = PA_MAX_LIVE;
+	ctx->max_groups = PA_MAX_GROUPS;
+	while ((opt = ms_getopt(env, argc, argv, "M:G:", longopts)) != -1)
+		if (opt == 'M')
+			ctx->max_live = ms_parse_ulong_or_die(env, "max-blocks",
+							      optarg, 1024,
+							      1UL << 26);
+		else
+			ctx->max_groups = ms_parse_ulong_or_die(env,
+								"max-groups",
+								optarg, 256,
+								1UL << 22);
+	if (!env->top)
+		env->top = ULONG_MAX;
+	ctx->attach = env->attach ? ms_pick(env, "attach point", env->attach,
+					    attach_names) : -1;
+}
+
+/* tsearch() order of struct pa_stack: by hash, its first member. */
+static int cmp_hash(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(__u64));
+}
+
+/* The call path stored under @hash (PA_NO_STACK: none recorded). */
+static struct pa_stack *stack_of(struct pa_ctx *ctx, __u64 hash)
+{
+	struct pa_stack key = { .hash = hash }, **slot, *st;
+	struct pa_frames f;
+
+	slot = tsearch(&key, &ctx->stacks, cmp_hash);
+	if (!slot)
+		ms_fatal(&ctx->env, "out of memory");
+	if (*slot != &key)
+		return *slot;
+	st = ms_zalloc(&ctx->env, 1, sizeof(*st));
+	*slot = st;
+	st->hash = hash;
+	st->id = hash == PA_NO_STACK ? -1 : ctx->nstacks++;
+	st->cat = MS_MEM_UNKNOWN;
+	if (st->id < 0 ||
+	    bpf_map_lookup_elem(ms_bpf_map(&ctx->bpf, "stacks"), &hash, &f))
+		return st;
+	st->nframes = ms_stack_symbolize(f.ip, MS_STACK_DEPTH, st->frames);
+	if (st->nframes < 0)
+		ms_fatal(&ctx->env, "out of memory");
+	st->cat = ms_mem_cat_of(st->frames, st->nframes);
+	return st;
+}
+
+static __s64 outstanding(const struct pa_sum *s)
+{
+	return (__s64)(s->alloc_kib - s->untracked_kib - s->free_kib);
+}
+
+/* qsort_r(): by id, or by outstanding memory (first by rate), most first. */
+static int cmp_rows(const void *a, const void *b, void *order)
+{
+	const struct pa_sum *p = a, *q = b;
+	enum pa_order o = *(enum pa_order *)order;
+
+	if (o == PA_SORT_RATE && p->rate_kib != q->rate_kib)
+		return p->rate_kib < q->rate_kib ? 1 : -1;
+	if (o != PA_SORT_ID && outstanding(p) != outstanding(q))
+		return outstanding(p) < outstanding(q) ? 1 : -1;
+	if (o != PA_SORT_ID && p->alloc_kib != q->alloc_kib)
+		return p->alloc_kib < q->alloc_kib ? 1 : -1;
+	return p->id < q->id ? -1 : p->id > q->id;
 }
 
 /* Sum the groups along @dim into ctx->sums; returns the row count. */
-static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim,
-		     const struct pa_group_key *keys,
-		     const struct pa_group *vals, size_t n)
+static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim)
 {
-	size_t i, rows = 0;
+	size_t i, r, rows = 0;
+	struct pa_sum *s;
 
-	for (i = 0; i < n; i++) {
-		struct pa_sum *s = sum_slot(ctx, &rows,
-					    dim_id(ctx, dim, &keys[i],
-						   ctx->ids[i]));
+	for (i = 0; i < ctx->ngroups; i++) {
+		const struct pa_group_key *k = &ctx->keys[i];
+		const struct pa_group *v = &ctx->vals[i];
+		__u64 ids[PA_NR_DIMS] = { k->stack, k->tgid, k->order,
+					  k->migratetype, k->path, k->gfp };
 
-		s->alloc_blocks += vals[i].alloc_blocks;
-		s->alloc_pages += vals[i].alloc_pages;
-		s->untracked_pages += vals[i].untracked_pages;
-		s->free_pages += vals[i].free_pages;
-		s->fail += vals[i].fail;
+		if (dim == PA_BY_CAT)
+			ids[dim] = stack_of(ctx, k->stack)->cat;
+		for (r = 0; r < rows && ctx->sums[r].id != ids[dim]; r++)
+			;
+		if (r == rows)
+			ctx->sums[rows++] = (struct pa_sum){ .id = ids[dim] };
+		s = &ctx->sums[r];
+		s->alloc_blocks += v->alloc_blocks;
+		s->alloc_kib += ms_pages_kib(v->alloc_pages);
+		s->untracked_kib += ms_pages_kib(v->untracked_pages);
+		s->free_kib += ms_pages_kib(v->free_pages);
+		s->fail += v->fail;
+		s->steps[k->path % PA_NR_PATHS] += v->alloc_blocks + v->fail;
 	}
 	return rows;
-}
-
-static void comm_of(struct pa_ctx *ctx, __u32 tgid, char *comm)
-{
-	if (bpf_map_lookup_elem(ctx->comms_fd, &tgid, comm))
-		strcpy(comm, "?");
-	comm[PA_COMM_LEN - 1] = 0;
 }
 
 static const char *row_name(struct pa_ctx *ctx, enum pa_dim dim, __u64 id,
 			    char *buf, size_t len)
 {
-	char comm[PA_COMM_LEN];
+	char comm[MS_COMM_LEN] = "?";
+	__u32 tgid = id;
 
 	switch (dim) {
 	case PA_BY_PROC:
-		comm_of(ctx, id, comm);
-		snprintf(buf, len, "%llu %s", (unsigned long long)id, comm);
-		return buf;
-	case PA_BY_ORDER:
-		snprintf(buf, len, "%llu", (unsigned long long)id);
+		bpf_map_lookup_elem(ms_bpf_map(&ctx->bpf, "comms"), &tgid, comm);
+		snprintf(buf, len, "%llu %s", id, comm);
 		return buf;
 	case PA_BY_MT:
 		return ms_migratetype_name(id);
 	case PA_BY_PATH:
-		return path_names[id & 15] ? path_names[id & 15] : "?";
+		return path_names[id % PA_NR_PATHS] ?: "?";
 	case PA_BY_GFP:
 		return ms_gfp_decode(id, buf, len);
 	case PA_BY_CAT:
-		return cat_names[id < PA_NR_CATS ? id : PA_CAT_UNKNOWN];
+		return ms_mem_cat_names[id % MS_MEM_NR_CATS];
 	default:
-		snprintf(buf, len, "%lld", (long long)(__s32)id);
+		snprintf(buf, len, "%llu", id);
 		return buf;
 	}
 }
 
-static void totals(struct pa_ctx *ctx, __u64 *c)
+/* One table: a JSON array into @j, or text (by rate when @by_rate). */
+static void print_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
+		       size_t n, bool by_rate, double secs)
 {
-	__u32 i;
-
-	for (i = 0; i < PA_NR_COUNTS; i++)
-		if (ms_percpu_sum(ctx->counts_fd, i, &c[i]))
-			c[i] = 0;
-}
-
-/* Allocations (and failures) of one call path per allocator step. */
-static void path_steps(struct pa_ctx *ctx, __s32 sid, __u64 *steps)
-{
-	size_t i;
-
-	memset(steps, 0, 16 * sizeof(*steps));
-	for (i = 0; i < ctx->nkeys; i++) {
-		if (ctx->ids[i] != sid)
-			continue;
-		steps[ctx->keys[i].path & 15] += ctx->vals[i].alloc_blocks +
-						 ctx->vals[i].fail;
-	}
-}
-
-static void print_text_table(struct pa_ctx *ctx, enum pa_dim dim,
-			     struct pa_sum *rows, size_t n, bool by_rate,
-			     double secs)
-{
-	const struct ms_env *common = &ctx->env->common;
-	char name[512], out[32], alloc[32];
-	__u64 steps[16];
-	size_t i;
+	char name[512], blocks[32];
+	struct pa_stack *st;
+	const char *nm;
+	size_t i, len;
 	int f;
 
-	if (dim == PA_BY_ORDER || dim == PA_BY_MT || dim == PA_BY_PATH)
-		printf("\n%s:\n", dim_names[dim]);
+	if (j)
+		ms_json_arr(j, dims[dim].name);
 	else
-		printf("\n%s by %s:\n", dim_names[dim],
-		       by_rate ? "allocation rate" : "outstanding pages");
-	printf("%10s %10s %10s %8s  %s\n", "OUTSTAND", "ALLOCATED",
-	       by_rate ? "RATE/s" : "BLOCKS", "FAILS",
-	       dim == PA_BY_STACK ? "CATEGORY / CALL PATH" : "WHAT");
-	for (i = 0; i < n && i < ctx->env->top; i++) {
-		const struct pa_sum *s = &rows[i];
-		struct pa_stack *st = NULL;
-
-		if (!by_rate && !outstanding(s) && !s->fail)
-			break;
-		if (by_rate && !s->rate_pages)
-			break;
-		ms_fmt_kib(out, sizeof(out), outstanding(s) * ctx->page_kib,
-			   common->raw);
-		ms_fmt_kib(alloc, sizeof(alloc), s->alloc_pages * ctx->page_kib,
-			   common->raw);
-		if (by_rate) {
-			char rate[32];
-
-			ms_fmt_kib(rate, sizeof(rate),
-				   secs > 0 ? s->rate_pages * ctx->page_kib / secs : 0,
-				   common->raw);
-			printf("%10s %10s %10s %8llu  ", out, alloc, rate,
-			       (unsigned long long)s->fail);
-		} else {
-			printf("%10s %10s %10llu %8llu  ", out, alloc,
-			       (unsigned long long)s->alloc_blocks,
-			       (unsigned long long)s->fail);
-		}
-		if (dim != PA_BY_STACK) {
-			printf("%s\n", row_name(ctx, dim, s->id, name,
-						sizeof(name)));
-			continue;
-		}
-		st = stack_of(ctx, (__s32)s->id);
-		printf("%s", cat_names[st->cat]);
-		path_steps(ctx, (__s32)s->id, steps);
-		for (f = 0; f < 16; f++)
-			if (steps[f] && f != PA_PATH_ANY)
-				printf(" %s:%llu", path_names[f],
-				       (unsigned long long)steps[f]);
-		printf("\n");
-		if (!st->nframes)
-			printf("%40s(no call path)\n", "");
-		for (f = 0; f < st->nframes && f < (int)ctx->env->frames; f++)
-			printf("%40s%s\n", "", st->frames[f]);
-	}
-}
-
-static void json_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
-		      struct pa_sum *rows, size_t n)
-{
-	char name[512], comm[PA_COMM_LEN];
-	size_t i, printed = 0;
-	struct ms_json o, sub;
-	__u64 steps[16];
-	int f;
-
-	ms_json_raw(j, dim_names[dim], "[");
+		printf("\n%s%s%s:\n%9s %9s %9s %7s  %s\n", dims[dim].name,
+		       dims[dim].by_id ? "" : " by ", dims[dim].by_id ? "" :
+		       by_rate ? "allocation rate" : "outstanding memory",
+		       "OUTSTAND", "ALLOCATED", by_rate ? "RATE/s" : "BLOCKS",
+		       "FAILS", dim ? "WHAT" : "CATEGORY STEPS / CALL PATH");
 	for (i = 0; i < n; i++) {
-		const struct pa_sum *s = &rows[i];
+		const struct pa_sum *s = &ctx->sums[i];
 
-		/* Paths: the top N, then only those holding or taking pages. */
-		if (dim == PA_BY_STACK && i >= ctx->env->top &&
-		    outstanding(s) <= 0 && !s->rate_pages)
+		/* JSON paths: the top N, then those holding or taking pages. */
+		if (j && dim == PA_BY_STACK && i >= ctx->env.top &&
+		    outstanding(s) <= 0 && !s->rate_kib)
 			continue;
-		if (printed++)
-			fputc(',', stdout);
-		ms_json_begin(&o, stdout);
-		switch (dim) {
-		case PA_BY_STACK: {
-			struct pa_stack *st = stack_of(ctx, (__s32)s->id);
-
-			ms_json_int(&o, "stack_id", (__s32)s->id);
-			ms_json_str(&o, "category", cat_names[st->cat]);
-			ms_json_str_array(&o, "frames",
-					  (const char *const *)st->frames,
-					  st->nframes);
-			path_steps(ctx, (__s32)s->id, steps);
-			ms_json_raw(&o, "steps", "");
-			ms_json_begin(&sub, stdout);
-			for (f = 0; f < 16; f++)
-				if (steps[f])
-					ms_json_uint(&sub, path_names[f], steps[f]);
-			ms_json_close(&sub);
+		if (!j && (i >= ctx->env.top || (by_rate ? !s->rate_kib :
+						 !outstanding(s) && !s->fail)))
 			break;
+		nm = row_name(ctx, dim, s->id, name, sizeof(name));
+		st = dim == PA_BY_STACK ? stack_of(ctx, s->id) : NULL;
+		if (j) {
+			ms_json_obj(j, NULL);
+			if (st) {
+				ms_json_int(j, "stack_id", st->id);
+				ms_json_str(j, "category",
+					    ms_mem_cat_names[st->cat]);
+				ms_json_str_array(j, "frames",
+						  (const char *const *)st->frames,
+						  st->nframes);
+				ms_json_obj(j, "steps");
+				for (f = 0; f < PA_NR_PATHS; f++)
+					if (s->steps[f])
+						ms_json_uint(j, path_names[f],
+							     s->steps[f]);
+				ms_json_pop(j);
+			} else if (dims[dim].id_key) {
+				ms_json_uint(j, dims[dim].id_key, s->id);
+			}
+			if (dim == PA_BY_PROC)
+				ms_json_str(j, "comm", strchr(nm, ' ') + 1);
+			else if (!st && dim != PA_BY_ORDER)
+				ms_json_str(j, "name", nm);
+			ms_json_uint(j, "alloc_blocks", s->alloc_blocks);
+			ms_json_uint(j, "alloc_kib", s->alloc_kib);
+			ms_json_uint(j, "untracked_kib", s->untracked_kib);
+			ms_json_uint(j, "free_kib", s->free_kib);
+			ms_json_int(j, "outstanding_kib", outstanding(s));
+			ms_json_uint(j, "fail", s->fail);
+			ms_json_uint(j, "interval_kib", s->rate_kib);
+			ms_json_pop(j);
+			continue;
 		}
-		case PA_BY_PROC:
-			comm_of(ctx, s->id, comm);
-			ms_json_uint(&o, "pid", s->id);
-			ms_json_str(&o, "comm", comm);
-			break;
-		case PA_BY_ORDER:
-			ms_json_uint(&o, "order", s->id);
-			break;
-		case PA_BY_GFP:
-			ms_json_uint(&o, "gfp", s->id);
-			ms_json_str(&o, "name", row_name(ctx, dim, s->id, name,
-							 sizeof(name)));
-			break;
-		default:
-			ms_json_str(&o, "name", row_name(ctx, dim, s->id, name,
-							 sizeof(name)));
-			break;
+		snprintf(blocks, sizeof(blocks), "%llu", s->alloc_blocks);
+		printf("%9s %9s %9s %7llu  ", ms_kib(&ctx->env, outstanding(s)),
+		       ms_kib(&ctx->env, s->alloc_kib), !by_rate ? blocks :
+		       ms_kib(&ctx->env, secs > 0 ? s->rate_kib / secs : 0),
+		       s->fail);
+		if (!st) {
+			ms_print_wrapped(nm, 39, 80);
+			continue;
 		}
-		ms_json_uint(&o, "alloc_blocks", s->alloc_blocks);
-		ms_json_uint(&o, "alloc_pages", s->alloc_pages);
-		ms_json_uint(&o, "untracked_pages", s->untracked_pages);
-		ms_json_uint(&o, "free_pages", s->free_pages);
-		ms_json_int(&o, "outstanding_pages", outstanding(s));
-		ms_json_uint(&o, "fail", s->fail);
-		ms_json_uint(&o, "interval_pages", s->rate_pages);
-		ms_json_close(&o);
+		len = snprintf(name, sizeof(name), "%s", ms_mem_cat_names[st->cat]);
+		for (f = 0; f < PA_NR_PATHS; f++)
+			if (s->steps[f] && f != PA_PATH_ANY && len < sizeof(name))
+				len += snprintf(name + len, sizeof(name) - len,
+						" %s:%llu", path_names[f],
+						s->steps[f]);
+		ms_print_wrapped(name, 39, 80);
+		if (!st->nframes)
+			printf("%6s(no call path)\n", "");
+		for (f = 0; f < st->nframes && f < (int)ctx->env.frames; f++)
+			printf("%6s%s\n", "", st->frames[f]);
 	}
-	fputc(']', stdout);
+	if (j)
+		ms_json_pop(j);
 }
 
-static void json_meminfo(struct pa_ctx *ctx, struct ms_json *j)
+/* The head of a report; @c: the counts, pages in KiB. */
+static void print_head(struct pa_ctx *ctx, struct ms_json *j, bool summary,
+		       const __u64 *c, __u64 other_kib, double now)
 {
-	const struct pa_meminfo *m = &ctx->mi_now;
-	struct ms_json o;
-
-	ms_json_raw(j, "meminfo_kib", "");
-	ms_json_begin(&o, stdout);
-	ms_json_int(&o, "used", mi_used(m));
-	ms_json_int(&o, "lru", m->lru);
-	ms_json_int(&o, "slab", m->slab);
-	ms_json_int(&o, "kernel_stack", m->stack);
-	ms_json_int(&o, "page_tables", m->pgtable);
-	ms_json_int(&o, "vmalloc", m->vmalloc - m->vmap_stack);
-	ms_json_int(&o, "percpu", m->percpu);
-	ms_json_int(&o, "hugetlb", m->hugetlb);
-	ms_json_int(&o, "unexplained", mi_unexplained(m));
-	ms_json_int(&o, "unexplained_start", mi_unexplained(&ctx->mi_start));
-	ms_json_close(&o);
-}
-
-static const char *const count_names[PA_NR_COUNTS] = {
-	"alloc_blocks", "alloc_pages", "fail", "free_blocks", "free_pages",
-	"free_tracked_pages", "free_untracked_pages", "untracked_pages",
-	"stale_pages", "drop_live", "drop_group", "drop_stack", "drop_proc",
-};
-
-/* A size in KiB from pages or KiB, in one of eight rotating buffers. */
-static const char *kib(struct pa_ctx *ctx, long long v, bool pages)
-{
-	static char bufs[8][32];
-	static int next;
-	char *b = bufs[next++ & 7];
-
-	return ms_fmt_kib(b, sizeof(bufs[0]), pages ? v * ctx->page_kib : v,
-			  ctx->env->common.raw);
-}
-
-static long long total_outstanding(const __u64 *c)
-{
-	return (long long)(c[PA_ALLOC_PAGES] - c[PA_UNTRACKED_PAGES]) -
-	       (long long)(c[PA_FREE_TRACKED] + c[PA_STALE_PAGES]);
-}
-
-static void print_text_head(struct pa_ctx *ctx, const char *type,
-			    const __u64 *c, __u64 held_other)
-{
-	const struct pa_meminfo *m = &ctx->mi_now;
+	const struct ms_env *env = &ctx->env;
+	long long out_kib = (long long)(c[PA_ALLOC_PAGES] - c[PA_UNTRACKED_PAGES]) -
+			    (long long)(c[PA_FREE_TRACKED] + c[PA_STALE_PAGES]);
 	char clock[16];
+	int i;
 
-	if (!strcmp(type, "summary"))
-		printf("pagealloc: %lu reports over %.1f s\n", ctx->reports,
-		       ms_mono_now() - ctx->start);
-	if (ctx->env->common.timestamp)
-		printf("%s ", ms_clock(clock, sizeof(clock)));
-	printf("%s: %s: allocated %s in %llu blocks, %llu failed; ", type,
-	       ctx->event, kib(ctx, c[PA_ALLOC_PAGES], true),
-	       (unsigned long long)c[PA_ALLOC_BLOCKS],
-	       (unsigned long long)c[PA_FAIL]);
-	printf("freed %s (%s allocated before the start)\n",
-	       kib(ctx, c[PA_FREE_PAGES], true),
-	       kib(ctx, c[PA_FREE_UNTRACKED], true));
-	printf("outstanding since the start: %s",
-	       kib(ctx, total_outstanding(c), true));
-	if (c[PA_DROP_LIVE] || c[PA_DROP_GROUP] || c[PA_DROP_STACK] ||
-	    c[PA_DROP_PROC] || c[PA_STALE_PAGES]) {
-		printf("; drops: %llu blocks untracked (%s; -M, -G), ",
-		       (unsigned long long)(c[PA_DROP_LIVE] + c[PA_DROP_GROUP]),
-		       kib(ctx, c[PA_UNTRACKED_PAGES], true));
-		printf("%llu stacks, %llu names, %s stale",
-		       (unsigned long long)c[PA_DROP_STACK],
-		       (unsigned long long)c[PA_DROP_PROC],
-		       kib(ctx, c[PA_STALE_PAGES], true));
+	if (j) {
+		ms_json_record(j, env, summary ? "summary" : "interval");
+		ms_json_uint(j, "reports", ctx->reports);
+		ms_json_str(j, "event", ctx->event);
+		ms_json_uint(j, "interval_ns", (now - ctx->last) * 1e9);
+		ms_json_uint(j, "elapsed_ns", (now - ctx->start) * 1e9);
+		for (i = 0; i < PA_NR_COUNTS; i++)
+			ms_json_uint(j, count_names[i], c[i]);
+		ms_json_int(j, "outstanding_kib", out_kib);
+		ms_json_uint(j, "other_outstanding_kib", other_kib);
+		ms_meminfo_json(j, &ctx->mi_now, &ctx->mi_start);
+		return;
 	}
-	printf("\nmeminfo: used %s, explained %s (lru %s slab %s stack %s",
-	       kib(ctx, mi_used(m), false), kib(ctx, mi_explained(m), false),
-	       kib(ctx, m->lru, false), kib(ctx, m->slab, false),
-	       kib(ctx, m->stack, false));
-	printf(" pgtables %s vmalloc %s percpu %s hugetlb %s)\n",
-	       kib(ctx, m->pgtable, false),
-	       kib(ctx, m->vmalloc - m->vmap_stack, false),
-	       kib(ctx, m->percpu, false), kib(ctx, m->hugetlb, false));
-	printf("unexplained by meminfo: %s now, %s at the start; ",
-	       kib(ctx, mi_unexplained(m), false),
-	       kib(ctx, mi_unexplained(&ctx->mi_start), false));
+	if (summary)
+		printf("pagealloc: %lu reports over %.1f s\n", ctx->reports,
+		       now - ctx->start);
+	if (env->timestamp)
+		printf("%s ", ms_clock(clock, sizeof(clock)));
+	printf("%s: %s\nallocated %s in %llu blocks, %llu failed; freed %s\n",
+	       summary ? "summary" : "interval", ctx->event,
+	       ms_kib(env, c[PA_ALLOC_PAGES]), c[PA_ALLOC_BLOCKS], c[PA_FAIL],
+	       ms_kib(env, c[PA_FREE_PAGES]));
+	printf("outstanding since the start: %s; freed, allocated before: %s\n",
+	       ms_kib(env, out_kib), ms_kib(env, c[PA_FREE_UNTRACKED]));
+	if (c[PA_DROP_LIVE] || c[PA_DROP_GROUP] || c[PA_DROP_STACK] ||
+	    c[PA_DROP_PROC] || c[PA_STALE_PAGES])
+		printf("untracked: %llu blocks, %s (maps full: -M, -G); stale %s\n"
+		       "dropped: %llu call paths, %llu process names\n",
+		       c[PA_DROP_LIVE] + c[PA_DROP_GROUP],
+		       ms_kib(env, c[PA_UNTRACKED_PAGES]),
+		       ms_kib(env, c[PA_STALE_PAGES]), c[PA_DROP_STACK],
+		       c[PA_DROP_PROC]);
+	ms_meminfo_print(env, &ctx->mi_now, &ctx->mi_start);
 	printf("paths outside meminfo's categories hold %s allocated since the start\n",
-	       kib(ctx, held_other, true));
+	       ms_kib(env, other_kib));
 }
 
 /* One report: everything since the start, rates over the last interval. */
-static int report_all(struct pa_ctx *ctx, const char *type)
+static int report_all(struct pa_ctx *ctx, bool summary)
 {
-	const struct ms_env *common = &ctx->env->common;
-	struct pa_group_key *keys;
-	struct pa_group *vals;
-	__u64 c[PA_NR_COUNTS], held_other = 0;
-	double now = ms_mono_now(), secs = now - ctx->last;
-	char clock[16];
-	struct ms_json j;
-	ssize_t n;
+	__u64 c[PA_NR_COUNTS], other_kib = 0;
+	enum pa_order order;
+	double now = ms_now(), secs = now - ctx->last;
+	struct pa_stack *st;
+	struct ms_json j, *jp = ctx->env.json ? &j : NULL;
 	size_t rows, i;
+	ssize_t n;
 	int dim;
 
-	n = read_groups(ctx, &keys, &vals);
-	if (n < 0)
+	n = ms_hash_read(ms_bpf_map(&ctx->bpf, "groups"), ctx->keys,
+			 sizeof(*ctx->keys), ctx->vals, sizeof(*ctx->vals),
+			 ctx->max_groups);
+	if (n < 0) {
+		ms_warn(&ctx->env, "%s", ms_last_error());
 		return -1;
-	ctx->keys = keys;
-	ctx->vals = vals;
-	ctx->nkeys = n;
-	ctx->ids = ms_zalloc(&ctx->env->common, n + 1, sizeof(*ctx->ids));
-	for (i = 0; i < (size_t)n; i++)
-		ctx->ids[i] = stack_id(ctx, keys[i].stack);
-	refresh_ksyms(ctx);
-	totals(ctx, c);
-	read_meminfo(&ctx->mi_now);
+	}
+	ctx->ngroups = n;
+	ms_ksyms_refresh();
+	for (i = 0; i < PA_NR_COUNTS; i++) {
+		if (ms_percpu_read(ms_bpf_map(&ctx->bpf, "counts"), i, &c[i], 1))
+			c[i] = 0;
+		if (strstr(count_names[i], "_kib"))
+			c[i] = ms_pages_kib(c[i]);
+	}
+	ms_meminfo_read(&ctx->mi_now);
 
 	/* Paths first: their rates need the previous report's counts. */
-	rows = sum_by(ctx, PA_BY_STACK, keys, vals, n);
+	rows = sum_by(ctx, PA_BY_STACK);
 	for (i = 0; i < rows; i++) {
-		__u32 idx = (__s32)ctx->sums[i].id < 0 ? PA_MAX_STACKS :
-			    ctx->sums[i].id;
-		struct pa_stack *st = stack_of(ctx, (__s32)ctx->sums[i].id);
-
-		ctx->sums[i].rate_pages = ctx->sums[i].alloc_pages -
-					  ctx->prev_stack_pages[idx];
-		ctx->prev_stack_pages[idx] = ctx->sums[i].alloc_pages;
-		if (st->cat == PA_CAT_OTHER && outstanding(&ctx->sums[i]) > 0)
-			held_other += outstanding(&ctx->sums[i]);
+		st = stack_of(ctx, ctx->sums[i].id);
+		ctx->sums[i].rate_kib = ctx->sums[i].alloc_kib - st->prev_kib;
+		st->prev_kib = ctx->sums[i].alloc_kib;
+		if (st->cat == MS_MEM_OTHER && outstanding(&ctx->sums[i]) > 0)
+			other_kib += outstanding(&ctx->sums[i]);
 	}
 
-	if (strcmp(type, "summary"))
-		ctx->reports++;
-	if (common->json) {
-		ms_json_begin(&j, stdout);
-		ms_json_str(&j, "type", type);
-		ms_json_uint(&j, "reports", ctx->reports);
-		if (common->timestamp)
-			ms_json_str(&j, "time", ms_clock(clock, sizeof(clock)));
-		ms_json_str(&j, "event", ctx->event);
-		ms_json_uint(&j, "interval_ms", (secs * 1000));
-		ms_json_uint(&j, "elapsed_ms", ((now - ctx->start) * 1000));
-		for (i = 0; i < PA_NR_COUNTS; i++)
-			ms_json_uint(&j, count_names[i], c[i]);
-		ms_json_int(&j, "outstanding_pages", total_outstanding(c));
-		ms_json_uint(&j, "other_outstanding_pages", held_other);
-		json_meminfo(ctx, &j);
-	} else {
-		print_text_head(ctx, type, c, held_other);
-	}
-
+	ctx->reports += !summary;
+	print_head(ctx, jp, summary, c, other_kib, now);
 	for (dim = 0; dim < PA_NR_DIMS; dim++) {
 		if (dim != PA_BY_STACK)
-			rows = sum_by(ctx, dim, keys, vals, n);
-		if (dim == PA_BY_STACK && ctx->env->no_stacks)
+			rows = sum_by(ctx, dim);
+		else if (!ctx->env.frames)
 			continue;
-		if (dim == PA_BY_ORDER || dim == PA_BY_MT || dim == PA_BY_PATH)
-			qsort(ctx->sums, rows, sizeof(*ctx->sums), cmp_id);
-		else
-			qsort(ctx->sums, rows, sizeof(*ctx->sums),
-			      cmp_outstanding);
-		if (common->json) {
-			json_rows(ctx, &j, dim, ctx->sums, rows);
-			continue;
-		}
-		print_text_table(ctx, dim, ctx->sums, rows, false, secs);
-		if (dim == PA_BY_STACK && common->interval) {
-			qsort(ctx->sums, rows, sizeof(*ctx->sums), cmp_rate);
-			print_text_table(ctx, dim, ctx->sums, rows, true, secs);
+		order = dims[dim].by_id ? PA_SORT_ID : PA_SORT_OUTSTANDING;
+		qsort_r(ctx->sums, rows, sizeof(*ctx->sums), cmp_rows, &order);
+		print_rows(ctx, jp, dim, rows, false, secs);
+		if (dim == PA_BY_STACK && ctx->env.interval && !jp) {
+			order = PA_SORT_RATE;
+			qsort_r(ctx->sums, rows, sizeof(*ctx->sums), cmp_rows,
+				&order);
+			print_rows(ctx, NULL, dim, rows, true, secs);
 		}
 	}
-	if (common->json)
-		ms_json_end(&j);
+	if (jp)
+		ms_json_end(jp);
 	else
-		printf("\n");
+		putchar('\n');
 	ctx->last = now;
-	free(keys);
-	free(vals);
-	free(ctx->ids);
-	ctx->ids = NULL;
 	return 0;
 }
 
 static int report(void *arg, unsigned long iter)
 {
-	(void)iter;
-	return report_all(arg, "interval");
-}
-
-static void write_config(struct pa_ctx *ctx, struct bpf_object *obj)
-{
-	struct pa_cfg c = {
-		.tgid = ctx->env->pid,
-		.stacks = !ctx->env->no_stacks,
-	};
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(ms_map_fd(&ctx->env->common, obj, "cfg"),
-				&zero, &c, BPF_ANY))
-		ms_fatal(&ctx->env->common, "cannot configure the BPF program: %s",
-			 strerror(errno));
-}
-
-static void resize(struct pa_env *env, struct bpf_object *obj,
-		   const char *name, unsigned long n)
-{
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
-
-	if (!map || bpf_map__resize(map, n))
-		ms_fatal(&env->common, "cannot size BPF map %s to %lu entries",
-			 name, n);
-}
-
-static struct bpf_link *attach_kprobe(struct pa_env *env,
-				      struct bpf_object *obj, const char *prog,
-				      const char *func)
-{
-	struct bpf_link *link;
-	long err;
-
-	link = bpf_program__attach_kprobe(ms_prog_find(&env->common, obj, prog),
-					  false, func);
-	err = libbpf_get_error(link);
-	if (err)
-		ms_fatal(&env->common,
-			 "cannot attach a kprobe to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
-			 func, ms_strerror(err));
-	return link;
+	return report_all(arg, false);
 }
 
 int main(int argc, char **argv)
 {
-	struct ms_ksym_req reqs[] = {
-		{ "__tracepoint_mm_page_alloc_path", NULL },
-		{ "__alloc_pages_nodemask", NULL },
-		{ "__alloc_pages", NULL },
-		{ "_stext", NULL },
-		{ "_etext", NULL },
+	static struct pa_ctx ctx;
+	struct ms_ksym_req path = { "__tracepoint_mm_page_alloc_path" };
+	struct ms_loop loop = {
+		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
-	struct bpf_link *links[2];
-	struct pa_env env = {};
-	struct pa_ctx ctx = {};
-	struct bpf_object *obj;
-	const char *prog;
-	int ret;
+	struct ms_env *env = &ctx.env;
+	int ret, kp;
 
-	ms_env_init(&env.common, "pagealloc", usage);
-	parse_args(&env, argc, argv);
-	ms_tool_init(&env.common);
-	ctx.env = &env;
-	ctx.page_kib = ms_page_kib();
-	ctx.stacks = ms_zalloc(&env.common, PA_MAX_STACKS + 1,
-			       sizeof(*ctx.stacks));
-	ctx.stacks[PA_MAX_STACKS].known = true;
-	ctx.stacks[PA_MAX_STACKS].cat = PA_CAT_UNKNOWN;
-	ctx.prev_stack_pages = ms_zalloc(&env.common, PA_MAX_STACKS + 1,
-					 sizeof(__u64));
-	ctx.stack_hash = ms_zalloc(&env.common, PA_MAX_STACKS,
-				   sizeof(*ctx.stack_hash));
-	ctx.stack_tab = ms_zalloc(&env.common, PA_STACK_TAB,
-				  sizeof(*ctx.stack_tab));
-
-	ms_kallsyms_resolve(&env.common, reqs, ARRAY_SIZE(reqs));
-	if (env.kprobe) {
-		ctx.event = reqs[1].addr ? reqs[1].name : reqs[2].name;
-		if (!reqs[1].addr && !reqs[2].addr)
-			ms_fatal(&env.common,
-				 "no allocator entry (__alloc_pages_nodemask or __alloc_pages) in /proc/kallsyms");
-		prog = "pa_alloc_entry";
-	} else if (reqs[0].addr && !env.force_tp) {
-		ctx.event = "mm_page_alloc_path";
-		prog = "pa_alloc_path";
-	} else {
-		ctx.event = "mm_page_alloc";
-		prog = "pa_page_alloc";
-	}
-	ctx.text_lo = reqs[3].addr;
-	ctx.text_hi = reqs[4].addr;
-	ctx.modules = read_modules();
-	parse_modules(&ctx);
-	ctx.ksyms = ms_ksyms_load();
-	if (!ctx.ksyms && !env.no_stacks)
-		ms_fatal(&env.common,
-			 "cannot read kernel symbols for call paths: %s (or use -S)",
-			 errno == EPERM ? "kptr_restrict hides them" :
-			 strerror(errno));
-
-	obj = ms_obj_open(&env.common);
-	resize(&env, obj, "live", env.max_live);
-	resize(&env, obj, "groups", env.max_groups);
-	ms_obj_load(&env.common, obj);
-	ctx.groups_fd = ms_map_fd(&env.common, obj, "groups");
-	ctx.counts_fd = ms_map_fd(&env.common, obj, "counts");
-	ctx.comms_fd = ms_map_fd(&env.common, obj, "comms");
-	ctx.stacks_fd = ms_map_fd(&env.common, obj, "stacks");
-	write_config(&ctx, obj);
-	if (read_meminfo(&ctx.mi_start))
-		ms_fatal(&env.common, "cannot read /proc/meminfo: %s",
-			 strerror(errno));
-	/* Frees first: a block allocated meanwhile is then never missed. */
-	links[0] = NULL;
-	if (!env.kprobe)
-		links[0] = ms_attach_tracepoint(&env.common, obj,
-						"pa_page_free",
-						"kmem:mm_page_free");
-	if (env.kprobe)
-		links[1] = attach_kprobe(&env, obj, prog, ctx.event);
-	else
-		links[1] = ms_attach_tracepoint(&env.common, obj, prog,
-						ctx.event);
-	ctx.start = ms_mono_now();
+	parse_args(&ctx, argc, argv);
+	ms_tool_init(env);
+	ms_ksyms_init(env, &path, 1);
+	if (ctx.attach < 0)
+		ctx.attach = path.addr ? PA_ATTACH_PATH : PA_ATTACH_TP;
+	if (ctx.attach == PA_ATTACH_PATH && !path.addr)
+		ms_fatal(env,
+			 "-A path: this kernel has no kmem:mm_page_alloc_path event (memstat's patched kernels have it): use -A tracepoint");
+	kp = ctx.attach == PA_ATTACH_KPROBE;
+	ctx.event = hooks[ctx.attach][1].target + (kp ? 0 : strlen("kmem:"));
+	ctx.keys = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.keys));
+	ctx.vals = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.vals));
+	ctx.sums = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.sums));
+	ms_die_on(env, ms_bpf_open(&ctx.bpf, env, hooks[ctx.attach] + kp, 2 - kp));
+	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "live", ctx.max_live));
+	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "groups", ctx.max_groups));
+	ms_die_on(env, ms_bpf_load(&ctx.bpf));
+	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &(struct pa_cfg){
+		.filter.tgid = env->pid, .stacks = env->frames > 0,
+	}, sizeof(struct pa_cfg)));
+	ms_die_on(env, ms_meminfo_read(&ctx.mi_start));
+	ms_die_on(env, ms_bpf_attach(&ctx.bpf));
+	ctx.start = ms_now();
 	ctx.last = ctx.start;
 	/* On stderr in JSON mode too: scripts wait for it. */
-	fprintf(stderr, "pagealloc: tracing page allocations (%s%s)%s; %s\n",
-		env.kprobe ? "kprobe:" : "kmem:", ctx.event,
-		env.pid ? " of one process" : "", "Ctrl-C to end");
-
-	if (env.common.interval)
-		ret = ms_run_intervals(&env.common, report, &ctx);
-	else
-		ret = ms_wait(&env.common);
+	fprintf(stderr, "pagealloc: tracing page allocations (%s:%s)%s; Ctrl-C to end\n",
+		kp ? "kprobe" : "kmem", ctx.event,
+		env->pid ? " of one process" : "");
+	ret = ms_run(env, &loop);
 	/* Detach first: the summary then adds up a stable picture. */
-	bpf_link__destroy(links[1]);
-	bpf_link__destroy(links[0]);
-	if (report_all(&ctx, "summary"))
+	ms_bpf_detach(&ctx.bpf);
+	if (report_all(&ctx, true))
 		ret = -1;
-
-	bpf_object__close(obj);
-	ms_ksyms_free(ctx.ksyms);
-	free(ctx.modules);
-	free(ctx.mods);
-	free(ctx.sums);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	ms_bpf_close(&ctx.bpf);
+	return ret || fflush(stdout) || ferror(stdout) ? MS_EXIT_RUNTIME :
+							  MS_EXIT_OK;
 }

@@ -10,8 +10,8 @@
 #
 # Usage: bench_event_cost.sh [TOOL...]     (default: every tool below)
 #        bench_event_cost.sh churn            only the allocator's own cost
-# pagealloc-t and pagealloc-k are pagealloc -t (kmem:mm_page_alloc) and
-# pagealloc -k (a kprobe on the allocator entry).
+# pagealloc-t and pagealloc-k are pagealloc -A tracepoint
+# (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry).
 
 [ "$(id -u)" -eq 0 ] || { echo "# bench needs root"; exit 4; }
 tmp=${TMPDIR:-/tmp}/bench_event_cost.$$
@@ -74,8 +74,8 @@ reclaim_load() {
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
-	pagealloc-t) echo pagealloc -t ;;
-	pagealloc-k) echo pagealloc -k ;;
+	pagealloc-t) echo pagealloc -A tracepoint ;;
+	pagealloc-k) echo pagealloc -A kprobe ;;
 	*) echo $1 ;;
 	esac
 }
@@ -159,7 +159,7 @@ case " ${*:-paf} " in
 	printf '# bench: %-30s %10s\n' paf "$(churn_ns)"
 	kill -INT $ppid
 	wait $ppid
-	for args in "" "-S" "-t" "-k"; do
+	for args in "" "-F 0" "-A tracepoint" "-A kprobe"; do
 		pagealloc $args -d 100000 > /dev/null 2> "$tmp/pa.err" &
 		ppid=$!
 		wait_ready "$tmp/pa.err" 'Ctrl-C'

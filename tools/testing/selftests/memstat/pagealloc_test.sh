@@ -19,7 +19,7 @@
 #    __GFP_NORETRY | __GFP_NOWARN until 8 requests have failed and asks 4
 #    times for order MAX_ORDER.  pagealloc must count the failures the
 #    module counted (kmem:mm_page_alloc never sees the 4: 8 on the stock
-#    kernel, 12 with mm_page_alloc_path, all "fail"); pagealloc -k every
+#    kernel, 12 with mm_page_alloc_path, all "fail"); -A kprobe every
 #    request at the allocator entry.
 # 3. One process: between two readings of its /proc/PID/status a process
 #    faults in 8 MiB of anon memory and 64 page tables; pagealloc -p must
@@ -46,7 +46,7 @@
 tmp=${TMPDIR:-/tmp}/pagealloc_test.$$
 mkdir -p "$tmp"
 
-tap_plan 35
+tap_plan 36
 
 # reports FILE: how many interval reports FILE has.
 reports() { grep -c '"type":"interval"' "$1" 2>/dev/null || true; }
@@ -85,8 +85,14 @@ step_sum() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
-# category PAGES_KEY NAME: that sum over the paths of stdin in category NAME.
-category() { grep "\"category\":\"$2\"" | sum_key "$1"; }
+# sum_pages KEY: the sum of "KEY_kib" over the lines of stdin, in pages.
+sum_pages() { echo $(( $(sum_key "$1_kib") / page_kib )); }
+
+# pages_of KEY: "KEY_kib" of the JSON object on stdin, in pages.
+pages_of() { v=$(json_num "$1_kib"); [ -z "$v" ] || echo $((v / page_kib)); }
+
+# category KEY NAME: sum_pages KEY over the paths of stdin in category NAME.
+category() { grep "\"category\":\"$2\"" | sum_pages "$1"; }
 
 # pgalloc: pages the allocator handed out so far (pgalloc_* of every
 # zone, counted in rmqueue()); pgfree: pages given back.
@@ -119,11 +125,11 @@ pages=$((nr << order))
 if [ -n "$ko" ]; then
 	a0=$(pgalloc) f0=$(pgfree)
 	# -n: every path in the JSON, also those holding nothing any more.
-	pagealloc -j -f 32 -n 1000000 1 > "$tmp/mod.json" 2> "$tmp/mod.err" &
+	pagealloc -j -F 32 -n 0 1 > "$tmp/mod.json" 2> "$tmp/mod.err" &
 	pa=$!
 	# A live map smaller than the module's blocks: what cannot be
 	# tracked must be counted as such.
-	pagealloc -j -M 1024 -f 32 -n 1000000 > "$tmp/small.json" 2> "$tmp/small.err" &
+	pagealloc -j -M 1024 -F 32 -n 0 > "$tmp/small.json" 2> "$tmp/small.err" &
 	sm=$!
 	wait_for "$tmp/small.err" tracing
 	wait_for "$tmp/mod.json" '"type":"interval"'
@@ -173,8 +179,8 @@ if [ -n "$ko" ]; then
 	summary=$(grep '"type":"summary"' "$tmp/mod.json")
 	# Every page allocated and freed while it ran, against the kernel's
 	# own counts read just inside and just outside its window.
-	pa_alloc=$(echo "$summary" | sed 's/,"paths":.*//' | json_num alloc_pages)
-	pa_free=$(echo "$summary" | sed 's/,"paths":.*//' | json_num free_pages)
+	pa_alloc=$(echo "$summary" | sed 's/,"paths":.*//' | pages_of alloc)
+	pa_free=$(echo "$summary" | sed 's/,"paths":.*//' | pages_of free)
 	diag "pages allocated: pagealloc $pa_alloc, pgalloc_* +$((a2 - a1))..+$((a3 - a0));" \
 	     "freed: pagealloc $pa_free, pgfree +$((f2 - f1))..+$((f3 - f0))"
 	check "pagealloc: pages allocated, freed within pgalloc_*, pgfree deltas in and around it" \
@@ -185,20 +191,20 @@ if [ -n "$ko" ]; then
 
 	# Paths on which the module's function called the allocator itself.
 	grep '"frames":\["memstat_alloc_test_alloc+' "$tmp/loaded.paths" > "$tmp/mod.paths"
-	out=$(sum_key outstanding_pages < "$tmp/mod.paths")
-	got=$(sum_key alloc_pages < "$tmp/mod.paths")
+	out=$(sum_pages outstanding < "$tmp/mod.paths")
+	got=$(sum_pages alloc < "$tmp/mod.paths")
 	diag "module paths while loaded: $(cut -c 1-400 "$tmp/mod.paths" | head -n 3)"
 	check "loaded: $pages outstanding on the module's paths (got $out, allocated $got)" \
 		"$out" -eq $pages -a "$got" -eq $pages
 	check "loaded: those paths are in no meminfo category" \
 		"$(grep -c '"category":"other"' "$tmp/mod.paths")" -eq "$(wc -l < "$tmp/mod.paths")"
-	held=$(echo "$loaded" | json_num other_outstanding_pages)
+	held=$(echo "$loaded" | pages_of other_outstanding)
 	check "loaded: paths outside meminfo hold at least the module's pages ($held)" \
 		"${held:-0}" -ge $pages
 	# meminfo's unexplained memory grew by the module's pages, give or
 	# take what else the VM allocated meanwhile (4 MiB).
-	unexp=$(echo "$loaded" | sed 's/.*"meminfo_kib"://' | json_num unexplained)
-	unexp0=$(echo "$loaded" | sed 's/.*"meminfo_kib"://' | json_num unexplained_start)
+	unexp=$(echo "$loaded" | sed 's/.*"meminfo":{//' | json_num unexplained_kib)
+	unexp0=$(echo "$loaded" | sed 's/.*"meminfo":{//' | json_num unexplained_start_kib)
 	grow=$((unexp - unexp0))
 	want=$((pages * page_kb))
 	diag "meminfo unexplained: $unexp0 -> $unexp KiB (+$grow), module $want KiB"
@@ -207,8 +213,8 @@ if [ -n "$ko" ]; then
 
 	grep '"type":"summary"' "$tmp/small.json" | paths_of |
 		grep '"frames":\["memstat_alloc_test_alloc+' > "$tmp/small.paths"
-	o=$(sum_key outstanding_pages < "$tmp/small.paths")
-	u=$(sum_key untracked_pages < "$tmp/small.paths")
+	o=$(sum_pages outstanding < "$tmp/small.paths")
+	u=$(sum_pages untracked < "$tmp/small.paths")
 	live=$(grep '"type":"summary"' "$tmp/small.json" | json_num drop_live)
 	check "pagealloc -M 1024: outstanding + untracked = $pages ($o + $u), dropped $live" \
 		$((o + u)) -eq $pages -a "$u" -gt 0 -a "${live:-0}" -gt 0
@@ -216,15 +222,15 @@ if [ -n "$ko" ]; then
 	# The other sources, each in its meminfo category, as the kernel
 	# itself accounts them.
 	v=$(grep '"frames":\[[^]]*"memstat_alloc_test_vmalloc+' "$tmp/loaded.paths" |
-	    category outstanding_pages vmalloc)
+	    category outstanding vmalloc)
 	check "loaded: vmalloc on vmalloc()'s paths = vmallocinfo pages ($v vs $vpages)" \
 		"$v" -eq "$vpages" -a "$vpages" -ge 1024
 	v=$(grep '"kmem_cache_alloc+[^"]*","memstat_alloc_test_slab+' "$tmp/loaded.paths" |
-	    category outstanding_pages slab)
+	    category outstanding slab)
 	check "loaded: slab on kmem_cache_alloc()'s paths = slabinfo pages ($v vs ${spages:-?})" \
 		"$v" -eq "${spages:--1}" -a "${spages:-0}" -ge 64
 	v=$(echo "$loaded" | rows_of categories | grep '"name":"percpu"' |
-	    json_num outstanding_pages)
+	    pages_of outstanding)
 	want=$(( (percpu1 - percpu0) / page_kb ))
 	check "loaded: percpu category = Percpu growth in /proc/meminfo (${v:-0} vs $want pages)" \
 		"${v:-0}" -eq "$want" -a "$want" -gt 0
@@ -239,8 +245,8 @@ if [ -n "$ko" ]; then
 		grep '"kmem_cache_alloc+[^"]*","memstat_alloc_test_slab+' "$tmp/summary.paths" |
 			grep '"category":"slab"'
 	} > "$tmp/gone.paths"
-	left=$(sum_key outstanding_pages < "$tmp/gone.paths")
-	freed=$(grep '"frames":\["memstat_alloc_test_alloc+' "$tmp/gone.paths" | sum_key free_pages)
+	left=$(sum_pages outstanding < "$tmp/gone.paths")
+	freed=$(grep '"frames":\["memstat_alloc_test_alloc+' "$tmp/gone.paths" | sum_pages free)
 	check "unloaded: 0 pages outstanding on those paths, $pages freed ($left, $freed)" \
 		"$left" -eq 0 -a "$freed" -eq $pages
 	blocks=$(echo "$summary" | rows_of orders | grep "\"order\":$order," |
@@ -271,22 +277,33 @@ else
 	done
 fi
 
-# ---- text mode and -S ---------------------------------------------------
+# ---- text mode, -F 0 and -A --------------------------------------------
 pagealloc -d 2 > "$tmp/text" 2> "$tmp/text.err"
 rc=$?
 check "pagealloc text: summary with paths, processes and meminfo (exit $rc)" $rc -eq 0 -a \
 	"$(grep -c -e '^paths by outstanding' -e '^processes by outstanding' \
 		   -e '^unexplained by meminfo' "$tmp/text")" -eq 3
-pagealloc -S -j -d 1 > "$tmp/nostack" 2> "$tmp/nostack.err"
-check "pagealloc -S: no call paths, processes still counted" \
+pagealloc -F 0 -j -d 1 > "$tmp/nostack" 2> "$tmp/nostack.err"
+check "pagealloc -F 0: no call paths, processes still counted" \
 	"$(grep -c '"paths"' "$tmp/nostack")" -eq 0 -a \
 	"$(grep -c '"processes":\[{' "$tmp/nostack")" -eq 1
+if [ $has_event = 1 ]; then
+	pagealloc -A tracepoint -F 0 -j -d 1 > "$tmp/tp.json" 2> "$tmp/tp.err"
+	rc=$?
+	check "pagealloc -A tracepoint: kmem:mm_page_alloc (exit $rc)" $rc -eq 0 -a \
+		"$(grep -c '"event":"mm_page_alloc"' "$tmp/tp.json")" -eq 1
+else
+	pagealloc -A path -d 1 > /dev/null 2> "$tmp/path.err"
+	rc=$?
+	check "pagealloc -A path without mm_page_alloc_path: exit 1 ($rc)" \
+		$rc -eq 1 -a "$(grep -c mm_page_alloc_path "$tmp/path.err")" -eq 1
+fi
 
 # ---- 2. failures, counted as the module counts them ----------------------
 if [ -n "$ko" ] && awk '$4 == "DMA" { f = 1 } END { exit !f }' /proc/buddyinfo; then
-	pagealloc -j -f 32 -n 1000000 > "$tmp/fail.json" 2> "$tmp/fail.err" &
+	pagealloc -j -F 32 -n 0 > "$tmp/fail.json" 2> "$tmp/fail.err" &
 	pa=$!
-	pagealloc -k -j -f 32 -n 1000000 > "$tmp/kp.json" 2> "$tmp/kp.err" &
+	pagealloc -A kprobe -j -F 32 -n 0 > "$tmp/kp.json" 2> "$tmp/kp.err" &
 	kp=$!
 	wait_for "$tmp/fail.err" tracing
 	wait_for "$tmp/kp.err" tracing
@@ -319,7 +336,7 @@ if [ -n "$ko" ] && awk '$4 == "DMA" { f = 1 } END { exit !f }' /proc/buddyinfo; 
 	k=$(grep '"type":"summary"' "$tmp/kp.json" | paths_of |
 	    grep -e '"frames":\[[^]]*"memstat_alloc_test_alloc+' \
 		 -e '"frames":\[[^]]*"memstat_alloc_test_too_big+' | sum_key alloc_blocks)
-	check "pagealloc -k: every request at the allocator entry ($k vs $allocated + $failed)" \
+	check "pagealloc -A kprobe: every request at the entry ($k vs $allocated + $failed)" \
 		"$k" -eq $((${allocated:-0} + ${failed:-0})) -a $rc_kp -eq 0
 else
 	for i in 1 2 3; do skip "needs the test module and a ZONE_DMA (CONFIG_ZONE_DMA)"; done
@@ -334,7 +351,7 @@ wait_for "$tmp/grow.wl" '^waiting'
 # the same allocations.  Once ready it sleeps in sigwait().
 kill -STOP $wpid
 wait_stopped $wpid
-pagealloc -j -p $wpid -f 32 -n 1000000 > "$tmp/one.json" 2> "$tmp/one.err" &
+pagealloc -j -p $wpid -F 32 -n 0 > "$tmp/one.json" 2> "$tmp/one.err" &
 pa=$!
 wait_for "$tmp/one.err" tracing
 trace_start pagealloc kmem/mm_page_alloc
@@ -354,8 +371,8 @@ kill -TERM $wpid
 wait $wpid
 one=$(grep '"type":"summary"' "$tmp/one.json")
 echo "$one" | paths_of > "$tmp/one.paths"
-lru=$(category outstanding_pages lru < "$tmp/one.paths")
-pgt=$(category outstanding_pages page_tables < "$tmp/one.paths")
+lru=$(category outstanding lru < "$tmp/one.paths")
+pgt=$(category outstanding page_tables < "$tmp/one.paths")
 # Anon pages by a walk of its page tables (RssAnon lags: the kernel folds
 # a thread's RSS deltas only every 64 faults); VmPTE is exact.
 anon=$(( ($(kv anon_kb < "$tmp/walk1") - $(kv anon_kb < "$tmp/walk0")) / page_kb ))
@@ -365,7 +382,7 @@ check "one process: lru pages = its anon pages mapped since ($lru vs $anon, exit
 	"$lru" -eq "$anon" -a "$anon" -ge 2048 -a $rc -eq 0
 check "one process: page_tables pages = its VmPTE growth ($pgt vs $pte)" \
 	"$pgt" -eq "$pte" -a "$pte" -ge 64
-p=$(echo "$one" | rows_of processes | grep "\"pid\":$wpid," | json_num outstanding_pages)
+p=$(echo "$one" | rows_of processes | grep "\"pid\":$wpid," | pages_of outstanding)
 others=$(echo "$one" | rows_of processes | grep -c -v "\"pid\":$wpid,")
 check "one process: it holds those + 16 at most (${p:-?} of $((lru + pgt))), alone ($others)" \
 	"${p:-0}" -ge $((lru + pgt)) -a "${p:-0}" -le $((lru + pgt + 16)) -a "$others" -eq 0
@@ -399,7 +416,7 @@ check "one process: by order, migratetype, gfp = kmem:mm_page_alloc${bad:+ (wron
 sh -c 'kill -STOP $$; exec memstat_workload hold --threads 8' > "$tmp/thr.wl" 2>&1 &
 wpid=$!
 wait_stopped $wpid
-pagealloc -j -p $wpid -f 32 -n 1000000 > "$tmp/thr.json" 2> "$tmp/thr.err" &
+pagealloc -j -p $wpid -F 32 -n 0 > "$tmp/thr.json" 2> "$tmp/thr.err" &
 pa=$!
 wait_for "$tmp/thr.err" tracing
 kill -CONT $wpid
@@ -408,7 +425,7 @@ kill -INT $pa
 wait $pa
 kill -TERM $wpid
 wait $wpid
-st=$(grep '"type":"summary"' "$tmp/thr.json" | paths_of | category outstanding_pages kernel_stack)
+st=$(grep '"type":"summary"' "$tmp/thr.json" | paths_of | category outstanding kernel_stack)
 per=$((16 / page_kb))
 cached=$((2 * $(grep -c '^processor' /proc/cpuinfo)))
 diag "8 threads: $st pages of kernel stack ($per a stack, up to $cached stacks cached)"
@@ -419,7 +436,7 @@ check "threads: kernel_stack = their new stacks ($st: $per x 8, less up to $cach
 # ---- 4. hugetlb -----------------------------------------------------------
 nrh=/proc/sys/vm/nr_hugepages
 if [ -w $nrh ] && [ "$(cat $nrh)" -eq 0 ]; then
-	pagealloc -j -f 32 1 > "$tmp/huge.json" 2> "$tmp/huge.err" &
+	pagealloc -j -F 32 1 > "$tmp/huge.json" 2> "$tmp/huge.err" &
 	pa=$!
 	wait_for "$tmp/huge.json" '"type":"interval"'
 	echo 4 > $nrh
@@ -427,13 +444,13 @@ if [ -w $nrh ] && [ "$(cat $nrh)" -eq 0 ]; then
 	hpages=$(( total * $(meminfo_now Hugepagesize) / page_kb ))
 	wait_reports "$tmp/huge.json" 2
 	v=$(grep '"type":"interval"' "$tmp/huge.json" | tail -n 1 | rows_of categories |
-	    grep '"name":"hugetlb"' | json_num outstanding_pages)
+	    grep '"name":"hugetlb"' | pages_of outstanding)
 	echo 0 > $nrh
 	wait_reports "$tmp/huge.json" 2
 	kill -INT $pa
 	wait $pa
 	after=$(grep '"type":"summary"' "$tmp/huge.json" | rows_of categories |
-		grep '"name":"hugetlb"' | json_num outstanding_pages)
+		grep '"name":"hugetlb"' | pages_of outstanding)
 	check "hugetlb: category = HugePages_Total (${v:-0} vs $hpages), none after (${after:-0})" \
 		"${v:-0}" -eq "$hpages" -a "$hpages" -gt 0 -a "${after:-0}" -eq 0
 else
@@ -452,7 +469,7 @@ if [ $has_event = 1 ] && [ -w $thp/enabled ]; then
 	memstat_workload fragment --regions 160 --go "$tmp/go5" > "$tmp/frag.wl" &
 	wpid=$!
 	wait_for "$tmp/frag.wl" '^filled' 1800
-	pagealloc -j -S > "$tmp/compact.json" 2> "$tmp/compact.err" &
+	pagealloc -j -F 0 > "$tmp/compact.json" 2> "$tmp/compact.err" &
 	pa=$!
 	wait_for "$tmp/compact.err" tracing
 	c0=$(vmstat compact_success) s0=$(vmstat compact_stall)
@@ -476,7 +493,7 @@ fi
 # ---- 6. memory pressure -------------------------------------------------
 if [ $has_event = 1 ] && [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
 	v0s=$(allocstall)
-	pagealloc -j -f 32 -n 1000000 > "$tmp/pr.json" 2> "$tmp/pr.err" &
+	pagealloc -j -F 32 -n 0 > "$tmp/pr.json" 2> "$tmp/pr.err" &
 	pa=$!
 	wait_for "$tmp/pr.err" 'tracing'
 	global_pressure "$tmp/pr.wl"
