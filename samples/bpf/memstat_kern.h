@@ -17,9 +17,9 @@ static_assert(MS_COMM_LEN == TASK_COMM_LEN, "MS_COMM_LEN is TASK_COMM_LEN");
 static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 
 /*
- * cfg[0]: the tool's configuration, @cfg_type, written once by the user
- * side (ms_bpf_cfg) before attaching; ms_cfg() looks it up (NULL:
- * missing).
+ * The tool's configuration, @cfg_type, written once by the user side
+ * (ms_bpf_cfg) before attaching; ms_cfg() looks it up (NULL: missing).
+ * A name no tool's local variable takes (ms_cfg() must see the map).
  */
 #define MS_CONFIG_MAP(cfg_type)						\
 struct {								\
@@ -27,12 +27,13 @@ struct {								\
 	__uint(max_entries, 1);						\
 	__type(key, __u32);						\
 	__type(value, cfg_type);					\
-} cfg SEC(".maps")
+} ms_cfg_map SEC(".maps")
 
 #define ms_cfg()							\
 ({									\
 	__u32 __zero = 0;						\
-	(typeof(*cfg.value) *)bpf_map_lookup_elem(&cfg, &__zero);	\
+	(typeof(*ms_cfg_map.value) *)bpf_map_lookup_elem(&ms_cfg_map,	\
+							 &__zero);	\
 })
 
 /* Add @n to entry @idx of a per-CPU array of __u64. */

@@ -248,7 +248,7 @@ int ms_bpf_attach(struct ms_bpf *b);
 void ms_bpf_detach(struct ms_bpf *b);
 void ms_bpf_close(struct ms_bpf *b);
 /*
- * open, load, write @cfg (when not NULL) into the "cfg" map, attach;
+ * open, load, write @cfg (when not NULL) into the config map, attach;
  * exit 1 with the reason on failure.
  */
 void ms_bpf_start(struct ms_bpf *b, const struct ms_env *env,
@@ -257,7 +257,7 @@ void ms_bpf_start(struct ms_bpf *b, const struct ms_env *env,
 
 /* fd of map @name (exit 1 if the object lacks it: rebuild the tool). */
 int ms_bpf_map(struct ms_bpf *b, const char *name);
-/* Write @cfg as entry 0 of the array map "cfg". */
+/* Write @cfg as entry 0 of the config map (MS_CONFIG_MAP). */
 int ms_bpf_cfg(struct ms_bpf *b, const void *cfg, size_t size);
 
 /*

@@ -290,7 +290,7 @@ int ms_bpf_cfg(struct ms_bpf *b, const void *cfg, size_t size)
 	__u32 zero = 0;
 
 	(void)size;
-	if (bpf_map_update_elem(ms_bpf_map(b, "cfg"), &zero, cfg, BPF_ANY))
+	if (bpf_map_update_elem(ms_bpf_map(b, "ms_cfg_map"), &zero, cfg, BPF_ANY))
 		return ms_set_error(-errno, "cannot configure the BPF program: %s",
 				    strerror(errno));
 	return 0;
