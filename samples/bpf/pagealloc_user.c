@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pagealloc: memory allocated by the page allocator since the start, by
- * call path, process, order, gfp flags, migratetype and allocator step;
- * what of it is still allocated; what /proc/meminfo does not explain.
+ * call path, process, order, gfp flags, migratetype and allocator step.
  */
 #define _GNU_SOURCE		/* qsort_r() */
 #include <getopt.h>
@@ -19,11 +18,9 @@
 static const char usage[] =
 "Usage: pagealloc [-n N] [-F N] [-p PID] [-A HOOK] [-M N] [-G N] [-jTBv]\n"
 "                 [-d SEC] [interval [count]]\n"
-"\n"
-"Page allocations from the start on: memory allocated, freed and still\n"
-"allocated, by call path, process, order, gfp flags, migratetype and\n"
-"allocator step; what of the memory in use /proc/meminfo does not explain.\n"
-"\n"
+"Page allocations from the start on, allocated, freed and outstanding, by\n"
+"call path, process, order, gfp, migratetype and step; what of the memory\n"
+"in use /proc/meminfo does not explain.\n"
 "Options:\n"
 "  -n, --top N         rows per table (default 20, 0: all)\n"
 "  -F, --frames N      stack frames shown (default 8; 0: no call paths)\n"
@@ -37,10 +34,7 @@ enum pa_attach { PA_ATTACH_PATH, PA_ATTACH_TP, PA_ATTACH_KPROBE };
 
 static const char *const attach_names[] = { "path", "tracepoint", "kprobe", 0 };
 
-/*
- * Per -A, the allocation hook second: frees first, so that a block
- * allocated meanwhile is never missed.
- */
+/* Per -A: frees first, so a block allocated meanwhile is never missed. */
 #define PA_TP(prog, event)	{ prog, MS_HOOK_TRACEPOINT, "kmem:" event }
 static const struct ms_hook hooks[][2] = {
 	[PA_ATTACH_PATH] = { PA_TP("pa_page_free", "mm_page_free"),
@@ -49,6 +43,9 @@ static const struct ms_hook hooks[][2] = {
 			   PA_TP("pa_page_alloc", "mm_page_alloc") },
 	[PA_ATTACH_KPROBE] = { {}, { "pa_alloc_entry", MS_HOOK_KPROBE,
 				     "__alloc_pages_nodemask" } },
+	/* OLK-5.10 (and 5.13 on) name the allocator entry __alloc_pages(). */
+	[PA_ATTACH_KPROBE + 1] = { {}, { "pa_alloc_entry", MS_HOOK_KPROBE,
+					 "__alloc_pages" } },
 };
 
 static const char *const path_names[PA_NR_PATHS] = {
@@ -454,7 +451,8 @@ static int report(void *arg, unsigned long iter)
 int main(int argc, char **argv)
 {
 	static struct pa_ctx ctx;
-	struct ms_ksym_req path = { "__tracepoint_mm_page_alloc_path" };
+	struct ms_ksym_req reqs[] = { { "__tracepoint_mm_page_alloc_path" },
+				      { "__alloc_pages_nodemask" } };
 	struct ms_loop loop = {
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
@@ -463,13 +461,14 @@ int main(int argc, char **argv)
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(env);
-	ms_ksyms_init(env, &path, 1);
+	ms_ksyms_init(env, reqs, ARRAY_SIZE(reqs));
 	if (ctx.attach < 0)
-		ctx.attach = path.addr ? PA_ATTACH_PATH : PA_ATTACH_TP;
-	if (ctx.attach == PA_ATTACH_PATH && !path.addr)
+		ctx.attach = reqs[0].addr ? PA_ATTACH_PATH : PA_ATTACH_TP;
+	if (ctx.attach == PA_ATTACH_PATH && !reqs[0].addr)
 		ms_fatal(env,
 			 "-A path: this kernel has no kmem:mm_page_alloc_path event (memstat's patched kernels have it): use -A tracepoint");
 	kp = ctx.attach == PA_ATTACH_KPROBE;
+	ctx.attach += kp && !reqs[1].addr;
 	ctx.event = hooks[ctx.attach][1].target + (kp ? 0 : strlen("kmem:"));
 	ctx.keys = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.keys));
 	ctx.vals = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.vals));
