@@ -6,7 +6,6 @@
 #define _GNU_SOURCE		/* qsort_r() */
 #include <getopt.h>
 #include <limits.h>
-#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -18,9 +17,12 @@
 static const char usage[] =
 "Usage: pagealloc [-n N] [-F N] [-p PID] [-A HOOK] [-M N] [-G N] [-jTBv]\n"
 "                 [-d SEC] [interval [count]]\n"
+"\n"
 "Page allocations from the start on, allocated, freed and outstanding, by\n"
 "call path, process, order, gfp, migratetype and step; what of the memory\n"
-"in use /proc/meminfo does not explain.\n"
+"in use /proc/meminfo does not explain.  A report per interval, and a\n"
+"summary when it ends (Ctrl-C, SIGTERM, -d or count).\n"
+"\n"
 "Options:\n"
 "  -n, --top N         rows per table (default 20, 0: all)\n"
 "  -F, --frames N      stack frames shown (default 8; 0: no call paths)\n"
@@ -28,7 +30,12 @@ static const char usage[] =
 "  -A, --attach HOOK   path (mm_page_alloc_path, the default if there),\n"
 "                      tracepoint (mm_page_alloc: no steps), kprobe (no frees)\n"
 "  -M, --max-blocks N  outstanding blocks tracked (default 131072)\n"
-"  -G, --max-groups N  (path, process, gfp, order, step) groups (16384)\n";
+"  -G, --max-groups N  (path, process, gfp, order, step) groups (16384)\n"
+"\n"
+"Examples:\n"
+"  pagealloc -d 10          # top paths after 10 seconds\n"
+"  pagealloc -F 0 -p 1234 1 # pages of process 1234, every second\n"
+"  pagealloc -j -d 60       # JSON Lines\n";
 
 enum pa_attach { PA_ATTACH_PATH, PA_ATTACH_TP, PA_ATTACH_KPROBE };
 
@@ -73,15 +80,6 @@ static const struct {
 	{ "gfp", "gfp" }, { "categories" },
 };
 
-/* A call path, symbolized at first sight and kept for the whole run. */
-struct pa_stack {
-	__u64 hash;			/* its key in the stacks map */
-	int id, nframes;		/* id: by first sight; -1: none */
-	char *frames[MS_STACK_DEPTH];
-	enum ms_mem_cat cat;
-	__u64 prev_kib;			/* allocated at the last report */
-};
-
 /* Sums of groups for one row of a table (a path, process...), in KiB. */
 struct pa_sum {
 	__u64 id;
@@ -98,8 +96,7 @@ struct pa_ctx {
 	unsigned long max_live, max_groups;	/* -M, -G */
 	struct ms_bpf bpf;
 	const char *event;		/* what counts allocations */
-	void *stacks;			/* tsearch() tree of struct pa_stack */
-	int nstacks;
+	struct ms_stacks stacks;	/* call paths; user: KiB at the last report */
 	struct pa_group_key *keys;	/* the groups of this report */
 	struct pa_group *vals;
 	size_t ngroups;
@@ -133,42 +130,18 @@ static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 								"max-groups",
 								optarg, 256,
 								1UL << 22);
-	if (!env->top)
-		env->top = ULONG_MAX;
 	ctx->attach = env->attach ? ms_pick(env, "attach point", env->attach,
 					    attach_names) : -1;
 }
 
-/* tsearch() order of struct pa_stack: by hash, its first member. */
-static int cmp_hash(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(__u64));
-}
+_Static_assert(sizeof(struct pa_frames) == MS_MAX_FRAMES * sizeof(__u64),
+	       "the stacks map holds what ms_stack_get() reads");
 
 /* The call path stored under @hash (PA_NO_STACK: none recorded). */
-static struct pa_stack *stack_of(struct pa_ctx *ctx, __u64 hash)
+static struct ms_stack *stack_of(struct pa_ctx *ctx, __u64 hash)
 {
-	struct pa_stack key = { .hash = hash }, **slot, *st;
-	struct pa_frames f;
-
-	slot = tsearch(&key, &ctx->stacks, cmp_hash);
-	if (!slot)
-		ms_fatal(&ctx->env, "out of memory");
-	if (*slot != &key)
-		return *slot;
-	st = ms_zalloc(&ctx->env, 1, sizeof(*st));
-	*slot = st;
-	st->hash = hash;
-	st->id = hash == PA_NO_STACK ? -1 : ctx->nstacks++;
-	st->cat = MS_MEM_UNKNOWN;
-	if (st->id < 0 ||
-	    bpf_map_lookup_elem(ms_bpf_map(&ctx->bpf, "stacks"), &hash, &f))
-		return st;
-	st->nframes = ms_stack_symbolize(f.ip, MS_STACK_DEPTH, st->frames);
-	if (st->nframes < 0)
-		ms_fatal(&ctx->env, "out of memory");
-	st->cat = ms_mem_cat_of(st->frames, st->nframes);
-	return st;
+	return ms_stack_get(&ctx->env, &ctx->stacks,
+			    ms_bpf_map(&ctx->bpf, "stacks"), hash, PA_NO_STACK);
 }
 
 static __s64 outstanding(const struct pa_sum *s)
@@ -250,7 +223,7 @@ static void print_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
 		       size_t n, bool by_rate, double secs)
 {
 	char name[512], blocks[32];
-	struct pa_stack *st;
+	struct ms_stack *st;
 	const char *nm;
 	size_t i, len;
 	int f;
@@ -385,7 +358,7 @@ static int report_all(struct pa_ctx *ctx, bool summary)
 	__u64 c[PA_NR_COUNTS], other_kib = 0;
 	enum pa_order order;
 	double now = ms_now(), secs = now - ctx->last;
-	struct pa_stack *st;
+	struct ms_stack *st;
 	struct ms_json j, *jp = ctx->env.json ? &j : NULL;
 	size_t rows, i;
 	ssize_t n;
@@ -412,8 +385,8 @@ static int report_all(struct pa_ctx *ctx, bool summary)
 	rows = sum_by(ctx, PA_BY_STACK);
 	for (i = 0; i < rows; i++) {
 		st = stack_of(ctx, ctx->sums[i].id);
-		ctx->sums[i].rate_kib = ctx->sums[i].alloc_kib - st->prev_kib;
-		st->prev_kib = ctx->sums[i].alloc_kib;
+		ctx->sums[i].rate_kib = ctx->sums[i].alloc_kib - st->user;
+		st->user = ctx->sums[i].alloc_kib;
 		if (st->cat == MS_MEM_OTHER && outstanding(&ctx->sums[i]) > 0)
 			other_kib += outstanding(&ctx->sums[i]);
 	}

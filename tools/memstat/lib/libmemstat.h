@@ -78,7 +78,7 @@ struct ms_env {
 	/* shared options (enum ms_opt) */
 	pid_t pid;			/* -p, 0: every process */
 	const char *cgroup;		/* -c, NULL: every cgroup */
-	unsigned long top;		/* -n, 0: all rows */
+	unsigned long top;		/* -n (-n 0: ULONG_MAX, all rows) */
 	bool hist;			/* -H */
 	unsigned long frames;		/* -F, 0: no stacks */
 	bool threads;			/* -t */
@@ -348,6 +348,29 @@ const char *ms_ksym_name(unsigned long long addr, unsigned long long *offset);
  */
 int ms_stack_symbolize(const __u64 *ips, int n, char **out);
 void ms_stack_free(char **frames, int n);
+
+/*
+ * Kernel stacks a BPF map keeps under a 64-bit key (a hash of the
+ * frames: MS_MAX_FRAMES __u64 each), symbolized at first sight and kept
+ * for the run, with the meminfo category of a page allocated under them.
+ */
+struct ms_stack {
+	__u64 key;
+	int id;			/* 0, 1, ... by first sight; -1: no stack */
+	int nframes;
+	char *frames[MS_MAX_FRAMES];
+	int cat;		/* enum ms_mem_cat; MS_MEM_UNKNOWN: no frames */
+	__u64 user;		/* the tool's own */
+};
+
+struct ms_stacks {
+	void *tree;
+	int next_id;
+};
+
+/* The stack under @key in map @fd; @none is the key of "no stack". */
+struct ms_stack *ms_stack_get(const struct ms_env *env, struct ms_stacks *c,
+			      int fd, __u64 key, __u64 none);
 
 /* ---- decoding ------------------------------------------------------ */
 

@@ -3,11 +3,14 @@
  * libmemstat: memory accounting.  /proc/meminfo folded into the
  * categories it explains memory by, and which category counts a page
  * allocated under a given kernel call path: what pagealloc, sysstat and
- * `memstat report` need to say how much memory meminfo does not explain.
+ * `memstat report` need to say how much memory meminfo does not explain;
+ * kernel stacks kept under a hash, with the category of their pages.
  */
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "libmemstat.h"
 
@@ -185,4 +188,37 @@ long long ms_meminfo_unexplained(const struct ms_meminfo *mi)
 	for (c = 0; c < MS_MEM_NR_CATS; c++)
 		explained += ms_meminfo_cat(mi, c);
 	return ms_meminfo_used(mi) - explained;
+}
+
+/* tsearch() order of struct ms_stack: by key, its first member. */
+static int ms_stack_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct ms_stack *ms_stack_get(const struct ms_env *env, struct ms_stacks *c,
+			      int fd, __u64 key, __u64 none)
+{
+	struct ms_stack probe = { .key = key }, **slot, *st;
+	__u64 ips[MS_MAX_FRAMES];
+
+	slot = tsearch(&probe, &c->tree, ms_stack_cmp);
+	if (!slot)
+		ms_fatal(env, "out of memory");
+	if (*slot != &probe)
+		return *slot;
+	st = ms_zalloc(env, 1, sizeof(*st));
+	*slot = st;
+	st->key = key;
+	st->id = key == none ? -1 : c->next_id++;
+	st->cat = MS_MEM_UNKNOWN;
+	if (st->id < 0 || bpf_map_lookup_elem(fd, &key, ips))
+		return st;
+	st->nframes = ms_stack_symbolize(ips, MS_MAX_FRAMES, st->frames);
+	if (st->nframes < 0)
+		ms_fatal(env, "out of memory");
+	st->cat = ms_mem_cat_of(st->frames, st->nframes);
+	return st;
 }

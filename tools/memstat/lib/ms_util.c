@@ -224,6 +224,9 @@ static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 			       "-c CGROUP: cgroup filtering is not built yet; filter by process with -p");
 	case 'n':
 		env->top = ms_parse_ulong_or_die(env, "top", arg, 0, INT_MAX);
+		/* 0: every row. */
+		if (!env->top)
+			env->top = ULONG_MAX;
 		return true;
 	case 'H':
 		env->hist = true;
