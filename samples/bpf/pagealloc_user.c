@@ -4,6 +4,7 @@
  * call path, process, order, gfp flags, migratetype and allocator step.
  */
 #define _GNU_SOURCE		/* qsort_r() */
+#include <assert.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -134,7 +135,7 @@ static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 					    attach_names) : -1;
 }
 
-_Static_assert(sizeof(struct pa_frames) == MS_MAX_FRAMES * sizeof(__u64),
+static_assert(sizeof(struct pa_frames) == MS_MAX_FRAMES * sizeof(__u64),
 	       "the stacks map holds what ms_stack_get() reads");
 
 /* The call path stored under @hash (PA_NO_STACK: none recorded). */
