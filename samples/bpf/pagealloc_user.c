@@ -136,7 +136,7 @@ static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 }
 
 static_assert(sizeof(struct pa_frames) == MS_MAX_FRAMES * sizeof(__u64),
-	       "the stacks map holds what ms_stack_get() reads");
+	      "the stacks map holds what ms_stack_get() reads");
 
 /* The call path stored under @hash (PA_NO_STACK: none recorded). */
 static struct ms_stack *stack_of(struct pa_ctx *ctx, __u64 hash)
