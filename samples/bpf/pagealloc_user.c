@@ -12,7 +12,6 @@
 #include <bpf/bpf.h>
 
 #include "libmemstat.h"
-#include "ms_report.h"
 #include "pagealloc_common.h"
 
 static const char usage[] =

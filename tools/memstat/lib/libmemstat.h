@@ -444,6 +444,23 @@ long long ms_meminfo_unexplained(const struct ms_meminfo *mi);
  */
 enum ms_mem_cat ms_mem_cat_of(char *const *frames, int n);
 
+/*
+ * /proc/meminfo by category, now and at the start: "meminfo":{"used_kib":
+ * ..,"<category>_kib":..,"unexplained_kib":..,"unexplained_start_kib":..}
+ * into the open record @j.
+ */
+void ms_meminfo_json(struct ms_json *j, const struct ms_meminfo *now,
+		     const struct ms_meminfo *start);
+/* The same as text lines within 80 columns, sizes by ms_kib(). */
+void ms_meminfo_print(const struct ms_env *env, const struct ms_meminfo *now,
+		      const struct ms_meminfo *start);
+/*
+ * The last column of a table row: @s printed from column @col on, with
+ * a newline, broken before a ' ' or '|' where it would pass @width (the
+ * continuation lines start at @col too).
+ */
+void ms_print_wrapped(const char *s, int col, int width);
+
 /* ---- zones --------------------------------------------------------- */
 
 /*

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "libmemstat.h"
-#include "ms_report.h"
 
 void ms_meminfo_json(struct ms_json *j, const struct ms_meminfo *now,
 		     const struct ms_meminfo *start)
