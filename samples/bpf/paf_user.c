@@ -68,6 +68,7 @@ struct paf_ctx {
 	const char *attach;		/* "kmem:mm_page_alloc", fexit target */
 	__u64 mem_nodes;		/* nodes with memory (N_MEMORY) */
 	int counts_fd, stacks_fd;
+	struct ms_stacks stacks;	/* -S stacks, symbolized once */
 	__u64 failures;			/* records received */
 	__u64 interval_failures;
 	unsigned long reports;
@@ -108,27 +109,6 @@ static void parse_args(struct paf_ctx *ctx, int argc, char **argv)
 	ctx->tp_only = ctx->env.attach &&
 		       ms_pick(&ctx->env, "attach point", ctx->env.attach,
 			       attach_names) == 1;
-}
-
-/* @prefix, then @text wrapped at 80 columns at ' ' and after '|'. */
-static void print_wrapped(const char *prefix, const char *text, int indent)
-{
-	int col = printf("%s", prefix), len;
-	bool space = false;
-
-	while (*text) {
-		len = strcspn(text, " |");
-		len += text[len] == '|';
-		if (col + space + len > 80 && col > indent) {
-			col = printf("\n%*s", indent, "") - 1;
-			space = false;
-		}
-		col += printf("%s%.*s", space ? " " : "", len, text);
-		text += len;
-		space = *text == ' ';
-		text += space;
-	}
-	putchar('\n');
 }
 
 /* The request and zones as libmemstat's watermark check takes them. */
@@ -222,7 +202,7 @@ static void print_event_text(struct paf_ctx *ctx, const struct failure *f)
 	       ms_clock(buf, sizeof(buf)), ev->comm, ev->pid, ev->tid, ev->order);
 	snprintf(line, sizeof(line), "%s (0x%x)",
 		 ms_gfp_decode(ev->gfp, gfp, sizeof(gfp)), ev->gfp);
-	print_wrapped("  gfp ", line, 6);
+	ms_print_wrapped(line, printf("  gfp "), 6, 80);
 	printf("  migratetype %s, preferred node %d, zone %s, %s\n",
 	       ms_migratetype_name(ev->migratetype), ev->preferred_nid,
 	       f->n ? ev->zones[0].name : "-",
@@ -234,7 +214,7 @@ static void print_event_text(struct paf_ctx *ctx, const struct failure *f)
 		       ev->flags & PAF_F_CPUSETS ?
 		       ms_fmt_nodes(ev->mems_allowed, mems, sizeof(mems)) : "-",
 		       ms_mempolicy_name(ev->mempolicy));
-	print_wrapped("  verdict: ", f->text, 4);
+	ms_print_wrapped(f->text, printf("  verdict: "), 4, 80);
 	ms_zone_print(&ctx->env, &f->r, f->zones, f->n);
 	if (ev->stack_bytes < 0)
 		printf("  stack: not available (%s)\n", strerror(-ev->stack_bytes));
@@ -305,12 +285,12 @@ static int row_cmp(const void *a, const void *b)
 /* The -S table since the last one (@delta) or in all; text: -n rows. */
 static void print_summary_table(struct paf_ctx *ctx, bool delta)
 {
-	char *frames[MS_STACK_DEPTH], gfp[256], head[32];
-	__u64 ips[MS_STACK_DEPTH];
+	char gfp[256], head[32];
 	struct summary_row *row;
+	struct ms_stack *st;
 	struct ms_json j;
-	int nf, i;
 	size_t r;
+	int i;
 
 	for (r = 0; r < ctx->nr_rows; r++)
 		ctx->rows[r].n = ctx->rows[r].count - (delta ? ctx->rows[r].prev : 0);
@@ -322,10 +302,8 @@ static void print_summary_table(struct paf_ctx *ctx, bool delta)
 	for (r = 0, row = ctx->rows; r < ctx->nr_rows && row->n; r++, row++) {
 		if (!ctx->env.json && ctx->env.top && r >= ctx->env.top)
 			break;
-		nf = 0;
-		if (row->key.stack != PAF_NO_STACK &&
-		    !bpf_map_lookup_elem(ctx->stacks_fd, &row->key.stack, ips))
-			nf = symbolize(ips, MS_STACK_DEPTH, frames);
+		st = ms_stack_get(&ctx->env, &ctx->stacks, ctx->stacks_fd,
+				  row->key.stack, PAF_NO_STACK);
 		ms_gfp_decode(row->key.gfp, gfp, sizeof(gfp));
 		if (ctx->env.json) {
 			ms_json_record(&j, &ctx->env, delta ? "failures" :
@@ -334,16 +312,16 @@ static void print_summary_table(struct paf_ctx *ctx, bool delta)
 			ms_json_uint(&j, "order", row->key.order);
 			ms_json_str(&j, "gfp", gfp);
 			ms_json_str_array(&j, "stack",
-					  (const char *const *)frames, nf);
+					  (const char *const *)st->frames,
+					  st->nframes);
 			ms_json_end(&j);
 		} else {
 			snprintf(head, sizeof(head), "%8llu %5u  ", row->n,
 				 row->key.order);
-			print_wrapped(head, gfp, 16);
-			for (i = 0; i < nf && i < (int)ctx->env.frames; i++)
-				printf("%16s%s\n", "", frames[i]);
+			ms_print_wrapped(gfp, printf("%s", head), 16, 80);
+			for (i = 0; i < st->nframes && i < (int)ctx->env.frames; i++)
+				printf("%16s%s\n", "", st->frames[i]);
 		}
-		ms_stack_free(frames, nf);
 	}
 	for (r = 0; r < ctx->nr_rows; r++)
 		ctx->rows[r].prev = ctx->rows[r].count;

@@ -286,7 +286,7 @@ static void print_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
 		       ms_kib(&ctx->env, secs > 0 ? s->rate_kib / secs : 0),
 		       s->fail);
 		if (!st) {
-			ms_print_wrapped(nm, 39, 80);
+			ms_print_wrapped(nm, 39, 39, 80);
 			continue;
 		}
 		len = snprintf(name, sizeof(name), "%s", ms_mem_cat_names[st->cat]);
@@ -295,7 +295,7 @@ static void print_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
 				len += snprintf(name + len, sizeof(name) - len,
 						" %s:%llu", path_names[f],
 						s->steps[f]);
-		ms_print_wrapped(name, 39, 80);
+		ms_print_wrapped(name, 39, 39, 80);
 		if (!st->nframes)
 			printf("%6s(no call path)\n", "");
 		for (f = 0; f < st->nframes && f < (int)ctx->env.frames; f++)

@@ -52,7 +52,6 @@
  */
 enum ms_opt {
 	MS_OPT_PID	= 1 << 0,	/* -p PID    one process */
-	MS_OPT_CGROUP	= 1 << 1,	/* -c CGROUP one cgroup (reserved) */
 	MS_OPT_TOP	= 1 << 2,	/* -n N      rows per table, 0: all */
 	MS_OPT_HIST	= 1 << 3,	/* -H        latency histograms */
 	MS_OPT_FRAMES	= 1 << 4,	/* -F N      stack frames, 0: no stacks */
@@ -135,8 +134,6 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
 void ms_tool_init(const struct ms_env *env);
 /* calloc() that exits 1 with "out of memory". */
 void *ms_zalloc(const struct ms_env *env, size_t n, size_t size);
-/* realloc() of an array of @n elements that exits 1 when out of memory. */
-void *ms_grow(const struct ms_env *env, void *p, size_t n, size_t size);
 
 /* ---- output -------------------------------------------------------- */
 
@@ -190,7 +187,6 @@ void ms_json_pop(struct ms_json *j);
 void ms_json_str(struct ms_json *j, const char *key, const char *val);
 void ms_json_int(struct ms_json *j, const char *key, long long val);
 void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val);
-void ms_json_bool(struct ms_json *j, const char *key, bool val);
 /* "@prefix@suffix": for keys built from a kind name. */
 void ms_json_uint2(struct ms_json *j, const char *prefix, const char *suffix,
 		   unsigned long long val);
@@ -455,11 +451,11 @@ void ms_meminfo_json(struct ms_json *j, const struct ms_meminfo *now,
 void ms_meminfo_print(const struct ms_env *env, const struct ms_meminfo *now,
 		      const struct ms_meminfo *start);
 /*
- * The last column of a table row: @s printed from column @col on, with
- * a newline, broken before a ' ' or '|' where it would pass @width (the
- * continuation lines start at @col too).
+ * @s printed from column @col (where the cursor is) on, with a newline,
+ * broken at a space or after a '|' where it would pass @width; the
+ * continuation lines start at column @indent.
  */
-void ms_print_wrapped(const char *s, int col, int width);
+void ms_print_wrapped(const char *s, int col, int indent, int width);
 
 /* ---- zones --------------------------------------------------------- */
 

@@ -43,15 +43,22 @@ void ms_meminfo_print(const struct ms_env *env, const struct ms_meminfo *now,
 	       ms_kib(env, ms_meminfo_unexplained(start)));
 }
 
-void ms_print_wrapped(const char *s, int col, int width)
+void ms_print_wrapped(const char *s, int col, int indent, int width)
 {
-	int at = col, len;
+	bool space = false;
+	int len;
 
-	for (; *s; s += len) {
-		len = strcspn(s + 1, "| ") + 1;
-		if (at > col && at + len > width)
-			at = printf("\n%*s", col, "") - 1;
-		at += printf("%.*s", len, s);
+	while (*s) {
+		len = strcspn(s, " |");
+		len += s[len] == '|';
+		if (col + space + len > width && col > indent) {
+			col = printf("\n%*s", indent, "") - 1;
+			space = false;
+		}
+		col += printf("%s%.*s", space ? " " : "", len, s);
+		s += len;
+		space = *s == ' ';
+		s += space;
 	}
 	putchar('\n');
 }

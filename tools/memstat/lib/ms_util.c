@@ -96,16 +96,6 @@ void *ms_zalloc(const struct ms_env *env, size_t n, size_t size)
 	return p;
 }
 
-void *ms_grow(const struct ms_env *env, void *p, size_t n, size_t size)
-{
-	if (n && size > SIZE_MAX / n)
-		ms_fatal(env, "out of memory");
-	p = realloc(p, n * size);
-	if (!p && n)
-		ms_fatal(env, "out of memory");
-	return p;
-}
-
 int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out)
 {
@@ -148,7 +138,6 @@ static const struct ms_shared_opt {
 	bool value;
 } ms_shared[] = {
 	{ MS_OPT_PID, 'p', "pid", true },
-	{ MS_OPT_CGROUP, 'c', "cgroup", true },
 	{ MS_OPT_TOP, 'n', "top", true },
 	{ MS_OPT_HIST, 'H', "histogram", false },
 	{ MS_OPT_FRAMES, 'F', "frames", true },
@@ -515,12 +504,6 @@ void ms_json_uint(struct ms_json *j, const char *key, unsigned long long val)
 {
 	ms_json_key(j, key);
 	fprintf(j->f, "%llu", val);
-}
-
-void ms_json_bool(struct ms_json *j, const char *key, bool val)
-{
-	ms_json_key(j, key);
-	fputs(val ? "true" : "false", j->f);
 }
 
 void ms_json_uint2(struct ms_json *j, const char *prefix, const char *suffix,
