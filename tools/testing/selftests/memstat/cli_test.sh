@@ -130,7 +130,14 @@ wait_for "$tmp/err" tracing
 memstat_truth bpf-objects > "$tmp/bpf.during" 2>&1
 kill -INT $pid
 wait $pid
-memstat_truth bpf-objects > "$tmp/bpf.after" 2>&1
+# A program's maps are released an RCU grace period after the program
+# (bpf_prog_put's deferred free): wait up to 5 s for the lists to settle.
+i=0
+while memstat_truth bpf-objects > "$tmp/bpf.after" 2>&1 &&
+      ! cmp -s "$tmp/bpf.before" "$tmp/bpf.after" && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 b=$(head -n 1 "$tmp/bpf.before") d=$(head -n 1 "$tmp/bpf.during") a=$(head -n 1 "$tmp/bpf.after")
 diag "before: $b; pagealloc -A kprobe running: $d; after every tool: $a"
 check "no BPF program, map or link left after the tools ended" \
