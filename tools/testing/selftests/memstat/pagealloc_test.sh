@@ -484,8 +484,14 @@ if [ $has_event = 1 ] && [ -w $thp/enabled ]; then
 	    grep '"name":"compact"' | json_num alloc_blocks)
 	diag "workload: $(tr '\n' ' ' < "$tmp/frag.wl")"
 	diag "compact_stall +$((s1 - s0)), compact_success +$((c1 - c0)), pagealloc compact ${v:-0}"
-	check "compaction: served by compaction = compact_success (${v:-0} vs $((c1 - c0)))" \
-		"${v:-0}" -eq $((c1 - c0)) -a $((c1 - c0)) -gt 0
+	# Whether direct compaction succeeds at all depends on the layout the
+	# fill left; with no success there is nothing to compare.
+	if [ $((c1 - c0)) -gt 0 ] || [ "${v:-0}" -ne 0 ]; then
+		check "compaction: served by compaction = compact_success (${v:-0} vs $((c1 - c0)))" \
+			"${v:-0}" -eq $((c1 - c0))
+	else
+		skip "compaction: no direct compaction succeeded in this run ($((s1 - s0)) stalls)"
+	fi
 else
 	skip "compaction: needs mm_page_alloc_path (patched kernel) and THP"
 fi
