@@ -487,7 +487,7 @@ if [ $has_event = 1 ] && [ -w $thp/enabled ]; then
 	# Whether direct compaction succeeds at all depends on the layout the
 	# fill left; with no success there is nothing to compare.
 	if [ $((c1 - c0)) -gt 0 ] || [ "${v:-0}" -ne 0 ]; then
-		check "compaction: served by compaction = compact_success (${v:-0} vs $((c1 - c0)))" \
+		check "compaction: by compaction = compact_success (${v:-0} vs $((c1 - c0)))" \
 			"${v:-0}" -eq $((c1 - c0))
 	else
 		skip "compaction: no direct compaction succeeded in this run ($((s1 - s0)) stalls)"
