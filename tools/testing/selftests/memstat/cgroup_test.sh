@@ -62,7 +62,8 @@ unload() {
 		kill -TERM "$(cat "$tmp/$n.pid")" 2> /dev/null
 		wait "$(cat "$tmp/$n.pid")" 2> /dev/null
 	done
-	rm -f $disk/cg_a $disk/cg_b
+	# Their output files, which they wrote, are charged to their cgroups.
+	rm -f $disk/cg_a $disk/cg_b "$tmp/a.wl" "$tmp/b.wl"
 }
 
 # run_tracers HIER: the tracing tools with -c in, -c out and none, over
@@ -128,20 +129,23 @@ paf_check() {
 		skip "$h: paf -c: no fail_page_alloc (CONFIG_FAIL_PAGE_ALLOC, debugfs)"
 		return
 	fi
-	rm -f "$tmp/go"
-	start_in $dir/in/sub a memstat_workload failpipe --writes 16 --go "$tmp/go"
-	start_in $dir/out b memstat_workload failpipe --writes 16 --go "$tmp/go"
+	rm -f "$tmp/go.a" "$tmp/go.b"
+	start_in $dir/in/sub a memstat_workload failpipe --writes 16 --go "$tmp/go.a"
+	start_in $dir/out b memstat_workload failpipe --writes 16 --go "$tmp/go.b"
 	wait_for "$tmp/a.wl" '^ready'
 	wait_for "$tmp/b.wl" '^ready'
 	paf -S -j -c $dir/in > "$tmp/$h.paf" 2> "$tmp/$h.paf.err" &
 	pid=$!
 	wait_for "$tmp/$h.paf.err" 'tracing' 600
-	for kv in task-filter=Y probability=100 interval=1 times=8 space=0 \
+	for kv in task-filter=Y probability=100 interval=1 times=4 space=0 \
 		  ignore-gfp-wait=N ignore-gfp-highmem=N min-order=0 verbose=0; do
 		echo "${kv#*=}" > $fpa/${kv%%=*}
 	done
-	touch "$tmp/go"
-	wait "$(cat "$tmp/a.pid")" "$(cat "$tmp/b.pid")"
+	for n in a b; do
+		echo 4 > $fpa/times
+		touch "$tmp/go.$n"
+		wait "$(cat "$tmp/$n.pid")"
+	done
 	echo 0 > $fpa/probability
 	echo N > $fpa/task-filter
 	echo 1 > $fpa/times
@@ -150,6 +154,7 @@ paf_check() {
 	fa=$(sed -n 's/^pipe-writes .*failed=\([0-9]*\).*/\1/p' "$tmp/a.wl")
 	fb=$(sed -n 's/^pipe-writes .*failed=\([0-9]*\).*/\1/p' "$tmp/b.wl")
 	got=$(grep '"type":"summary"' "$tmp/$h.paf" | json_num failures)
+	rm -f "$tmp/a.wl" "$tmp/b.wl"
 	check "$h: paf -c: A's failures only (A ${fa:-?}, B ${fb:-?}, paf ${got:-?})" \
 		"${got:--1}" -eq "${fa:--2}" -a "${fb:-0}" -gt 0
 }
@@ -190,7 +195,8 @@ if [ -w $v2/cgroup.subtree_control ] && ! grep -q memory $v2/cgroup.subtree_cont
 		sleep 0.1
 		i=$((i + 1))
 	done
-	diag "memory controller back in cgroup v2 after $((i / 10)) s"
+	diag "memory controller in cgroup v2 after $((i / 10)) s:" \
+	     "$(awk '$1 == "memory"' /proc/cgroups)"
 else
 	for i in 1 2 3 4 5 6 7; do
 		skip "v1: cannot mount the memory controller: $(cat "$tmp/v1.err" 2> /dev/null)"
