@@ -201,4 +201,18 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/*
+ * An exec() replaces the mappings: forget the process, so that its next
+ * brk() sends a record again and the user side reads the new ones.
+ *   TP_PROTO(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+ */
+SEC("raw_tracepoint/sched_process_exec")
+int bs_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 tgid = ms_tgid();
+
+	bpf_map_delete_elem(&procs, &tgid);
+	return 0;
+}
+
 char _license[] SEC("license") = "GPL";

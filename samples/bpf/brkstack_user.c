@@ -51,6 +51,7 @@ static const char usage[] =
 static const struct ms_hook hooks[] = {
 	{ "bs_sys_exit", MS_HOOK_TRACEPOINT, "raw_syscalls:sys_exit" },
 	{ "bs_sys_enter", MS_HOOK_TRACEPOINT, "raw_syscalls:sys_enter" },
+	{ "bs_exec", MS_HOOK_TRACEPOINT, "sched:sched_process_exec" },
 };
 
 static const char *const drop_names[BS_NR_DROPS] = {
@@ -69,6 +70,9 @@ struct bs_frames {
 	int nframes;
 	char *frames[MS_STACK_DEPTH];
 };
+
+/* The kernel counts bytes; reports floor them to KiB. */
+#define kib(bytes)	((long long)((bytes) / 1024))
 
 struct bs_row {
 	struct bs_key key;
@@ -92,6 +96,7 @@ struct bs_ctx {
 	struct bs_group *groups;
 	size_t nrows, ngroups;
 	void *frames;			/* tsearch tree of struct bs_frames */
+	void *seen;			/* tsearch tree of tgids tracked */
 	unsigned long reports, events, tracked, untracked;
 	__u64 start_ns;
 };
@@ -221,11 +226,6 @@ static int read_totals(struct bs_ctx *ctx)
 	return 0;
 }
 
-static long long kib(__u64 bytes)
-{
-	return bytes / 1024;
-}
-
 static void json_val(struct ms_json *j, const struct bs_val *v)
 {
 	ms_json_uint(j, "grow_kib", kib(v->grow));
@@ -337,14 +337,47 @@ static void print_call(struct bs_ctx *ctx, const struct bs_event *e)
 	       f->nframes ? f->frames[0] : "[no user stack]");
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A process announced again has exec()ed: name the stacks it has so far
+ * with the old mappings, then forget those.
+ */
+static void exec_seen(struct bs_ctx *ctx, __u32 tgid)
+{
+	ssize_t n, i;
+
+	n = ms_hash_read(ctx->totals_fd, ctx->keys, sizeof(*ctx->keys),
+			 ctx->vals, sizeof(*ctx->vals), BS_MAX_KEYS);
+	for (i = 0; i < n; i++)
+		if (ctx->keys[i].tgid == tgid)
+			frames_get(ctx, ctx->keys[i]);
+	ms_usyms_forget(tgid);
+}
+
 static int on_record(void *arg, void *data, size_t size)
 {
 	const struct bs_event *e = data;
 	struct bs_ctx *ctx = arg;
+	__u32 *tgid, **slot;
 
 	if (size < sizeof(*e))
 		return 0;
 	if (e->kind == BS_NEW_PROC) {
+		tgid = ms_zalloc(&ctx->env, 1, sizeof(*tgid));
+		*tgid = e->tgid;
+		slot = tsearch(tgid, &ctx->seen, cmp_u32);
+		if (!slot)
+			ms_fatal(&ctx->env, "out of memory");
+		if (*slot != tgid) {
+			free(tgid);
+			exec_seen(ctx, e->tgid);
+		}
 		/* Now, while it lives: its stacks are named at the report. */
 		if (ms_usyms_track(e->tgid))
 			ctx->untracked++;
@@ -448,6 +481,12 @@ int main(int argc, char **argv)
 
 		tdelete(f, &ctx.frames, cmp_key);
 		frames_free(f);
+	}
+	while (ctx.seen) {
+		__u32 *tgid = *(__u32 **)ctx.seen;
+
+		tdelete(tgid, &ctx.seen, cmp_u32);
+		free(tgid);
 	}
 	ms_usyms_free();
 	free(ctx.keys);

@@ -80,6 +80,9 @@
  *                                     (-20 KiB), after a brk(0) and
  *                                     0.3 s; prints "brk pid=P" and the
  *                                     moves, exits (no malloc meanwhile)
+ *   memstat_workload syscalls N       N getppid() system calls; prints
+ *                                     "done calls=N ns_per_call=X" (the
+ *                                     cost a tool on raw_syscalls adds)
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -1028,6 +1031,24 @@ static noinline int brk_moves(void)
 	return 0;
 }
 
+static int syscalls(int argc, char **argv)
+{
+	struct timespec t0, t1;
+	unsigned long n, i;
+
+	if (argc != 3 || parse_count(argv[2], &n) || !n) {
+		fprintf(stderr, "usage: %s %s N\n", argv[0], argv[1]);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("done calls=%lu ns_per_call=%.0f\n", n,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1051,10 +1072,13 @@ int main(int argc, char **argv)
 		return churn(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "brk"))
 		return brk_moves();
+	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
+		return syscalls(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
 		"       as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... |\n"
-		"       failpipe ... | json-check FILE | churn PAGES ROUNDS | brk\n");
+		"       failpipe ... | json-check FILE | churn PAGES ROUNDS | brk |\n"
+		"       syscalls N\n");
 	return 2;
 }
