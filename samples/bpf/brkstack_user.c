@@ -6,7 +6,8 @@
  * blocks and other threads' arenas come from mmap() and are not here.
  *
  * Attach points (brkstack_kern.c): the raw tracepoints
- * raw_syscalls:sys_enter and raw_syscalls:sys_exit, for brk() only.
+ * raw_syscalls:sys_enter and raw_syscalls:sys_exit, for brk() only, and
+ * sched:sched_process_exec (new mappings).
  * User stacks are named by libmemstat's user symbolizer (libdwfl); a
  * process's mappings are read at its first brk(), so it symbolizes
  * after it exits.  Frames need frame pointers (Documentation/memstat).
