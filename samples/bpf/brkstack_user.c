@@ -24,7 +24,8 @@
 #include "brkstack_common.h"
 
 static const char usage[] =
-"Usage: brkstack [-e] [-n N] [-F N] [-p PID] [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: brkstack [-e] [-n N] [-F N] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"                [interval [count]]\n"
 "\n"
 "Heap growth by brk(), per process and user stack: the bytes each call\n"
 "path moved the program break up (GROWN) and down (SHRUNK), and how many\n"
@@ -107,7 +108,8 @@ static void parse_args(struct bs_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "brkstack", usage,
-		    MS_OPT_EVENTS | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_PID);
+		    MS_OPT_EVENTS | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_PID |
+		    MS_OPT_CGROUP);
 	ms_getopt(env, argc, argv, "", NULL);
 	if (env->events && env->interval)
 		ms_usage_error(env,
@@ -345,10 +347,7 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * A process announced again has exec()ed: name the stacks it has so far
- * with the old mappings, then forget those.
- */
+/* Announced again, it exec()ed: name its stacks with the old maps. */
 static void exec_seen(struct bs_ctx *ctx, __u32 tgid)
 {
 	ssize_t n, i;
@@ -451,7 +450,7 @@ int main(int argc, char **argv)
 	ctx.rows = ms_zalloc(&ctx.env, BS_MAX_KEYS, sizeof(*ctx.rows));
 	ctx.groups = ms_zalloc(&ctx.env, BS_MAX_KEYS, sizeof(*ctx.groups));
 
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
