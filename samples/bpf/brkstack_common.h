@@ -25,6 +25,7 @@ struct bs_val {
 /* procs[tgid]: seen once; its first brk() sent a BS_NEW_PROC record. */
 struct bs_proc {
 	char comm[MS_COMM_LEN];
+	__u64 moved;		/* its first move of the break: BS_MOVED sent */
 };
 
 /* inflight[tid]: a brk() under way. */
@@ -37,6 +38,8 @@ struct bs_inflight {
 enum bs_kind {
 	BS_NEW_PROC,		/* a process's first brk(): read its maps now */
 	BS_CALL,		/* -e: one brk() */
+	BS_MOVED,		/* its first move (ld.so's brk(0) moves nothing:
+				 * libraries loaded since), read its maps again */
 };
 
 /* Ring buffer record. */

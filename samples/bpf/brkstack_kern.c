@@ -89,6 +89,29 @@ static __always_inline void new_proc(__u32 tgid)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * ld.so's brk(0), often a process's first, comes before its libraries
+ * are mapped: a first move of the break says to read the maps again.
+ */
+static __always_inline void first_move(__u32 tgid)
+{
+	struct bs_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	struct bs_event *e;
+
+	if (!p || p->moved)
+		return;
+	p->moved = 1;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(BS_DROP_NOTICE);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = BS_MOVED;
+	e->tgid = tgid;
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("raw_tracepoint/sys_enter")
 int bs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -194,6 +217,8 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	} else {
 		count_drop(BS_DROP_KEY);
 	}
+	if (after != rec->brk)
+		first_move(key.tgid);
 	cfg = ms_cfg();
 	if (cfg && cfg->events)
 		send_call(rec, id, after);

@@ -147,14 +147,6 @@ static struct bs_frames *frames_get(struct bs_ctx *ctx, struct bs_key key)
 	return f;
 }
 
-static void frames_free(void *node)
-{
-	struct bs_frames *f = node;
-
-	ms_stack_free(f->frames, f->nframes);
-	free(f);
-}
-
 static void comm_of(struct bs_ctx *ctx, __u32 tgid, char *buf)
 {
 	struct bs_proc p;
@@ -383,6 +375,8 @@ static int on_record(void *arg, void *data, size_t size)
 			ctx->untracked++;
 		else
 			ctx->tracked++;
+	} else if (e->kind == BS_MOVED) {
+		ms_usyms_refresh(e->tgid);
 	} else if (e->kind == BS_CALL) {
 		ctx->events++;
 		print_call(ctx, e);
@@ -480,7 +474,8 @@ int main(int argc, char **argv)
 		struct bs_frames *f = *(struct bs_frames **)ctx.frames;
 
 		tdelete(f, &ctx.frames, cmp_key);
-		frames_free(f);
+		ms_stack_free(f->frames, f->nframes);
+		free(f);
 	}
 	while (ctx.seen) {
 		__u32 *tgid = *(__u32 **)ctx.seen;

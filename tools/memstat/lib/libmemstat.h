@@ -413,6 +413,11 @@ struct ms_stack *ms_stack_get(const struct ms_env *env, struct ms_stacks *c,
  */
 int ms_usyms_track(pid_t tgid);
 /*
+ * Read a tracked @tgid's mappings again now, keeping what was read: e.g.
+ * when it has loaded its libraries (its first record came from ld.so).
+ */
+int ms_usyms_refresh(pid_t tgid);
+/*
  * @n user frames of @tgid as malloc'ed strings "func+0xoff (module)"
  * ("0xaddr (module)" without a symbol, "0xaddr" outside every module)
  * into @out, innermost first; @ips ends at @n or the first 0; returns

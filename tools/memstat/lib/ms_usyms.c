@@ -161,6 +161,15 @@ int ms_usyms_track(pid_t tgid)
 	return err;
 }
 
+int ms_usyms_refresh(pid_t tgid)
+{
+	struct ms_uproc *p = uproc_find(tgid);
+
+	if (!p)
+		return ms_usyms_track(tgid);
+	return p->dwfl ? uproc_report(p) : -ESRCH;
+}
+
 /* The module of @addr, reading the mappings again once on a miss. */
 static Dwfl_Module *uproc_module(struct ms_uproc *p, Dwarf_Addr addr,
 				 bool *reread)

@@ -22,7 +22,7 @@
 tmp=${TMPDIR:-/tmp}/brkstack_test.$$
 mkdir -p "$tmp"
 
-tap_plan 14
+tap_plan 15
 
 # The workload stops itself before it starts, so that brkstack -p can
 # name it; its pid stays the same through exec.
@@ -80,6 +80,9 @@ check "brkstack: the five moves' stacks read fn, brk_moves, main with module ($n
 	"$n" = 5
 # The process: sh before its exec (busybox) apart, the workload's 7 calls
 # (ld.so's brk(0), its own, the five moves); its totals add its stacks up.
+# libc's frame below main: the maps were read again at the first move.
+n=$(stacks 'brk_[a-z0-9_]*' | grep -c '"stack":\[[^]]*"main+0x[0-9a-f]* (memstat_workload)","[A-Za-z_][A-Za-z0-9_]*+0x[0-9a-f]* (libc.so.6)"')
+check "brkstack: libc's frame below main is named too ($n of 5)" "$n" = 5
 rec=$(grep "\"type\":\"proc\",\"pid\":$wpid," "$tmp/all")
 mine=$(grep "\"type\":\"stack\",\"pid\":$wpid," "$tmp/all" | grep -v '(busybox)')
 g=$(echo "$mine" | json_nums grow_kib | sum) s=$(echo "$mine" | json_nums shrink_kib | sum)

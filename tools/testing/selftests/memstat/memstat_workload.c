@@ -77,8 +77,8 @@
  *                                     brk_grow_5k (+5 KiB), brk_grow_37k
  *                                     (+37 KiB twice), brk_grow_300k
  *                                     (+300 KiB) and brk_shrink_20k
- *                                     (-20 KiB), after a brk(0) and
- *                                     0.3 s; prints "brk pid=P" and the
+ *                                     (-20 KiB), 0.3 s after the first
+ *                                     move; prints "brk pid=P" and the
  *                                     moves, exits (no malloc meanwhile)
  *   memstat_workload syscalls N       N getppid() system calls; prints
  *                                     "done calls=N ns_per_call=X" (the
@@ -1021,9 +1021,9 @@ static noinline int brk_moves(void)
 	n = snprintf(line, sizeof(line), "brk pid=%d\n", (int)getpid());
 	if (write(1, line, n) != n)
 		die("write");
-	/* The first brk() told brkstack to read the maps: let it. */
-	usleep(300000);
+	/* The first move tells brkstack to read the maps: let it. */
 	brk_grow_5k();
+	usleep(300000);
 	brk_grow_37k();
 	brk_grow_37k();
 	brk_grow_300k();
