@@ -38,8 +38,7 @@ struct bs_inflight {
 enum bs_kind {
 	BS_NEW_PROC,		/* a process's first brk(): read its maps now */
 	BS_CALL,		/* -e: one brk() */
-	BS_MOVED,		/* its first move (ld.so's brk(0) moves nothing:
-				 * libraries loaded since), read its maps again */
+	BS_MOVED,		/* its first move: read its maps again */
 };
 
 /* Ring buffer record. */
