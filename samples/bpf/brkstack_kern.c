@@ -50,6 +50,18 @@ struct {
 	__type(value, struct bs_inflight);
 } inflight SEC(".maps");
 
+/*
+ * busy[0]: threads inside a traced brk() now.  sys_exit runs at the end
+ * of every system call: while this is 0 it returns after an array read,
+ * not a hash lookup (which doubled its cost).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} busy SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, BS_MAX_STACKS);
@@ -118,9 +130,9 @@ int bs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *task;
 	struct bs_inflight rec = {};
 	struct mm_struct *mm = NULL;
+	__u32 tid, zero = 0;
 	struct bs_cfg *cfg;
-	__u64 id;
-	__u32 tid;
+	__u64 id, *n;
 
 	if (ctx->args[1] != __NR_brk)
 		return 0;
@@ -139,8 +151,11 @@ int bs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		count_drop(BS_DROP_STACK);
 	}
 	tid = id;
+	n = bpf_map_lookup_elem(&busy, &zero);
 	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
 		count_drop(BS_DROP_INFLIGHT);
+	else if (n)
+		__sync_fetch_and_add(n, 1);
 	new_proc(id >> 32);
 	return 0;
 }
@@ -187,15 +202,20 @@ SEC("raw_tracepoint/sys_exit")
 int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), after = ctx->args[1];
-	struct bs_val zero = {}, *v;
+	struct bs_val fresh = {}, *v;
 	struct bs_inflight *rec;
+	__u32 tid = id, zero = 0;
 	struct bs_key key;
 	struct bs_cfg *cfg;
-	__u32 tid = id;
+	__u64 *n;
 
+	n = bpf_map_lookup_elem(&busy, &zero);
+	if (!n || !*n)
+		return 0;
 	rec = bpf_map_lookup_elem(&inflight, &tid);
 	if (!rec)
 		return 0;
+	__sync_fetch_and_add(n, -1);
 	if (!returned_brk(after)) {
 		count_drop(BS_DROP_NOT_BRK);
 		bpf_map_delete_elem(&inflight, &tid);
@@ -205,7 +225,7 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	key.stack_id = rec->stack_id;
 	v = bpf_map_lookup_elem(&totals, &key);
 	if (!v) {
-		bpf_map_update_elem(&totals, &key, &zero, BPF_NOEXIST);
+		bpf_map_update_elem(&totals, &key, &fresh, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&totals, &key);
 	}
 	if (v) {
