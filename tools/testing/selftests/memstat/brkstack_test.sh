@@ -65,7 +65,7 @@ for fn_kib_n in brk_grow_5k:5:1 brk_grow_37k:74:2 brk_grow_300k:300:1; do
 	kib=${kib%%:*}
 	g=$(field $fn grow_kib) s=$(field $fn shrink_kib) c=$(field $fn calls)
 	r=$(stacks $fn | wc -l)
-	check "brkstack: $fn grew the heap by $kib KiB in $n calls, $n stacks ($g KiB, $c calls, $r stacks, shrunk $s)" \
+	check "brkstack: $fn grew $kib KiB in $n calls, $n stacks ($g, $c, $r, shrunk $s)" \
 		"$g" = "$kib" -a "$c" = "$n" -a "$r" = "$n" -a "$s" = 0
 done
 g=$(field brk_shrink_20k grow_kib) s=$(field brk_shrink_20k shrink_kib)
@@ -75,25 +75,34 @@ check "brkstack: brk_shrink_20k shrank it by 20 KiB ($s, grew $g)" \
 v=$(stacks brk_grow_37k | json_nums grow_kib | tr '\n' ' ')
 check "brkstack: each brk_grow_37k stack holds 37 KiB ($v)" "$v" = "37 37 "
 # Frame pointers: the caller is the next frame, module named.
-n=$(stacks 'brk_[gs][a-z0-9_]*' | grep -c '"stack":\["brk_[a-z0-9_]*+0x[0-9a-f]* (memstat_workload)","brk_moves+0x[0-9a-f]* (memstat_workload)","main+0x')
+fp='"stack":\["brk_[a-z0-9_]*+0x[0-9a-f]* (memstat_workload)",'
+fp=$fp'"brk_moves+0x[0-9a-f]* (memstat_workload)","main+0x'
+n=$(stacks 'brk_[gs][a-z0-9_]*' | grep -c "$fp")
 check "brkstack: the five moves' stacks read fn, brk_moves, main with module ($n of 5)" \
 	"$n" = 5
 # The process: sh before its exec (busybox) apart, the workload's 7 calls
 # (ld.so's brk(0), its own, the five moves); its totals add its stacks up.
-# libc's frame below main: the maps were read again at the first move.
-n=$(stacks 'brk_[gs][a-z0-9_]*' | grep -c '"stack":\[[^]]*"main+0x[0-9a-f]* (memstat_workload)","[A-Za-z_][A-Za-z0-9_]*+0x[0-9a-f]* (libc.so.6)"')
-check "brkstack: libc's frame below main is named too ($n of 5)" "$n" = 5
+# libc's frame below main has its module: the maps were read again at the
+# first move, after ld.so's brk(0) (a symbol only where libc has one for
+# it: the VM's stripped libc.so.6 has no __libc_start_call_main).
+main='"main\+0x[0-9a-f]* \(memstat_workload\)"'
+libc='"([A-Za-z_][A-Za-z0-9_]*\+)?0x[0-9a-f]* \(libc\.so\.6\)"'
+n=$(stacks 'brk_[gs][a-z0-9_]*' | grep -c -E "\"stack\":\[[^]]*$main,$libc")
+check "brkstack: the frame below main is in libc.so.6 ($n of 5)" "$n" = 5
 rec=$(grep "\"type\":\"proc\",\"pid\":$wpid," "$tmp/all")
 mine=$(grep "\"type\":\"stack\",\"pid\":$wpid," "$tmp/all" | grep -v '(busybox)')
 g=$(echo "$mine" | json_nums grow_kib | sum) s=$(echo "$mine" | json_nums shrink_kib | sum)
 c=$(echo "$mine" | json_nums calls | sum)
 all_g=$(grep "\"type\":\"stack\",\"pid\":$wpid," "$tmp/all" | json_nums grow_kib | sum)
-check "brkstack: the workload grew 379 KiB, shrank 20 KiB in 7 calls ($g, $s, $c; process $(echo "$rec" | json_num grow_kib) = stacks $all_g)" \
-	"$g" = 379 -a "$s" = 20 -a "$c" = 7 -a "$(echo "$rec" | json_num grow_kib)" = "$all_g"
-# Short-lived processes (sleep, grep) may exit before their maps are read.
+pg=$(echo "$rec" | json_num grow_kib)
+check "brkstack: the workload grew 379 KiB, shrank 20 in 7 calls ($g, $s, $c; $pg = $all_g)" \
+	"$g" = 379 -a "$s" = 20 -a "$c" = 7 -a "$pg" = "$all_g"
+# Short-lived processes (sleep, grep) may exit before their maps are read;
+# other processes' stacks may collide in the stack map (counted).
 u=$(echo "$sum" | json_num untracked) d=$(echo "$sum" | json_num dropped)
-diag "processes gone before their maps were read: $u"
-check "brkstack: nothing dropped ($d)" "$d" = 0
+ns=$(echo "$sum" | json_num no_stack)
+diag "processes gone before their maps were read: $u; calls without a stack: $ns"
+check "brkstack: nothing dropped but stackless calls ($d, $ns)" "$((d - ns))" = 0
 
 # -p: only the workload, the same numbers.
 others=$(grep '"type":"stack"' "$tmp/one" | grep -c -v "\"pid\":$wpid,")
