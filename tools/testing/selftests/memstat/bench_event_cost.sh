@@ -35,6 +35,7 @@ hooks() {
 	pagealloc) echo raw_tp:$alloc_event raw_tp:mm_page_free ;;
 	pagealloc-t) echo raw_tp:mm_page_alloc raw_tp:mm_page_free ;;
 	pagealloc-k) echo kprobe:$alloc_entry ;;
+	brkstack) echo raw_tp:sys_exit raw_tp:sys_enter raw_tp:sched_process_exec ;;
 	dreclaim)
 		for e in direct_reclaim_begin direct_reclaim_end \
 			 memcg_reclaim_begin memcg_reclaim_end lru_shrink_inactive \
@@ -83,6 +84,10 @@ tool_cmd() {
 load() {
 	case $1 in
 	paf|pagealloc*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	# 200000 other system calls, 7 brk() (5 moves) with user stacks, x20
+	brkstack)
+		memstat_workload syscalls 200000 > /dev/null
+		for i in $(seq 20); do memstat_workload brk > /dev/null; done ;;
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -104,7 +109,7 @@ fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
-all_tools="$all_tools pagealloc-t pagealloc-k"
+all_tools="$all_tools pagealloc-t pagealloc-k brkstack"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -143,6 +148,30 @@ wait_ready() {
 	# Attaching leaves the kernel and the tool busy for a while.
 	sleep 5
 }
+# What brkstack costs every system call, end to end: ns per getppid().
+syscall_ns() {
+	for r in 1 2 3; do
+		memstat_workload syscalls 1000000 | sed -n 's/.*ns_per_call=//p'
+	done | sort -n | head -n 1
+}
+case " ${*:-brkstack} " in
+*" brkstack "*)
+	printf '# bench: %-30s %10s\n' "system call, attached:" "ns/call"
+	printf '# bench: %-30s %10s\n' nothing "$(syscall_ns)"
+	bpf_event_cost empty raw_tp:sys_enter raw_tp:sys_exit > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-30s %10s\n' "empty sys_enter+sys_exit" "$(syscall_ns)"
+	kill -INT $epid
+	wait $epid
+	brkstack -d 100000 > /dev/null 2> "$tmp/bs.err" &
+	ppid=$!
+	wait_ready "$tmp/bs.err" 'Ctrl-C'
+	printf '# bench: %-30s %10s\n' brkstack "$(syscall_ns)"
+	kill -INT $ppid
+	wait $ppid
+	;;
+esac
 case " ${*:-paf} " in
 *" paf "*)
 	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"

@@ -72,6 +72,17 @@
  *                                     page and round, for benchmarks;
  *                                     prints "done pages=P rounds=R
  *                                     ns_per_page=N" (fault + free)
+ *   memstat_workload brk              move the program break with brk()
+ *                                     system calls made by the functions
+ *                                     brk_grow_5k (+5 KiB), brk_grow_37k
+ *                                     (+37 KiB twice), brk_grow_300k
+ *                                     (+300 KiB) and brk_shrink_20k
+ *                                     (-20 KiB), 0.3 s after the first
+ *                                     move; prints "brk pid=P" and the
+ *                                     moves, exits (no malloc meanwhile)
+ *   memstat_workload syscalls N       N getppid() system calls; prints
+ *                                     "done calls=N ns_per_call=X" (the
+ *                                     cost a tool on raw_syscalls adds)
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -938,6 +949,106 @@ static int churn(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * brk: known moves of the break from known functions, for brkstack.  Each
+ * function makes the system call itself (glibc's brk()/sbrk() have no
+ * frame pointer: from inside them the walk would lose their caller), and
+ * this file is built with frame pointers, so the innermost user frame of
+ * each call is the function.  No malloc() runs between the moves: glibc
+ * would move the break behind them.
+ */
+static __always_inline unsigned long
+raw_brk(unsigned long addr)
+{
+#if defined(__x86_64__)
+	unsigned long ret;
+
+	asm volatile("syscall" : "=a"(ret) : "0"(SYS_brk), "D"(addr)
+		     : "rcx", "r11", "memory");
+	return ret;
+#elif defined(__aarch64__)
+	register unsigned long x0 asm("x0") = addr;
+	register unsigned long x8 asm("x8") = SYS_brk;
+
+	asm volatile("svc #0" : "+r"(x0) : "r"(x8) : "memory");
+	return x0;
+#else
+	return syscall(SYS_brk, addr);	/* one frame less: libc's */
+#endif
+}
+
+static unsigned long brk_cur;
+
+static noinline void brk_move(const char *who, long bytes, unsigned long got)
+{
+	char line[96];
+	int n;
+
+	n = snprintf(line, sizeof(line), "brk fn=%s bytes=%ld\n", who, bytes);
+	if (got != brk_cur + bytes)
+		die("brk");
+	brk_cur = got;
+	if (write(1, line, n) != n)
+		die("write");
+}
+
+static noinline void brk_grow_5k(void)
+{
+	brk_move(__func__, 5 << 10, raw_brk(brk_cur + (5 << 10)));
+}
+
+static noinline void brk_grow_37k(void)
+{
+	brk_move(__func__, 37 << 10, raw_brk(brk_cur + (37 << 10)));
+}
+
+static noinline void brk_grow_300k(void)
+{
+	brk_move(__func__, 300 << 10, raw_brk(brk_cur + (300 << 10)));
+}
+
+static noinline void brk_shrink_20k(void)
+{
+	brk_move(__func__, -(20 << 10), raw_brk(brk_cur - (20 << 10)));
+}
+
+static noinline int brk_moves(void)
+{
+	char line[64];
+	int n;
+
+	brk_cur = raw_brk(0);
+	n = snprintf(line, sizeof(line), "brk pid=%d\n", (int)getpid());
+	if (write(1, line, n) != n)
+		die("write");
+	/* The first move tells brkstack to read the maps: let it. */
+	brk_grow_5k();
+	usleep(300000);
+	brk_grow_37k();
+	brk_grow_37k();
+	brk_grow_300k();
+	brk_shrink_20k();
+	return 0;
+}
+
+static int syscalls(int argc, char **argv)
+{
+	struct timespec t0, t1;
+	unsigned long n, i;
+
+	if (argc != 3 || parse_count(argv[2], &n) || !n) {
+		fprintf(stderr, "usage: %s %s N\n", argv[0], argv[1]);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("done calls=%lu ns_per_call=%.0f\n", n,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -959,10 +1070,15 @@ int main(int argc, char **argv)
 		return json_check(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
 		return churn(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "brk"))
+		return brk_moves();
+	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
+		return syscalls(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
 		"       as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... |\n"
-		"       failpipe ... | json-check FILE | churn PAGES ROUNDS\n");
+		"       failpipe ... | json-check FILE | churn PAGES ROUNDS | brk |\n"
+		"       syscalls N\n");
 	return 2;
 }
