@@ -72,6 +72,10 @@
  *                                     page and round, for benchmarks;
  *                                     prints "done pages=P rounds=R
  *                                     ns_per_page=N" (fault + free)
+ *   memstat_workload mmap-calls --file PATH --go FILE
+ *                                     a known sequence of mmap, munmap,
+ *                                     mremap, mprotect and brk calls,
+ *                                     printed as mmapsnoop -j prints them
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -938,6 +942,137 @@ static int churn(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * mmap-calls --file PATH --go FILE: the known call sequence of the
+ * mmapsnoop test.  Prints "waiting pid=P", waits for FILE, then makes
+ * its mmap, munmap, mremap, mprotect and brk calls (raw syscalls: no
+ * libc check in between), and prints one line per call in the order
+ * made, as mmapsnoop -j prints it from "call" on, then "done calls=N".
+ */
+#define MC_MAX	16
+#define MC_MPROTECT	"\"addr\":\"0x%lx\",\"len_kib\":%ld,\"prot\":\"READ\""
+#define MC_MUNMAP	"\"addr\":\"0x%lx\",\"len_kib\":%ld"
+#define MC_BRK		"\"addr\":\"0x%lx\",\"old_brk\":\"0x%lx\""
+
+struct mc_call {
+	const char *call, *args;	/* "args" with %s for the file name */
+	long a[6];
+	long ret;
+};
+
+static struct mc_call mc[MC_MAX];
+static int n_mc;
+
+static long mc_do(const char *call, int nr, const char *args, long a0,
+		  long a1, long a2, long a3, long a4, long a5)
+{
+	struct mc_call *c = &mc[n_mc++];
+	long ret = syscall(nr, a0, a1, a2, a3, a4, a5);
+
+	c->call = call;
+	c->args = args;
+	c->a[0] = a0;
+	c->a[1] = a1;
+	c->a[2] = a2;
+	c->a[3] = a3;
+	c->a[4] = a4;
+	c->a[5] = a5;
+	c->ret = ret == -1 ? -errno : ret;
+	return c->ret;
+}
+
+static const char *mc_errname(long err)
+{
+	return err == EBADF ? "EBADF" : err == EINVAL ? "EINVAL" : "?";
+}
+
+static int mmap_calls(int argc, char **argv)
+{
+	const char *file = NULL, *go = NULL, *base;
+	long ps = page_size, kp = page_size / 1024, a1, a2, a3, b0;
+	char buf[256];
+	int i, fd;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--file"))
+			file = argv[i + 1];
+		else if (!strcmp(argv[i], "--go"))
+			go = argv[i + 1];
+	}
+	if (!file || !go) {
+		fprintf(stderr, "usage: memstat_workload mmap-calls --file PATH --go FILE\n");
+		return 2;
+	}
+	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, 8 * ps))
+		die(file);
+	/* stdout's buffer now: no allocation among the calls. */
+	printf("waiting pid=%d\n", getpid());
+	fflush(stdout);
+	wait_for(go);
+	a1 = mc_do("mmap", SYS_mmap,
+		   "\"addr\":\"0x0\",\"len_kib\":%ld,\"prot\":\"READ|WRITE\",\"flags\":\"PRIVATE|ANONYMOUS\",\"fd\":-1,\"off_kib\":0",
+		   0, 3 * ps, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a2 = mc_do("mmap", SYS_mmap,
+		   "\"addr\":\"0x0\",\"len_kib\":%ld,\"prot\":\"READ\",\"flags\":\"SHARED\",\"fd\":%ld,\"off_kib\":%ld,\"file\":\"%s\"",
+		   0, 5 * ps, PROT_READ, MAP_SHARED, fd, ps);
+	mc_do("mmap", SYS_mmap,
+	      "\"addr\":\"0x%lx\",\"len_kib\":%ld,\"prot\":\"READ|EXEC\",\"flags\":\"PRIVATE|FIXED|ANONYMOUS\",\"fd\":-1,\"off_kib\":0",
+	      a1 + ps, ps, PROT_READ | PROT_EXEC,
+	      MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+	mc_do("mprotect", SYS_mprotect, MC_MPROTECT, a1, 2 * ps, PROT_READ,
+	      0, 0, 0);
+	a3 = mc_do("mremap", SYS_mremap,
+		   "\"addr\":\"0x%lx\",\"old_len_kib\":%ld,\"len_kib\":%ld,\"flags\":\"MAYMOVE\"",
+		   a1 + 2 * ps, ps, 7 * ps, MREMAP_MAYMOVE, 0, 0);
+	mc_do("mmap", SYS_mmap,
+	      "\"addr\":\"0x0\",\"len_kib\":%ld,\"prot\":\"READ|WRITE\",\"flags\":\"PRIVATE\",\"fd\":%ld,\"off_kib\":0",
+	      0, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, 987, 0);
+	mc_do("munmap", SYS_munmap, MC_MUNMAP, a2, 5 * ps, 0, 0, 0, 0);
+	mc_do("mprotect", SYS_mprotect, MC_MPROTECT, a3 + 1, ps, PROT_READ,
+	      0, 0, 0);
+	b0 = mc_do("brk", SYS_brk, MC_BRK, 0, 0, 0, 0, 0, 0);
+	mc_do("brk", SYS_brk, MC_BRK, b0 + 4 * ps, 0, 0, 0, 0, 0);
+	mc_do("brk", SYS_brk, MC_BRK, b0, 0, 0, 0, 0, 0);
+	mc_do("munmap", SYS_munmap, MC_MUNMAP, a3, 7 * ps, 0, 0, 0, 0);
+	for (i = 0; i < n_mc; i++) {
+		struct mc_call *c = &mc[i];
+		long *a = c->a;
+		bool fail = c->ret < 0 && c->ret > -4096 && strcmp(c->call, "brk");
+
+		if (!strcmp(c->call, "brk"))
+			/* The break before: brk(0)'s answer, then each one's. */
+			snprintf(buf, sizeof(buf), c->args, a[0],
+				 i && !strcmp(mc[i - 1].call, "brk") ?
+				 mc[i - 1].ret : c->ret);
+		else if (!strcmp(c->call, "mmap") && a[3] & MAP_SHARED)
+			snprintf(buf, sizeof(buf), c->args, a[1] / 1024, a[4],
+				 a[5] / 1024, base);
+		else if (!strcmp(c->call, "mmap") && a[4] >= 0)
+			snprintf(buf, sizeof(buf), c->args, a[1] / 1024, a[4]);
+		else if (!strcmp(c->call, "mmap") && !a[0])
+			snprintf(buf, sizeof(buf), c->args, a[1] / 1024);
+		else if (!strcmp(c->call, "mremap"))
+			snprintf(buf, sizeof(buf), c->args, a[0], a[1] / 1024,
+				 a[2] / 1024);
+		else
+			snprintf(buf, sizeof(buf), c->args, a[0], a[1] / 1024);
+		printf("\"call\":\"%s\",%s,\"ret\":", c->call, buf);
+		if (fail)
+			printf("\"%ld\",\"error\":\"%s\"\n", c->ret,
+			       mc_errname(-c->ret));
+		else if (!strcmp(c->call, "munmap") || !strcmp(c->call, "mprotect"))
+			printf("\"%ld\"\n", c->ret);
+		else
+			printf("\"0x%lx\"\n", c->ret);
+	}
+	printf("done calls=%d page_kib=%ld\n", n_mc, kp);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -959,6 +1094,8 @@ int main(int argc, char **argv)
 		return json_check(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
 		return churn(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "mmap-calls"))
+		return mmap_calls(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
