@@ -76,6 +76,11 @@
  *                                     a known sequence of mmap, munmap,
  *                                     mremap, mprotect and brk calls,
  *                                     printed as mmapsnoop -j prints them
+ *   memstat_workload shm-calls --go FILE
+ *                                     a known sequence of SysV shm calls,
+ *                                     /dev/shm opens and unlinks and
+ *                                     memfd_create, printed as shmsnoop -j
+ *                                     prints them
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -89,13 +94,16 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/compiler.h>
@@ -1073,6 +1081,137 @@ static int mmap_calls(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * shm-calls --go FILE: the known call sequence of the shmsnoop test.
+ * Prints "waiting pid=P", waits for FILE, then makes SysV shmget, shmat,
+ * shmdt and shmctl calls, opens and unlinks a /dev/shm/ path as
+ * shm_open() and shm_unlink() do (and opens /dev/null, which is not
+ * shared memory), and calls memfd_create(), all as raw syscalls; prints
+ * one line per shared memory call in the order made, as shmsnoop -j
+ * prints it from "call" on, then "done calls=N".
+ */
+struct sc_call {
+	char line[192];		/* the arguments as shmsnoop prints them */
+	long ret;
+	bool addr;		/* the result is an address */
+};
+
+static struct sc_call sc[MC_MAX];
+static int n_sc;
+
+__printf(2, 3)
+static long sc_do(long ret, const char *fmt, ...)
+{
+	struct sc_call *c = &sc[n_sc++];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->line, sizeof(c->line), fmt, ap);
+	va_end(ap);
+	c->ret = ret == -1 ? -errno : ret;
+	c->addr = !strncmp(fmt, "\"call\":\"shmat\"", 14);
+	return c->ret;
+}
+
+static const char *sc_errname(long err)
+{
+	return err == EEXIST ? "EEXIST" : err == EINVAL ? "EINVAL" : "?";
+}
+
+static int shm_calls(int argc, char **argv)
+{
+	int key = 0x6d730000 | (getpid() & 0xffff), id, id2, i, fd, null;
+	const char *go = argc == 4 && !strcmp(argv[2], "--go") ? argv[3] : NULL;
+	long ps = page_size, a1, a2, ret;
+	struct shmid_ds ds;
+	char path[64];
+
+	if (!go) {
+		fprintf(stderr, "usage: memstat_workload shm-calls --go FILE\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/dev/shm/memstat.shm.%d", getpid());
+	printf("waiting pid=%d\n", getpid());
+	fflush(stdout);
+	wait_for(go);
+	ret = syscall(SYS_shmget, key, 5 * ps, IPC_CREAT | IPC_EXCL | 0600);
+	id = sc_do(ret,
+		   "\"call\":\"shmget\",\"key\":\"0x%x\",\"size_kib\":%ld,\"flags\":\"IPC_CREAT|IPC_EXCL\",\"mode\":\"0600\"",
+		   key, 5 * ps / 1024);
+	ret = syscall(SYS_shmget, key, 5 * ps, IPC_CREAT | IPC_EXCL | 0600);
+	sc_do(ret,
+	      "\"call\":\"shmget\",\"key\":\"0x%x\",\"size_kib\":%ld,\"flags\":\"IPC_CREAT|IPC_EXCL\",\"mode\":\"0600\"",
+	      key, 5 * ps / 1024);
+	ret = syscall(SYS_shmat, id, 0, SHM_RDONLY);
+	a1 = sc_do(ret,
+		   "\"call\":\"shmat\",\"shmid\":%d,\"addr\":\"0x0\",\"flags\":\"SHM_RDONLY\"",
+		   id);
+	ret = syscall(SYS_shmat, id, 0, 0);
+	a2 = sc_do(ret,
+		   "\"call\":\"shmat\",\"shmid\":%d,\"addr\":\"0x0\",\"flags\":\"none\"",
+		   id);
+	ret = syscall(SYS_shmctl, id, IPC_STAT, &ds);
+	sc_do(ret, "\"call\":\"shmctl\",\"shmid\":%d,\"cmd\":\"IPC_STAT\"", id);
+	ret = syscall(SYS_shmdt, a1);
+	sc_do(ret, "\"call\":\"shmdt\",\"addr\":\"0x%lx\"", a1);
+	ret = syscall(SYS_shmdt, a1);
+	sc_do(ret, "\"call\":\"shmdt\",\"addr\":\"0x%lx\"", a1);
+	ret = syscall(SYS_shmctl, id, IPC_RMID, 0);
+	sc_do(ret, "\"call\":\"shmctl\",\"shmid\":%d,\"cmd\":\"IPC_RMID\"", id);
+	ret = syscall(SYS_shmdt, a2);
+	sc_do(ret, "\"call\":\"shmdt\",\"addr\":\"0x%lx\"", a2);
+	ret = syscall(SYS_shmget, IPC_PRIVATE, 3 * ps, IPC_CREAT | 0640);
+	id2 = sc_do(ret,
+		    "\"call\":\"shmget\",\"key\":\"IPC_PRIVATE\",\"size_kib\":%ld,\"flags\":\"IPC_CREAT\",\"mode\":\"0640\"",
+		    3 * ps / 1024);
+	ret = syscall(SYS_shmctl, id2, IPC_RMID, 0);
+	sc_do(ret,
+	      "\"call\":\"shmctl\",\"shmid\":%d,\"cmd\":\"IPC_RMID\"", id2);
+	/* As glibc's shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600). */
+	ret = syscall(SYS_openat, AT_FDCWD, path,
+		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = sc_do(ret,
+		   "\"call\":\"shm_open\",\"path\":\"%s\",\"flags\":\"RDWR|CREAT|EXCL|NOFOLLOW|CLOEXEC\",\"mode\":\"0600\"",
+		   path);
+#ifdef SYS_open
+	ret = syscall(SYS_open, path, O_RDWR | O_CREAT | O_EXCL, 0644);
+#else
+	ret = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT | O_EXCL,
+		      0644);
+#endif
+	sc_do(ret,
+	      "\"call\":\"shm_open\",\"path\":\"%s\",\"flags\":\"RDWR|CREAT|EXCL\",\"mode\":\"0644\"",
+	      path);
+	/* Not shared memory: not reported. */
+	null = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY, 0);
+	/* As glibc's shm_unlink(): unlink() where the arch has it. */
+#ifdef SYS_unlink
+	ret = syscall(SYS_unlink, path);
+#else
+	ret = syscall(SYS_unlinkat, AT_FDCWD, path, 0);
+#endif
+	sc_do(ret, "\"call\":\"shm_unlink\",\"path\":\"%s\"", path);
+	ret = syscall(SYS_memfd_create, "memstat.memfd",
+		      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	sc_do(ret,
+	      "\"call\":\"memfd_create\",\"name\":\"memstat.memfd\",\"flags\":\"CLOEXEC|ALLOW_SEALING\"");
+	for (i = 0; i < n_sc; i++) {
+		struct sc_call *c = &sc[i];
+
+		if (c->ret < 0 && c->ret > -4096)
+			printf("%s,\"ret\":\"%ld\",\"error\":\"%s\"\n", c->line,
+			       c->ret, sc_errname(-c->ret));
+		else if (c->addr)
+			printf("%s,\"ret\":\"0x%lx\"\n", c->line, c->ret);
+		else
+			printf("%s,\"ret\":\"%ld\"\n", c->line, c->ret);
+	}
+	printf("done calls=%d page_kib=%ld null_fd=%d\n", n_sc, ps / 1024, null);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1096,6 +1235,8 @@ int main(int argc, char **argv)
 		return churn(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "mmap-calls"))
 		return mmap_calls(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "shm-calls"))
+		return shm_calls(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"

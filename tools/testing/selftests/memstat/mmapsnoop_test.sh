@@ -84,8 +84,10 @@ check "mmapsnoop -S -p: one process ($others)" "$others" -eq 1
 ino=$(stat -c %i "$tmp/mmapsnoop.dat")
 f=$(grep '"type":"file"' "$tmp/sum")
 diag "-S file: $f (inode $ino)"
+want="\"file\":\"mmapsnoop.dat\",\"dev\":\"[0-9:]*\",\"ino\":$ino,"
+want="$want\"maps\":1,\"mapped_kib\":$((5 * kp))}"
 check "mmapsnoop -S: the file, its inode, one map of $((5 * kp)) KiB" \
-	"$(echo "$f" | grep -c "\"file\":\"mmapsnoop.dat\",\"dev\":\"[0-9:]*\",\"ino\":$ino,\"maps\":1,\"mapped_kib\":$((5 * kp))}")" -eq 1
+	"$(echo "$f" | grep -c "$want")" -eq 1
 
 # ---- text, system-wide --------------------------------------------------
 # Long lines are wrapped: continuation lines start with blanks.
