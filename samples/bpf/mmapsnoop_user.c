@@ -19,7 +19,8 @@
 #include "mmapsnoop_common.h"
 
 static const char usage[] =
-"Usage: mmapsnoop [-S [-n N]] [-x] [-p PID] [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: mmapsnoop [-S [-n N]] [-x] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"                 [interval [count]]\n"
 "\n"
 "One line per mmap, munmap, mremap, mprotect and brk call: the process,\n"
 "the arguments (sizes in K/M/G, protection and flags decoded), the file\n"
@@ -101,7 +102,7 @@ static void parse_args(struct mm_ctx *ctx, int argc, char **argv,
 	int c;
 
 	ms_env_init(env, "mmapsnoop", usage,
-		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID);
+		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
 	while ((c = ms_getopt(env, argc, argv, "x", longopts)) != -1)
 		if (c == 'x')
 			cfg->no_brk = 1;
@@ -467,7 +468,7 @@ int main(int argc, char **argv)
 	ctx.keys = ms_zalloc(&ctx.env, MM_MAX_FILES, sizeof(struct mm_file_key));
 	ctx.vals = ms_zalloc(&ctx.env, MM_MAX_FILES, vsize);
 	ctx.rows = ms_zalloc(&ctx.env, MM_MAX_FILES, sizeof(struct mm_file_row));
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = !ctx.env.summary;
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,

@@ -23,7 +23,8 @@
 #include "shmsnoop_common.h"
 
 static const char usage[] =
-"Usage: shmsnoop [-S [-n N]] [-p PID] [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: shmsnoop [-S [-n N]] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"                [interval [count]]\n"
 "\n"
 "One line per shared memory call: SysV shmget, shmat, shmdt and shmctl\n"
 "(key, id, size, flags, command decoded), POSIX shm_open and shm_unlink\n"
@@ -106,7 +107,7 @@ static void parse_args(struct sh_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "shmsnoop", usage,
-		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID);
+		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
 	ms_getopt(env, argc, argv, "", NULL);
 	if (env->interval && !env->summary)
 		ms_usage_error(env,
@@ -433,7 +434,7 @@ int main(int argc, char **argv)
 	ms_tool_init(&ctx.env);
 	ctx.keys = ms_zalloc(&ctx.env, SH_MAX_PROCS, sizeof(*ctx.keys));
 	ctx.procs = ms_zalloc(&ctx.env, SH_MAX_PROCS, sizeof(*ctx.procs));
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = !ctx.env.summary;
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
