@@ -81,6 +81,9 @@
  *                                     /dev/shm opens and unlinks and
  *                                     memfd_create, printed as shmsnoop -j
  *                                     prints them
+ *   memstat_workload syscalls N       ns per getppid(), mmap + munmap and
+ *                                     open + close, N of each: the cost of
+ *                                     tools on raw_syscalls
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -1212,6 +1215,47 @@ static int shm_calls(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * syscalls N: ns per call of N getppid() calls (a system call no memstat
+ * tool traces), of N mmap + munmap pairs of one page and of N openat +
+ * close of /dev/null; for the cost of tools on raw_syscalls.
+ */
+static double sys_ns(const struct timespec *t0, const struct timespec *t1,
+		     unsigned long n)
+{
+	return ((t1->tv_sec - t0->tv_sec) * 1e9 +
+		(t1->tv_nsec - t0->tv_nsec)) / n;
+}
+
+static int syscalls_bench(int argc, char **argv)
+{
+	struct timespec t0, t1, t2, t3;
+	unsigned long n, i;
+	void *p;
+
+	if (argc != 3 || parse_count(argv[2], &n) || !n) {
+		fprintf(stderr, "usage: %s %s N\n", argv[0], argv[1]);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (i = 0; i < n; i++) {
+		p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED || munmap(p, page_size))
+			die("mmap");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	for (i = 0; i < n; i++)
+		close(open("/dev/null", O_RDONLY));
+	clock_gettime(CLOCK_MONOTONIC, &t3);
+	printf("done calls=%lu getppid_ns=%.0f mmap_munmap_ns=%.0f open_close_ns=%.0f\n",
+	       n, sys_ns(&t0, &t1, n), sys_ns(&t1, &t2, n), sys_ns(&t2, &t3, n));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1237,6 +1281,8 @@ int main(int argc, char **argv)
 		return mmap_calls(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "shm-calls"))
 		return shm_calls(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
+		return syscalls_bench(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
