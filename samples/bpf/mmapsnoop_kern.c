@@ -252,7 +252,7 @@ int mm_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct mm_call_rec *rec, *e;
 	struct mm_cfg *cfg;
 	struct mm_proc *p;
-	__u32 tid = id;
+	__u32 tid = id, call;
 	bool ok;
 
 	if (call_of(sc_nr((struct pt_regs *)ctx->args[0])) < 0)
@@ -267,11 +267,12 @@ int mm_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	/* brk fails by returning the old break: no error code. */
 	ok = rec->call == MM_BRK ? rec->ret == rec->args[0] || !rec->args[0] :
 	     !IS_ERR_VALUE(rec->ret);
+	call = rec->call;
 	p = get_proc(rec->pid);
-	if (p && rec->call < MM_NR_CALLS) {
-		__sync_fetch_and_add(&p->calls[rec->call], 1);
+	if (p && call < MM_NR_CALLS) {
+		__sync_fetch_and_add(&p->calls[call], 1);
 		if (!ok)
-			__sync_fetch_and_add(&p->failed[rec->call], 1);
+			__sync_fetch_and_add(&p->failed[call], 1);
 		else
 			count_bytes(p, rec);
 	}

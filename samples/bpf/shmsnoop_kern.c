@@ -193,7 +193,7 @@ int sh_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct sh_call_rec *rec, *e;
 	struct sh_cfg *cfg;
 	struct sh_proc *p;
-	__u32 tid = id;
+	__u32 tid = id, call;
 
 	if (call_of(sc_nr((struct pt_regs *)ctx->args[0])) < 0)
 		return 0;
@@ -204,12 +204,13 @@ int sh_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	rec->ts_ns = bpf_ktime_get_ns();
 	rec->pid = id >> 32;
 	rec->tid = tid;
+	call = rec->call;
 	p = get_proc(rec->pid);
-	if (p && rec->call < SH_NR_CALLS) {
-		__sync_fetch_and_add(&p->calls[rec->call], 1);
+	if (p && call < SH_NR_CALLS) {
+		__sync_fetch_and_add(&p->calls[call], 1);
 		if (IS_ERR_VALUE(rec->ret))
-			__sync_fetch_and_add(&p->failed[rec->call], 1);
-		else if (rec->call == SH_SHMGET)
+			__sync_fetch_and_add(&p->failed[call], 1);
+		else if (call == SH_SHMGET)
 			__sync_fetch_and_add(&p->shmget_bytes, rec->args[1]);
 	}
 	cfg = ms_cfg();

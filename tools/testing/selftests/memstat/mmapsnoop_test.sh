@@ -56,7 +56,7 @@ fi
 check "mmapsnoop -j -p: each of the $n calls, in order, arguments and result exact" \
 	"$n" -eq 12 -a $same -eq 1
 others=$(grep '"type":"event"' "$tmp/ev" | grep -c -v "\"pid\":$wpid,\"tid\":$wpid,")
-check "mmapsnoop -p: every line is the workload's pid and thread ($others others)" \
+check "mmapsnoop -p: every line is the workload's pid and thread (others: $others)" \
 	"$others" -eq 0
 sum=$(grep '"type":"summary"' "$tmp/ev")
 check "mmapsnoop: summary counts the lines, none dropped ($sum)" \
@@ -90,8 +90,9 @@ check "mmapsnoop -S: the file, its inode, one map of $((5 * kp)) KiB" \
 	"$(echo "$f" | grep -c "$want")" -eq 1
 
 # ---- text, system-wide --------------------------------------------------
-# Long lines are wrapped: continuation lines start with blanks.
-awk '/^ / { sub(/^ +/, " "); line = line $0; next }
+# Long lines are wrapped after a blank or a "|": continuation lines
+# start with blanks.
+awk '/^ / { sub(/^ +/, ""); line = line (line ~ /[|]$/ ? "" : " ") $0; next }
      { if (line != "") print line; line = $0 } END { print line }' "$tmp/text" |
 	awk -v p=$wpid '$2 == p' > "$tmp/text.wl"
 t=$(cat "$tmp/text.wl")

@@ -64,7 +64,7 @@ check "shmsnoop -j -p: each of the $n calls, in order, arguments and result exac
 	"$n" -eq 15 -a $same -eq 1
 others=$(grep '"type":"event"' "$tmp/ev" | grep -c -v "\"pid\":$wpid,\"tid\":$wpid,")
 sum=$(grep '"type":"summary"' "$tmp/ev")
-check "shmsnoop: only the workload's thread ($others others), none dropped ($sum)" \
+check "shmsnoop: only the workload's thread (others: $others), none dropped ($sum)" \
 	"$others" -eq 0 -a "$(echo "$sum" | json_num events)" = "$n" -a \
 	"$(echo "$sum" | json_num dropped)" = 0
 
@@ -83,7 +83,7 @@ check "shmsnoop -S: SysV memory asked ($v vs $((8 * kp)) KiB), one process" \
 	"${v:-x}" = $((8 * kp)) -a "$(grep -c '"type":"proc"' "$tmp/sum")" -eq 1
 
 # ---- text, system-wide --------------------------------------------------
-awk '/^ / { sub(/^ +/, " "); line = line $0; next }
+awk '/^ / { sub(/^ +/, ""); line = line (line ~ /[|]$/ ? "" : " ") $0; next }
      { if (line != "") print line; line = $0 } END { print line }' "$tmp/text" |
 	awk -v p=$wpid '$2 == p' > "$tmp/text.wl"
 t=$(cat "$tmp/text.wl")
