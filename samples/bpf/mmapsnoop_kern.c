@@ -50,6 +50,14 @@ struct {
 
 MS_RINGBUF_MAP(256 * 1024);
 
+/* Calls in inflight: most exits see 0 and return at once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pending SEC(".maps");
+
 MS_DROPS_MAP(MM_NR_DROPS);
 
 static __always_inline int call_of(long nr)
@@ -126,14 +134,17 @@ SEC("raw_tracepoint/sys_enter")
 int mm_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__u64 id = bpf_get_current_pid_tgid();
 	int call = call_of(ctx->args[1]);
 	struct mm_call_rec rec = {};
 	struct mm_cfg *cfg;
-	__u32 tid = id;
+	__u64 id, *pend;
+	__u32 tid, zero = 0;
 
+	/* Every system call comes here: nothing before this. */
 	if (call < 0)
 		return 0;
+	id = bpf_get_current_pid_tgid();
+	tid = id;
 	cfg = ms_cfg();
 	if (!ms_traced(&cfg->filter, id >> 32) ||
 	    (call == MM_BRK && cfg->no_brk))
@@ -153,8 +164,11 @@ int mm_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		if (!rd(mm, task->mm) && mm)
 			rd(rec.old_brk, mm->brk);
 	}
+	pend = bpf_map_lookup_elem(&pending, &zero);
 	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
 		count_drop(MM_DROP_INFLIGHT);
+	else if (pend)
+		__sync_fetch_and_add(pend, 1);
 	return 0;
 }
 
@@ -230,33 +244,22 @@ static __always_inline void count_bytes(struct mm_proc *p,
 	}
 }
 
-/* The arch part too: the number of the call ending. */
-static __always_inline long sc_nr(struct pt_regs *regs)
-{
-#if defined(__TARGET_ARCH_x86)
-	long nr = -1;
-
-	rd(nr, regs->orig_ax);
-#elif defined(__TARGET_ARCH_arm64)
-	int nr = -1;
-
-	rd(nr, regs->syscallno);
-#endif
-	return nr;
-}
-
 SEC("raw_tracepoint/sys_exit")
 int mm_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id, *pend;
 	struct mm_call_rec *rec, *e;
 	struct mm_cfg *cfg;
 	struct mm_proc *p;
-	__u32 tid = id, call;
+	__u32 tid, call, zero = 0;
 	bool ok;
 
-	if (call_of(sc_nr((struct pt_regs *)ctx->args[0])) < 0)
+	/* Most exits: no call of ours is under way anywhere. */
+	pend = bpf_map_lookup_elem(&pending, &zero);
+	if (!pend || !*pend)
 		return 0;
+	id = bpf_get_current_pid_tgid();
+	tid = id;
 	rec = bpf_map_lookup_elem(&inflight, &tid);
 	if (!rec)
 		return 0;
@@ -287,7 +290,8 @@ int mm_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			count_drop(MM_DROP_EVENT);
 		}
 	}
-	bpf_map_delete_elem(&inflight, &tid);
+	if (!bpf_map_delete_elem(&inflight, &tid))
+		__sync_fetch_and_add(pend, -1);
 	return 0;
 }
 

@@ -42,6 +42,14 @@ struct {
 
 MS_RINGBUF_MAP(256 * 1024);
 
+/* Calls in inflight: most exits see 0 and return at once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pending SEC(".maps");
+
 MS_DROPS_MAP(SH_NR_DROPS);
 
 /* The call, and whether its path is argument 0 (open, unlink) or 1. */
@@ -106,21 +114,6 @@ static __always_inline bool sc_args(struct pt_regs *regs, __u64 *a)
 #endif
 }
 
-/* The arch part too: the number of the call ending. */
-static __always_inline long sc_nr(struct pt_regs *regs)
-{
-#if defined(__TARGET_ARCH_x86)
-	long nr = -1;
-
-	rd(nr, regs->orig_ax);
-#elif defined(__TARGET_ARCH_arm64)
-	int nr = -1;
-
-	rd(nr, regs->syscallno);
-#endif
-	return nr;
-}
-
 static __always_inline bool in_dev_shm(const char *s)
 {
 	return s[0] == '/' && s[1] == 'd' && s[2] == 'e' && s[3] == 'v' &&
@@ -132,14 +125,17 @@ SEC("raw_tracepoint/sys_enter")
 int sh_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__u64 id = bpf_get_current_pid_tgid();
 	int call = call_of(ctx->args[1]);
 	struct sh_call_rec rec = {};
 	struct sh_cfg *cfg;
-	__u32 tid = id;
+	__u64 id, *pend;
+	__u32 tid, zero = 0;
 
+	/* Every system call comes here: nothing before this. */
 	if (call < 0)
 		return 0;
+	id = bpf_get_current_pid_tgid();
+	tid = id;
 	cfg = ms_cfg();
 	if (!ms_traced(&cfg->filter, id >> 32))
 		return 0;
@@ -165,8 +161,11 @@ int sh_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		bpf_probe_read_user_str(rec.name, sizeof(rec.name),
 					(void *)rec.args[0]);
 	}
+	pend = bpf_map_lookup_elem(&pending, &zero);
 	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
 		count_drop(SH_DROP_INFLIGHT);
+	else if (pend)
+		__sync_fetch_and_add(pend, 1);
 	return 0;
 }
 
@@ -189,14 +188,18 @@ static __always_inline struct sh_proc *get_proc(__u32 tgid)
 SEC("raw_tracepoint/sys_exit")
 int sh_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id, *pend;
 	struct sh_call_rec *rec, *e;
 	struct sh_cfg *cfg;
 	struct sh_proc *p;
-	__u32 tid = id, call;
+	__u32 tid, call, zero = 0;
 
-	if (call_of(sc_nr((struct pt_regs *)ctx->args[0])) < 0)
+	/* Most exits: no call of ours is under way anywhere. */
+	pend = bpf_map_lookup_elem(&pending, &zero);
+	if (!pend || !*pend)
 		return 0;
+	id = bpf_get_current_pid_tgid();
+	tid = id;
 	rec = bpf_map_lookup_elem(&inflight, &tid);
 	if (!rec)
 		return 0;
@@ -224,7 +227,8 @@ int sh_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			count_drop(SH_DROP_EVENT);
 		}
 	}
-	bpf_map_delete_elem(&inflight, &tid);
+	if (!bpf_map_delete_elem(&inflight, &tid))
+		__sync_fetch_and_add(pend, -1);
 	return 0;
 }
 
