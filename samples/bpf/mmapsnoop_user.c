@@ -19,7 +19,7 @@
 #include "mmapsnoop_common.h"
 
 static const char usage[] =
-"Usage: mmapsnoop [-S [-n N]] [-x] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"Usage: mmapsnoop [-S [-n N]] [-b] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
 "                 [interval [count]]\n"
 "\n"
 "One line per mmap, munmap, mremap, mprotect and brk call: the process,\n"
@@ -28,12 +28,13 @@ static const char usage[] =
 "result, or the error.  -S instead counts in the kernel and prints per\n"
 "process the calls, the failed ones and the memory mapped and unmapped,\n"
 "and per file what was mapped of it: totals since the start, every\n"
-"interval when one is given, else when it ends.\n"
+"interval when one is given (an interval implies -S), else when it\n"
+"ends.\n"
 "\n"
 "Options:\n"
 "  -S, --summary      tables per process and per file, no lines\n"
 "  -n, --top N        rows of each -S table (default 20, 0: all)\n"
-"  -x, --no-brk       leave brk calls out (malloc makes many)\n"
+"  -b, --no-brk       leave brk calls out (malloc makes many)\n"
 "  -p, --pid PID      only process PID (filtered in the kernel)\n"
 "\n"
 "Lines: TIME(s) since start (the clock with -T), PID, COMM, CALL, then\n"
@@ -47,7 +48,7 @@ static const char usage[] =
 "\n"
 "Examples:\n"
 "  mmapsnoop -p 1234          # every call of process 1234\n"
-"  mmapsnoop -x -j -d 10      # all but brk, JSON, for 10 s\n"
+"  mmapsnoop -b -j -d 10      # all but brk, JSON, for 10 s\n"
 "  mmapsnoop -S -n 5 10       # top 5 processes and files, every 10 s\n";
 
 static const struct ms_hook hooks[] = {
@@ -95,7 +96,7 @@ static void parse_args(struct mm_ctx *ctx, int argc, char **argv,
 		       struct mm_cfg *cfg)
 {
 	static const struct option longopts[] = {
-		{ "no-brk", no_argument, NULL, 'x' },
+		{ "no-brk", no_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ms_env *env = &ctx->env;
@@ -103,12 +104,12 @@ static void parse_args(struct mm_ctx *ctx, int argc, char **argv,
 
 	ms_env_init(env, "mmapsnoop", usage,
 		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
-	while ((c = ms_getopt(env, argc, argv, "x", longopts)) != -1)
-		if (c == 'x')
+	while ((c = ms_getopt(env, argc, argv, "b", longopts)) != -1)
+		if (c == 'b')
 			cfg->no_brk = 1;
-	if (env->interval && !env->summary)
-		ms_usage_error(env,
-			       "an interval is for -S tables: lines come as calls end (use -d to stop)");
+	/* Lines come as calls end: an interval is for tables. */
+	if (env->interval)
+		env->summary = true;
 }
 
 /* A few errno names (the calls' usual ones), else the number. */
@@ -209,9 +210,7 @@ static void print_call(struct mm_ctx *ctx, const struct mm_call_rec *e,
 		arg_hex(j, &p, "old_brk", e->old_brk);
 		break;
 	}
-	if (fail)
-		snprintf(buf, sizeof(buf), "%lld", (long long)e->ret);
-	else if (e->call == MM_MUNMAP || e->call == MM_MPROTECT)
+	if (fail || e->call == MM_MUNMAP || e->call == MM_MPROTECT)
 		snprintf(buf, sizeof(buf), "%lld", (long long)e->ret);
 	else
 		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)e->ret);
@@ -433,18 +432,21 @@ static void print_summary(struct mm_ctx *ctx)
 		ms_json_uint(&j, "failed", failed);
 		if (!env->summary)
 			ms_json_uint(&j, "events", ctx->n_events);
+		else
+			ms_json_uint(&j, "reports", ctx->reports);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "lost_events", drops[MM_DROP_EVENT]);
 		ms_json_uint(&j, "compat", drops[MM_COMPAT]);
 		ms_json_end(&j);
 		return;
 	}
-	printf("\nmmapsnoop:");
+	if (env->summary)
+		printf("\nmmapsnoop: %lu reports;", ctx->reports);
+	else
+		printf("\nmmapsnoop: %lu lines;", ctx->n_events);
 	for (c = 0; c < MM_NR_CALLS; c++)
 		printf(" %llu %s", calls[c], call_names[c]);
 	printf(", %llu failed", failed);
-	if (!env->summary)
-		printf(", %lu lines", ctx->n_events);
 	printf("\n");
 	if (drops[MM_COMPAT])
 		printf("mmapsnoop: %llu calls of 32-bit tasks not traced\n",

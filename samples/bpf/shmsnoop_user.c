@@ -31,7 +31,8 @@ static const char usage[] =
 "(an open or unlink of a path under /dev/shm/) and memfd_create, with\n"
 "the result or the error.  -S instead counts the calls, the failed ones\n"
 "and the SysV memory asked for per process, in the kernel: totals since\n"
-"the start, every interval when one is given, else when it ends.\n"
+"the start, every interval when one is given (an interval implies -S),\n"
+"else when it ends.\n"
 "\n"
 "Options:\n"
 "  -S, --summary      a table per process, no lines\n"
@@ -109,9 +110,9 @@ static void parse_args(struct sh_ctx *ctx, int argc, char **argv)
 	ms_env_init(env, "shmsnoop", usage,
 		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
 	ms_getopt(env, argc, argv, "", NULL);
-	if (env->interval && !env->summary)
-		ms_usage_error(env,
-			       "an interval is for -S tables: lines come as calls end (use -d to stop)");
+	/* Lines come as calls end: an interval is for tables. */
+	if (env->interval)
+		env->summary = true;
 }
 
 /* A few errno names (the calls' usual ones), else the number. */
@@ -401,19 +402,22 @@ static void print_summary(struct sh_ctx *ctx)
 		ms_json_uint(&j, "failed", nfailed);
 		if (!env->summary)
 			ms_json_uint(&j, "events", ctx->n_events);
+		else
+			ms_json_uint(&j, "reports", ctx->reports);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "lost_events", drops[SH_DROP_EVENT]);
 		ms_json_uint(&j, "compat", drops[SH_COMPAT]);
 		ms_json_end(&j);
 		return;
 	}
-	printf("\nshmsnoop:");
+	if (env->summary)
+		printf("\nshmsnoop: %lu reports;", ctx->reports);
+	else
+		printf("\nshmsnoop: %lu lines;", ctx->n_events);
 	for (c = 0; c < SH_NR_CALLS; c++)
 		printf("%s %llu %s", c == 4 ? "\n " : "", calls[c],
 		       call_names[c]);
 	printf(", %llu failed", nfailed);
-	if (!env->summary)
-		printf(", %lu lines", ctx->n_events);
 	printf("\n");
 	if (drops[SH_COMPAT])
 		printf("shmsnoop: %llu calls of 32-bit tasks not traced\n",
