@@ -234,6 +234,8 @@ static __always_inline void count_bytes(struct mm_proc *p,
 		__sync_fetch_and_add(&p->protected, a[1]);
 		break;
 	case MM_BRK:
+		if (!rec->old_brk)	/* not read: no mm */
+			break;
 		if ((__u64)rec->ret > rec->old_brk)
 			__sync_fetch_and_add(&p->brk_grown,
 					     rec->ret - rec->old_brk);
