@@ -8,7 +8,7 @@
 # prints each call with its arguments and result as mmapsnoop -j should
 # print it.  Three instances watch it: one line per call of the process
 # (-j -p), its -S tables (-j -S -p) and the text lines of the whole
-# system.
+# system; a fourth (-j -c) the cgroup v2 the workload is moved into.
 #
 # Ground truth: the workload's own list of calls and results.  Every call
 # must be reported, in order, with the same arguments and result, and
@@ -19,7 +19,7 @@
 tmp=${TMPDIR:-/tmp}/mmapsnoop_test.$$
 mkdir -p "$tmp"
 
-tap_plan 10
+tap_plan 11
 
 memstat_workload mmap-calls --file "$tmp/mmapsnoop.dat" --go "$tmp/go" > "$tmp/wl" 2>&1 &
 wpid=$!
@@ -31,14 +31,21 @@ sm=$!
 mmapsnoop > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
 for f in ev sum text; do wait_for "$tmp/$f.err" 'tracing'; done
+cg=/sys/fs/cgroup/mmapsnoop_test.$$ cgp=
+if [ -f /sys/fs/cgroup/cgroup.controllers ] && mkdir $cg; then
+	echo $wpid > $cg/cgroup.procs
+	mmapsnoop -j -c $cg > "$tmp/cg" 2> "$tmp/cg.err" &
+	cgp=$!
+	wait_for "$tmp/cg.err" 'tracing'
+fi
 touch "$tmp/go"
 wait_for "$tmp/wl" '^done'
 wait $wpid
 wrc=$?
 sleep 0.5
-for p in $ev $sm $text; do kill -INT $p; done
+for p in $ev $sm $text $cgp; do kill -INT $p; done
 rc=0
-for p in $ev $sm $text; do wait $p || rc=$?; done
+for p in $ev $sm $text $cgp; do wait $p || rc=$?; done
 check "mmapsnoop: workload ran ($wrc), three instances ended cleanly ($rc)" \
 	$wrc -eq 0 -a $rc -eq 0
 kp=$(sed -n 's/^done .*page_kib=\([0-9]*\).*/\1/p' "$tmp/wl")
@@ -55,6 +62,14 @@ if ! cmp -s "$tmp/want" "$tmp/got"; then
 fi
 check "mmapsnoop -j -p: each of the $n calls, in order, arguments and result exact" \
 	"$n" -eq 12 -a $same -eq 1
+if [ -n "$cgp" ]; then
+	grep '"type":"event"' "$tmp/cg" | sed 's/.*"comm":"[^"]*",//; s/}$//' > "$tmp/cg.got"
+	check "mmapsnoop -c: the cgroup's calls are the same $n lines" \
+		$(cmp -s "$tmp/want" "$tmp/cg.got" && echo 1 || echo 0) -eq 1
+	rmdir $cg
+else
+	skip "mmapsnoop -c: no cgroup v2 at /sys/fs/cgroup"
+fi
 others=$(grep '"type":"event"' "$tmp/ev" | grep -c -v "\"pid\":$wpid,\"tid\":$wpid,")
 check "mmapsnoop -p: every line is the workload's pid and thread (others: $others)" \
 	"$others" -eq 0
