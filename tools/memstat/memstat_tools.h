@@ -15,3 +15,5 @@ MEMSTAT_TOOL(dreclaim, "direct reclaim per process: stalls, latency, pages; kswa
 MEMSTAT_TOOL(vmscan, "reclaim per interval: shrinkers, direct, memcg, kswapd, writes")
 MEMSTAT_TOOL(pagealloc, "all page allocations by call path and process; what meminfo misses")
 MEMSTAT_TOOL(brkstack, "heap growth by brk(): bytes per process and user stack")
+MEMSTAT_TOOL(mmapsnoop, "mmap, munmap, mremap, mprotect, brk calls: args, file, result")
+MEMSTAT_TOOL(shmsnoop, "SysV shm, POSIX shm_open/unlink, memfd_create calls: args, result")

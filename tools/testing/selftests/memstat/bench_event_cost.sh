@@ -42,6 +42,7 @@ hooks() {
 			 wakeup_kswapd kswapd_wake; do
 			printf 'raw_tp:mm_vmscan_%s ' $e
 		done ;;
+	mmapsnoop|shmsnoop) echo raw_tp:sys_enter raw_tp:sys_exit ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
@@ -88,6 +89,8 @@ load() {
 	brkstack)
 		memstat_workload syscalls 200000 > /dev/null
 		for i in $(seq 20); do memstat_workload brk > /dev/null; done ;;
+	# 20000 each of getppid, mmap + munmap, open + close of /dev/null
+	mmapsnoop|shmsnoop) memstat_workload syscalls 20000 > /dev/null ;;
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -103,13 +106,36 @@ echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
 if [ "$*" = churn ]; then
 	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
 	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
-	rm -rf "$tmp"
+	# What a tool on raw_syscalls costs a system call, end to end: ns per
+# getppid (no tool traces it), mmap + munmap and open + close.
+case " $* " in
+*" mmapsnoop "*|*" shmsnoop "*)
+	sys_ns() { memstat_workload syscalls 20000 | sed 's/^done calls=[0-9]* //'; }
+	printf '# bench: %-20s %s\n' nothing "$(sys_ns)"
+	bpf_event_cost empty raw_tp:sys_enter raw_tp:sys_exit > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-20s %s\n' "empty raw_syscalls" "$(sys_ns)"
+	kill -INT $epid
+	wait $epid
+	for args in mmapsnoop "mmapsnoop -S" "mmapsnoop -p 1" shmsnoop; do
+		$args > /dev/null 2> "$tmp/sc.err" &
+		ppid=$!
+		wait_ready "$tmp/sc.err" 'Ctrl-C'
+		printf '# bench: %-20s %s\n' "$args" "$(sys_ns)"
+		kill -INT $ppid
+		wait $ppid
+	done
+	;;
+esac
+rm -rf "$tmp"
 	exit 0
 fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
 all_tools="$all_tools pagealloc-t pagealloc-k brkstack"
+all_tools="$all_tools pagealloc-t pagealloc-k mmapsnoop shmsnoop"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -193,6 +219,28 @@ case " ${*:-paf} " in
 		ppid=$!
 		wait_ready "$tmp/pa.err" 'Ctrl-C'
 		printf '# bench: %-30s %10s\n' "pagealloc${args:+ $args}" "$(churn_ns)"
+		kill -INT $ppid
+		wait $ppid
+	done
+	;;
+esac
+# What a tool on raw_syscalls costs a system call, end to end: ns per
+# getppid (no tool traces it), mmap + munmap and open + close.
+case " $* " in
+*" mmapsnoop "*|*" shmsnoop "*)
+	sys_ns() { memstat_workload syscalls 20000 | sed 's/^done calls=[0-9]* //'; }
+	printf '# bench: %-20s %s\n' nothing "$(sys_ns)"
+	bpf_event_cost empty raw_tp:sys_enter raw_tp:sys_exit > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-20s %s\n' "empty raw_syscalls" "$(sys_ns)"
+	kill -INT $epid
+	wait $epid
+	for args in mmapsnoop "mmapsnoop -S" "mmapsnoop -p 1" shmsnoop; do
+		$args > /dev/null 2> "$tmp/sc.err" &
+		ppid=$!
+		wait_ready "$tmp/sc.err" 'Ctrl-C'
+		printf '# bench: %-20s %s\n' "$args" "$(sys_ns)"
 		kill -INT $ppid
 		wait $ppid
 	done

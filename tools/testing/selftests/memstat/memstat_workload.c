@@ -83,6 +83,18 @@
  *   memstat_workload syscalls N       N getppid() system calls; prints
  *                                     "done calls=N ns_per_call=X" (the
  *                                     cost a tool on raw_syscalls adds)
+ *   memstat_workload mmap-calls --file PATH --go FILE
+ *                                     a known sequence of mmap, munmap,
+ *                                     mremap, mprotect and brk calls,
+ *                                     printed as mmapsnoop -j prints them
+ *   memstat_workload shm-calls --go FILE
+ *                                     a known sequence of SysV shm calls,
+ *                                     /dev/shm opens and unlinks and
+ *                                     memfd_create, printed as shmsnoop -j
+ *                                     prints them
+ *   memstat_workload syscalls N       ns per getppid(), mmap + munmap and
+ *                                     open + close, N of each: the cost of
+ *                                     tools on raw_syscalls
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -96,13 +108,16 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/compiler.h>
@@ -1035,6 +1050,284 @@ static int syscalls(int argc, char **argv)
 {
 	struct timespec t0, t1;
 	unsigned long n, i;
+ * mmap-calls --file PATH --go FILE: the known call sequence of the
+ * mmapsnoop test.  Prints "waiting pid=P", waits for FILE, then makes
+ * its mmap, munmap, mremap, mprotect and brk calls (raw syscalls: no
+ * libc check in between), and prints one line per call in the order
+ * made, as mmapsnoop -j prints it from "call" on, then "done calls=N".
+ */
+#define MC_MAX	16
+#define MC_MPROTECT	"\"addr\":\"0x%lx\",\"len_kib\":%ld,\"prot\":\"READ\""
+#define MC_MUNMAP	"\"addr\":\"0x%lx\",\"len_kib\":%ld"
+#define MC_BRK		"\"addr\":\"0x%lx\",\"old_brk\":\"0x%lx\""
+
+struct mc_call {
+	const char *call, *args;	/* "args" with %s for the file name */
+	long a[6];
+	long ret;
+};
+
+static struct mc_call mc[MC_MAX];
+static int n_mc;
+
+static long mc_do(const char *call, int nr, const char *args, long a0,
+		  long a1, long a2, long a3, long a4, long a5)
+{
+	struct mc_call *c = &mc[n_mc++];
+	long ret = syscall(nr, a0, a1, a2, a3, a4, a5);
+
+	c->call = call;
+	c->args = args;
+	c->a[0] = a0;
+	c->a[1] = a1;
+	c->a[2] = a2;
+	c->a[3] = a3;
+	c->a[4] = a4;
+	c->a[5] = a5;
+	c->ret = ret == -1 ? -errno : ret;
+	return c->ret;
+}
+
+static const char *mc_errname(long err)
+{
+	return err == EBADF ? "EBADF" : err == EINVAL ? "EINVAL" : "?";
+}
+
+static int mmap_calls(int argc, char **argv)
+{
+	const char *file = NULL, *go = NULL, *base;
+	long ps = page_size, kp = page_size / 1024, a1, a2, a3, b0;
+	char buf[256];
+	int i, fd;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--file"))
+			file = argv[i + 1];
+		else if (!strcmp(argv[i], "--go"))
+			go = argv[i + 1];
+	}
+	if (!file || !go) {
+		fprintf(stderr, "usage: memstat_workload mmap-calls --file PATH --go FILE\n");
+		return 2;
+	}
+	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, 8 * ps))
+		die(file);
+	/* stdout's buffer now: no allocation among the calls. */
+	printf("waiting pid=%d\n", getpid());
+	fflush(stdout);
+	wait_for(go);
+	a1 = mc_do("mmap", SYS_mmap,
+		   "\"addr\":\"0x0\",\"len_kib\":%ld,\"prot\":\"READ|WRITE\",\"flags\":\"PRIVATE|ANONYMOUS\",\"fd\":-1,\"off_kib\":0",
+		   0, 3 * ps, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a2 = mc_do("mmap", SYS_mmap,
+		   "\"addr\":\"0x0\",\"len_kib\":%ld,\"prot\":\"READ\",\"flags\":\"SHARED\",\"fd\":%ld,\"off_kib\":%ld,\"file\":\"%s\"",
+		   0, 5 * ps, PROT_READ, MAP_SHARED, fd, ps);
+	mc_do("mmap", SYS_mmap,
+	      "\"addr\":\"0x%lx\",\"len_kib\":%ld,\"prot\":\"READ|EXEC\",\"flags\":\"PRIVATE|FIXED|ANONYMOUS\",\"fd\":-1,\"off_kib\":0",
+	      a1 + ps, ps, PROT_READ | PROT_EXEC,
+	      MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+	mc_do("mprotect", SYS_mprotect, MC_MPROTECT, a1, 2 * ps, PROT_READ,
+	      0, 0, 0);
+	a3 = mc_do("mremap", SYS_mremap,
+		   "\"addr\":\"0x%lx\",\"old_len_kib\":%ld,\"len_kib\":%ld,\"flags\":\"MAYMOVE\"",
+		   a1 + 2 * ps, ps, 7 * ps, MREMAP_MAYMOVE, 0, 0);
+	mc_do("mmap", SYS_mmap,
+	      "\"addr\":\"0x0\",\"len_kib\":%ld,\"prot\":\"READ|WRITE\",\"flags\":\"PRIVATE\",\"fd\":%ld,\"off_kib\":0",
+	      0, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, 987, 0);
+	mc_do("munmap", SYS_munmap, MC_MUNMAP, a2, 5 * ps, 0, 0, 0, 0);
+	mc_do("mprotect", SYS_mprotect, MC_MPROTECT, a3 + 1, ps, PROT_READ,
+	      0, 0, 0);
+	b0 = mc_do("brk", SYS_brk, MC_BRK, 0, 0, 0, 0, 0, 0);
+	mc_do("brk", SYS_brk, MC_BRK, b0 + 4 * ps, 0, 0, 0, 0, 0);
+	mc_do("brk", SYS_brk, MC_BRK, b0, 0, 0, 0, 0, 0);
+	mc_do("munmap", SYS_munmap, MC_MUNMAP, a3, 7 * ps, 0, 0, 0, 0);
+	for (i = 0; i < n_mc; i++) {
+		struct mc_call *c = &mc[i];
+		long *a = c->a;
+		bool fail = c->ret < 0 && c->ret > -4096 && strcmp(c->call, "brk");
+
+		if (!strcmp(c->call, "brk"))
+			/* The break before: brk(0)'s answer, then each one's. */
+			snprintf(buf, sizeof(buf), c->args, a[0],
+				 i && !strcmp(mc[i - 1].call, "brk") ?
+				 mc[i - 1].ret : c->ret);
+		else if (!strcmp(c->call, "mmap") && a[3] & MAP_SHARED)
+			snprintf(buf, sizeof(buf), c->args, a[1] / 1024, a[4],
+				 a[5] / 1024, base);
+		else if (!strcmp(c->call, "mmap") && a[4] >= 0)
+			snprintf(buf, sizeof(buf), c->args, a[1] / 1024, a[4]);
+		else if (!strcmp(c->call, "mmap") && !a[0])
+			snprintf(buf, sizeof(buf), c->args, a[1] / 1024);
+		else if (!strcmp(c->call, "mremap"))
+			snprintf(buf, sizeof(buf), c->args, a[0], a[1] / 1024,
+				 a[2] / 1024);
+		else
+			snprintf(buf, sizeof(buf), c->args, a[0], a[1] / 1024);
+		printf("\"call\":\"%s\",%s,\"ret\":", c->call, buf);
+		if (fail)
+			printf("\"%ld\",\"error\":\"%s\"\n", c->ret,
+			       mc_errname(-c->ret));
+		else if (!strcmp(c->call, "munmap") || !strcmp(c->call, "mprotect"))
+			printf("\"%ld\"\n", c->ret);
+		else
+			printf("\"0x%lx\"\n", c->ret);
+	}
+	printf("done calls=%d page_kib=%ld\n", n_mc, kp);
+	close(fd);
+	return 0;
+}
+
+/*
+ * shm-calls --go FILE: the known call sequence of the shmsnoop test.
+ * Prints "waiting pid=P", waits for FILE, then makes SysV shmget, shmat,
+ * shmdt and shmctl calls, opens and unlinks a /dev/shm/ path as
+ * shm_open() and shm_unlink() do (and opens /dev/null, which is not
+ * shared memory), and calls memfd_create(), all as raw syscalls; prints
+ * one line per shared memory call in the order made, as shmsnoop -j
+ * prints it from "call" on, then "done calls=N".
+ */
+struct sc_call {
+	char line[192];		/* the arguments as shmsnoop prints them */
+	long ret;
+	bool addr;		/* the result is an address */
+};
+
+static struct sc_call sc[MC_MAX];
+static int n_sc;
+
+__printf(2, 3)
+static long sc_do(long ret, const char *fmt, ...)
+{
+	struct sc_call *c = &sc[n_sc++];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->line, sizeof(c->line), fmt, ap);
+	va_end(ap);
+	c->ret = ret == -1 ? -errno : ret;
+	c->addr = !strncmp(fmt, "\"call\":\"shmat\"", 14);
+	return c->ret;
+}
+
+static const char *sc_errname(long err)
+{
+	return err == EEXIST ? "EEXIST" : err == EINVAL ? "EINVAL" : "?";
+}
+
+static int shm_calls(int argc, char **argv)
+{
+	int key = 0x6d730000 | (getpid() & 0xffff), id, id2, i, fd, null;
+	const char *go = argc == 4 && !strcmp(argv[2], "--go") ? argv[3] : NULL;
+	long ps = page_size, a1, a2, ret;
+	struct shmid_ds ds;
+	char path[64];
+
+	if (!go) {
+		fprintf(stderr, "usage: memstat_workload shm-calls --go FILE\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/dev/shm/memstat.shm.%d", getpid());
+	printf("waiting pid=%d\n", getpid());
+	fflush(stdout);
+	wait_for(go);
+	ret = syscall(SYS_shmget, key, 5 * ps, IPC_CREAT | IPC_EXCL | 0600);
+	id = sc_do(ret,
+		   "\"call\":\"shmget\",\"key\":\"0x%x\",\"size_kib\":%ld,\"flags\":\"IPC_CREAT|IPC_EXCL\",\"mode\":\"0600\"",
+		   key, 5 * ps / 1024);
+	ret = syscall(SYS_shmget, key, 5 * ps, IPC_CREAT | IPC_EXCL | 0600);
+	sc_do(ret,
+	      "\"call\":\"shmget\",\"key\":\"0x%x\",\"size_kib\":%ld,\"flags\":\"IPC_CREAT|IPC_EXCL\",\"mode\":\"0600\"",
+	      key, 5 * ps / 1024);
+	ret = syscall(SYS_shmat, id, 0, SHM_RDONLY);
+	a1 = sc_do(ret,
+		   "\"call\":\"shmat\",\"shmid\":%d,\"addr\":\"0x0\",\"flags\":\"SHM_RDONLY\"",
+		   id);
+	ret = syscall(SYS_shmat, id, 0, 0);
+	a2 = sc_do(ret,
+		   "\"call\":\"shmat\",\"shmid\":%d,\"addr\":\"0x0\",\"flags\":\"none\"",
+		   id);
+	ret = syscall(SYS_shmctl, id, IPC_STAT, &ds);
+	sc_do(ret, "\"call\":\"shmctl\",\"shmid\":%d,\"cmd\":\"IPC_STAT\"", id);
+	ret = syscall(SYS_shmdt, a1);
+	sc_do(ret, "\"call\":\"shmdt\",\"addr\":\"0x%lx\"", a1);
+	ret = syscall(SYS_shmdt, a1);
+	sc_do(ret, "\"call\":\"shmdt\",\"addr\":\"0x%lx\"", a1);
+	ret = syscall(SYS_shmctl, id, IPC_RMID, 0);
+	sc_do(ret, "\"call\":\"shmctl\",\"shmid\":%d,\"cmd\":\"IPC_RMID\"", id);
+	ret = syscall(SYS_shmdt, a2);
+	sc_do(ret, "\"call\":\"shmdt\",\"addr\":\"0x%lx\"", a2);
+	ret = syscall(SYS_shmget, IPC_PRIVATE, 3 * ps, IPC_CREAT | 0640);
+	id2 = sc_do(ret,
+		    "\"call\":\"shmget\",\"key\":\"IPC_PRIVATE\",\"size_kib\":%ld,\"flags\":\"IPC_CREAT\",\"mode\":\"0640\"",
+		    3 * ps / 1024);
+	ret = syscall(SYS_shmctl, id2, IPC_RMID, 0);
+	sc_do(ret,
+	      "\"call\":\"shmctl\",\"shmid\":%d,\"cmd\":\"IPC_RMID\"", id2);
+	/* As glibc's shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600). */
+	ret = syscall(SYS_openat, AT_FDCWD, path,
+		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = sc_do(ret,
+		   "\"call\":\"shm_open\",\"path\":\"%s\",\"flags\":\"RDWR|CREAT|EXCL|NOFOLLOW|CLOEXEC\",\"mode\":\"0600\"",
+		   path);
+#ifdef SYS_open
+	ret = syscall(SYS_open, path, O_RDWR | O_CREAT | O_EXCL, 0644);
+#else
+	ret = syscall(SYS_openat, AT_FDCWD, path, O_RDWR | O_CREAT | O_EXCL,
+		      0644);
+#endif
+	sc_do(ret,
+	      "\"call\":\"shm_open\",\"path\":\"%s\",\"flags\":\"RDWR|CREAT|EXCL\",\"mode\":\"0644\"",
+	      path);
+	/* Not shared memory: not reported. */
+	null = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY, 0);
+	/* As glibc's shm_unlink(): unlink() where the arch has it. */
+#ifdef SYS_unlink
+	ret = syscall(SYS_unlink, path);
+#else
+	ret = syscall(SYS_unlinkat, AT_FDCWD, path, 0);
+#endif
+	sc_do(ret, "\"call\":\"shm_unlink\",\"path\":\"%s\"", path);
+	ret = syscall(SYS_memfd_create, "memstat.memfd",
+		      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	sc_do(ret,
+	      "\"call\":\"memfd_create\",\"name\":\"memstat.memfd\",\"flags\":\"CLOEXEC|ALLOW_SEALING\"");
+	for (i = 0; i < n_sc; i++) {
+		struct sc_call *c = &sc[i];
+
+		if (c->ret < 0 && c->ret > -4096)
+			printf("%s,\"ret\":\"%ld\",\"error\":\"%s\"\n", c->line,
+			       c->ret, sc_errname(-c->ret));
+		else if (c->addr)
+			printf("%s,\"ret\":\"0x%lx\"\n", c->line, c->ret);
+		else
+			printf("%s,\"ret\":\"%ld\"\n", c->line, c->ret);
+	}
+	printf("done calls=%d page_kib=%ld null_fd=%d\n", n_sc, ps / 1024, null);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/*
+ * syscalls N: ns per call of N getppid() calls (a system call no memstat
+ * tool traces), of N mmap + munmap pairs of one page and of N openat +
+ * close of /dev/null; for the cost of tools on raw_syscalls.
+ */
+static double sys_ns(const struct timespec *t0, const struct timespec *t1,
+		     unsigned long n)
+{
+	return ((t1->tv_sec - t0->tv_sec) * 1e9 +
+		(t1->tv_nsec - t0->tv_nsec)) / n;
+}
+
+static int syscalls_bench(int argc, char **argv)
+{
+	struct timespec t0, t1, t2, t3;
+	unsigned long n, i;
+	void *p;
 
 	if (argc != 3 || parse_count(argv[2], &n) || !n) {
 		fprintf(stderr, "usage: %s %s N\n", argv[0], argv[1]);
@@ -1046,6 +1339,18 @@ static int syscalls(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("done calls=%lu ns_per_call=%.0f\n", n,
 	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
+	for (i = 0; i < n; i++) {
+		p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED || munmap(p, page_size))
+			die("mmap");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	for (i = 0; i < n; i++)
+		close(open("/dev/null", O_RDONLY));
+	clock_gettime(CLOCK_MONOTONIC, &t3);
+	printf("done calls=%lu getppid_ns=%.0f mmap_munmap_ns=%.0f open_close_ns=%.0f\n",
+	       n, sys_ns(&t0, &t1, n), sys_ns(&t1, &t2, n), sys_ns(&t2, &t3, n));
 	return 0;
 }
 
@@ -1074,6 +1379,12 @@ int main(int argc, char **argv)
 		return brk_moves();
 	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
 		return syscalls(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "mmap-calls"))
+		return mmap_calls(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "shm-calls"))
+		return shm_calls(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
+		return syscalls_bench(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
