@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <linux/mmzone.h>
 #include <linux/build_bug.h>
+#include <asm/ptrace.h>
 /*
  * struct cgroup and struct css_set for -c.  The headers under it assert
  * with offsetof(), which bpf_helpers.h has redefined into a form that is
@@ -219,6 +220,41 @@ static __always_inline void ms_hist_add(struct ms_hist *h, __u64 v)
 	ms_hist_opaque(slot);
 	if (slot < MS_HIST_SLOTS)
 		h->slots[slot]++;
+}
+
+/*
+ * The first @n (4 to 6) arguments of a native 64-bit system call, from
+ * the registers its entry saved (raw_syscalls:sys_enter's regs); false
+ * for a 32-bit task's call (ia32, aarch32), whose numbers differ.
+ */
+static __always_inline bool ms_syscall_args(struct pt_regs *regs, __u64 *a,
+					    int n)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs r;
+
+	/* ia32 calls come from __USER32_CS; x32 ones have other numbers. */
+	if (bpf_probe_read_kernel(&r, sizeof(r), regs) || r.cs != __USER_CS)
+		return false;
+	a[0] = r.di;
+	a[1] = r.si;
+	a[2] = r.dx;
+	a[3] = r.r10;	/* not cx: the syscall instruction took it */
+	if (n > 4) {
+		a[4] = r.r8;
+		a[5] = r.r9;
+	}
+	return true;
+#elif defined(__TARGET_ARCH_arm64)
+	__u64 pstate;
+
+	if (bpf_probe_read_kernel(&pstate, sizeof(pstate), &regs->pstate) ||
+	    (pstate & PSR_MODE32_BIT))
+		return false;
+	return !bpf_probe_read_kernel(a, n * sizeof(__u64), &regs->regs[0]);
+#else
+#error "memstat: no system call argument registers for this architecture"
+#endif
 }
 
 #endif /* __MEMSTAT_KERN_H */

@@ -67,37 +67,6 @@ static __always_inline int call_of(long nr)
 	       MM_MPROTECT : nr == __NR_brk ? MM_BRK : -1;
 }
 
-/*
- * The arch part: the six arguments of a native 64-bit call from the
- * registers the entry saved; false for a 32-bit task's call.
- */
-static __always_inline bool sc_args(struct pt_regs *regs, __u64 *a)
-{
-#if defined(__TARGET_ARCH_x86)
-	struct pt_regs r;
-
-	/* ia32 calls come from __USER32_CS; x32 ones have other numbers. */
-	if (bpf_probe_read_kernel(&r, sizeof(r), regs) || r.cs != __USER_CS)
-		return false;
-	a[0] = r.di;
-	a[1] = r.si;
-	a[2] = r.dx;
-	a[3] = r.r10;	/* not cx: the syscall instruction took it */
-	a[4] = r.r8;
-	a[5] = r.r9;
-	return true;
-#elif defined(__TARGET_ARCH_arm64)
-	__u64 pstate;
-
-	if (bpf_probe_read_kernel(&pstate, sizeof(pstate), &regs->pstate) ||
-	    (pstate & PSR_MODE32_BIT))
-		return false;
-	return !bpf_probe_read_kernel(a, 6 * sizeof(__u64), &regs->regs[0]);
-#else
-#error "mmapsnoop: no syscall argument registers for this architecture"
-#endif
-}
-
 #define rd(dst, src) bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
 
 /* Name, inode and device of the file open at @fd (racy as any probe read). */
@@ -149,7 +118,7 @@ int mm_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!ms_traced(&cfg->filter, id >> 32) ||
 	    (call == MM_BRK && cfg->no_brk))
 		return 0;
-	if (!sc_args(regs, rec.args)) {
+	if (!ms_syscall_args(regs, rec.args, 6)) {
 		count_drop(MM_COMPAT);
 		return 0;
 	}

@@ -86,34 +86,6 @@ static __always_inline int call_of(long nr)
 
 #define rd(dst, src) bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
 
-/*
- * The arch part: the first four arguments of a native 64-bit call from
- * the registers the entry saved; false for a 32-bit task's call.
- */
-static __always_inline bool sc_args(struct pt_regs *regs, __u64 *a)
-{
-#if defined(__TARGET_ARCH_x86)
-	struct pt_regs r;
-
-	/* ia32 calls come from __USER32_CS; x32 ones have other numbers. */
-	if (rd(r, *regs) || r.cs != __USER_CS)
-		return false;
-	a[0] = r.di;
-	a[1] = r.si;
-	a[2] = r.dx;
-	a[3] = r.r10;	/* not cx: the syscall instruction took it */
-	return true;
-#elif defined(__TARGET_ARCH_arm64)
-	__u64 pstate;
-
-	if (rd(pstate, regs->pstate) || (pstate & PSR_MODE32_BIT))
-		return false;
-	return !bpf_probe_read_kernel(a, 4 * sizeof(__u64), &regs->regs[0]);
-#else
-#error "shmsnoop: no syscall argument registers for this architecture"
-#endif
-}
-
 static __always_inline bool in_dev_shm(const char *s)
 {
 	return s[0] == '/' && s[1] == 'd' && s[2] == 'e' && s[3] == 'v' &&
@@ -139,7 +111,7 @@ int sh_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	cfg = ms_cfg();
 	if (!ms_traced(&cfg->filter, id >> 32))
 		return 0;
-	if (!sc_args(regs, rec.args)) {
+	if (!ms_syscall_args(regs, rec.args, 4)) {
 		count_drop(SH_COMPAT);
 		return 0;
 	}

@@ -80,9 +80,6 @@
  *                                     (-20 KiB), 0.3 s after the first
  *                                     move; prints "brk pid=P" and the
  *                                     moves, exits (no malloc meanwhile)
- *   memstat_workload syscalls N       N getppid() system calls; prints
- *                                     "done calls=N ns_per_call=X" (the
- *                                     cost a tool on raw_syscalls adds)
  *   memstat_workload mmap-calls --file PATH --go FILE
  *                                     a known sequence of mmap, munmap,
  *                                     mremap, mprotect and brk calls,
@@ -1046,10 +1043,7 @@ static noinline int brk_moves(void)
 	return 0;
 }
 
-static int syscalls(int argc, char **argv)
-{
-	struct timespec t0, t1;
-	unsigned long n, i;
+/*
  * mmap-calls --file PATH --go FILE: the known call sequence of the
  * mmapsnoop test.  Prints "waiting pid=P", waits for FILE, then makes
  * its mmap, munmap, mremap, mprotect and brk calls (raw syscalls: no
@@ -1337,8 +1331,6 @@ static int syscalls_bench(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		syscall(SYS_getppid);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("done calls=%lu ns_per_call=%.0f\n", n,
-	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
 	for (i = 0; i < n; i++) {
 		p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
@@ -1377,8 +1369,6 @@ int main(int argc, char **argv)
 		return churn(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "brk"))
 		return brk_moves();
-	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
-		return syscalls(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "mmap-calls"))
 		return mmap_calls(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "shm-calls"))
@@ -1390,6 +1380,6 @@ int main(int argc, char **argv)
 		"       grow --anon-kb N --tables T --go FILE |\n"
 		"       as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... |\n"
 		"       failpipe ... | json-check FILE | churn PAGES ROUNDS | brk |\n"
-		"       syscalls N\n");
+		"       mmap-calls ... | shm-calls ... | syscalls N\n");
 	return 2;
 }
