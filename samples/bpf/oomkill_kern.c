@@ -62,7 +62,6 @@ struct {
 } victims SEC(".maps");
 
 #define rd(dst, src) bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
-#define nonneg(v) ((v) < 0 ? 0 : (v))
 
 SEC("kprobe/out_of_memory")
 int ok_out_of_memory(struct pt_regs *ctx)
@@ -199,10 +198,10 @@ static __always_inline void read_victim(struct ok_event *ev,
 	rd(ev->total_vm, mm->total_vm);
 	/* get_mm_counter(): negative (per-thread deltas) reads as 0. */
 	rd(rss, mm->rss_stat);
-	ev->anon = nonneg(rss.count[MM_ANONPAGES].counter);
-	ev->file = nonneg(rss.count[MM_FILEPAGES].counter);
-	ev->shmem = nonneg(rss.count[MM_SHMEMPAGES].counter);
-	ev->swap = nonneg(rss.count[MM_SWAPENTS].counter);
+	ev->anon = max_t(long, rss.count[MM_ANONPAGES].counter, 0);
+	ev->file = max_t(long, rss.count[MM_FILEPAGES].counter, 0);
+	ev->shmem = max_t(long, rss.count[MM_SHMEMPAGES].counter, 0);
+	ev->swap = max_t(long, rss.count[MM_SWAPENTS].counter, 0);
 #ifdef CONFIG_MMU
 	rd(ev->pgtables_bytes, mm->pgtables_bytes.counter);
 #endif

@@ -89,7 +89,7 @@ static bool func_matches(const char *sym, const char *name)
 static void find_funcs(struct ok_ctx *ctx)
 {
 	const char *path = getenv("MEMSTAT_KALLSYMS");
-	char line[512], name[256], type;
+	char line[512], name[128], type;
 	unsigned long long addr;
 	FILE *f = fopen(path ? path : "/proc/kallsyms", "r");
 	int i;
@@ -98,7 +98,7 @@ static void find_funcs(struct ok_ctx *ctx)
 		ms_fatal(&ctx->env, "cannot read %s: %m",
 			 path ? path : "/proc/kallsyms");
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 ||
+		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3 ||
 		    (type != 't' && type != 'T'))
 			continue;
 		for (i = 0; i < 2; i++)

@@ -41,6 +41,9 @@ hooks() {
 			 wakeup_kswapd kswapd_wake; do
 			printf 'raw_tp:mm_vmscan_%s ' $e
 		done ;;
+	oomkill)
+		echo kprobe:out_of_memory kprobe:$(awk '$3 ~ /^__oom_kill_process($|\.(constprop|isra|part)\.)/ {
+			print $3; exit }' /proc/kallsyms) ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
@@ -71,6 +74,28 @@ reclaim_load() {
 	rmdir $cg || echo "# bench: cannot remove $cg"
 }
 
+# oom_load: five memcg OOM kills, each of a process mlocking 32 MiB in a
+# 16 MiB cgroup (the kills stay inside it).
+oom_load() {
+	echo +memory > $root/cgroup.subtree_control
+	cg=$root/bench.$$.oom
+	mkdir $cg || { echo "# bench: cannot create $cg"; return 1; }
+	echo $((16 * 1024 * 1024)) > $cg/memory.max
+	[ ! -e $cg/memory.swap.max ] || echo 0 > $cg/memory.swap.max
+	for i in 1 2 3 4 5; do
+		sh -c "echo \$\$ > $cg/cgroup.procs
+			exec memstat_workload hold --mlock-kb 32768" > "$tmp/wl" 2>&1 &
+		n=0
+		while kill -0 $! 2> /dev/null && [ $n -lt 600 ]; do
+			grep -q '^ready' "$tmp/wl" && kill -KILL $!
+			sleep 0.1
+			n=$((n + 1))
+		done
+		wait $!
+	done
+	rmdir $cg || echo "# bench: cannot remove $cg"
+}
+
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
@@ -83,6 +108,7 @@ tool_cmd() {
 load() {
 	case $1 in
 	paf|pagealloc*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	oomkill) oom_load ;;
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -104,7 +130,7 @@ fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
-all_tools="$all_tools pagealloc-t pagealloc-k"
+all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }

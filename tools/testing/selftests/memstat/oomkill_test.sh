@@ -4,8 +4,8 @@
 # oomkill against the kernel's own account of each OOM kill.  Two kills,
 # each of a process that set its own oom_score_adj to 1000 (so that it is
 # the victim; this script and the tools run at -1000, vm.panic_on_oom 0):
-# - a memcg OOM: the process faults in 128 MiB in a cgroup v2 child with
-#   memory.max 32 MiB and memory.swap.max 0;
+# - a memcg OOM: the process faults in and mlocks 64 MiB in a cgroup v2
+#   child with memory.max 32 MiB (and memory.swap.max 0);
 # - a global OOM: the process faults in MemTotal + SwapTotal + 256 MiB
 #   (vm.overcommit_memory 1 for the mmap()).
 # Three oomkill instances watch: JSON records (-j), JSON counts (-j -S)
@@ -31,6 +31,19 @@ tap_plan 13
 kfield() { echo "$1" | sed -n "s/.*[ ,]$2:\(-\{0,1\}[0-9]*\).*/\1/p" | head -n 1; }
 # jstr KEY: the string "KEY" of the JSON record on stdin.
 jstr() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+# oom_wait PID FILE WHAT: wait for PID (a workload) to be killed; if it
+# says "ready" in FILE first (or 5 minutes pass), nothing killed it:
+# end it and say so.
+oom_wait() {
+	i=0
+	while kill -0 $1 2> /dev/null && ! grep -q '^ready' "$2" && [ $i -lt 3000 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 $1 2> /dev/null && { diag "$3 workload $1 not OOM killed"; kill -KILL $1; }
+	wait $1
+	diag "$3 workload $1 exit $?"
+}
 
 echo -1000 > /proc/self/oom_score_adj
 panic=$(cat /proc/sys/vm/panic_on_oom)
@@ -58,10 +71,9 @@ if [ -w $root/cgroup.subtree_control ] &&
 	[ ! -e $cg/memory.swap.max ] || echo 0 > $cg/memory.swap.max
 	b_mkill=$(awk '$1 == "oom_kill" { print $2 }' $cg/memory.events)
 	sh -c "echo \$\$ > $cg/cgroup.procs; echo 1000 > /proc/self/oom_score_adj
-		exec memstat_workload hold --anon-kb 131072" > "$tmp/mcg.wl" 2>&1 &
+		exec memstat_workload hold --mlock-kb 65536" > "$tmp/mcg.wl" 2>&1 &
 	mpid=$!
-	wait $mpid
-	diag "memcg workload $mpid exit $?"
+	oom_wait $mpid "$tmp/mcg.wl" memcg
 	mkill=$(($(awk '$1 == "oom_kill" { print $2 }' $cg/memory.events) - b_mkill))
 	rmdir $cg
 fi
@@ -72,8 +84,7 @@ echo 1 > /proc/sys/vm/overcommit_memory
 sh -c 'echo 1000 > /proc/self/oom_score_adj
 	exec memstat_workload hold --anon-kb '$kb > "$tmp/g.wl" 2>&1 &
 gpid=$!
-wait $gpid
-diag "global workload $gpid ($kb KiB) exit $?"
+oom_wait $gpid "$tmp/g.wl" "global ($kb KiB)"
 echo "$overcommit" > /proc/sys/vm/overcommit_memory
 echo "$panic" > /proc/sys/vm/panic_on_oom
 sleep 1
@@ -151,10 +162,12 @@ fi
 victim $gpid global
 
 # -S: counts in the kernel, by constraint and victim name.
-s=$(grep '"type":"summary"' "$tmp/sum")
+# (the top-level keys: "kills" is in each victim too)
+s=$(grep '"type":"summary"' "$tmp/sum" | sed 's/"victims".*//')
+v=$(grep '"type":"summary"' "$tmp/sum" | sed 's/.*"victims"//')
 g=$(grep '"type":"kill"' "$tmp/ev" | grep -c '"constraint":"global"')
 m=$(grep '"type":"kill"' "$tmp/ev" | grep -c '"constraint":"memcg"')
-w=$(echo "$s" | sed -n 's/.*{"comm":"memstat_workloa","kills":\([0-9]*\).*/\1/p')
+w=$(echo "$v" | sed -n 's/.*{"comm":"memstat_workloa","kills":\([0-9]*\).*/\1/p')
 check "oomkill -S: kills $(echo "$s" | json_num kills) = records $n; global $g, memcg $m; by name $w" \
 	"$(echo "$s" | json_num kills)" = "$n" -a "$(echo "$s" | json_num global)" = "$g" -a \
 	"$(echo "$s" | json_num memcg)" = "$m" -a "${w:-x}" -ge $((${mpid:+1} + 1)) -a \
