@@ -203,7 +203,7 @@ static void print_text(struct ok_ctx *ctx, const struct ok_event *e,
 	char buf[512], clock[16], line[600];
 	int i;
 
-	printf("%s OOM kill (%s): pid %u (%s) uid %u oom_score_adj %d\n",
+	printf("%s OOM kill (%s) pid %u (%s) uid %u adj %d\n",
 	       ms_clock(clock, sizeof(clock)), constraint_names[e->constraint <
 	       OK_NR_CONSTRAINTS ? e->constraint : OK_NR_CONSTRAINTS],
 	       e->pid, e->comm, e->uid, e->adj);

@@ -173,7 +173,7 @@ check "oomkill -S: kills $(echo "$s" | json_num kills) = records $n; global $g, 
 	"$(echo "$s" | json_num memcg)" = "$m" -a "${w:-x}" -ge $((${mpid:+1} + 1)) -a \
 	-z "$(grep '"type":"kill"' "$tmp/sum")"
 check "oomkill: the text shows the global kill of $gpid" \
-	-n "$(grep "OOM kill (global): pid $gpid " "$tmp/text")"
+	-n "$(grep "OOM kill (global) pid $gpid " "$tmp/text")"
 sed 's/^/# /' "$tmp/text" | head -n 40
 for f in ev sum text; do
 	grep -v tracing "$tmp/$f.err" | while read -r l; do diag "$f: $l"; done
