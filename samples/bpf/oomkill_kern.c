@@ -245,13 +245,11 @@ static __always_inline int on_kill(struct pt_regs *ctx, struct task_struct *p,
 {
 	__u64 id = bpf_get_current_pid_tgid(), *kept;
 	struct ok_cfg *cfg = ms_cfg();
-	__u32 zero = 0, tid = id, tgid = 0;
+	__u32 zero = 0, tid = id;
 	struct ok_event *ev = bpf_map_lookup_elem(&scratch, &zero);
 
-	if (!ev || !cfg || !p)
-		return 0;
-	rd(tgid, p->tgid);
-	if (!ms_traced(&cfg->filter, tgid))
+	/* -p, -c: the victim's process and cgroup. */
+	if (!ev || !cfg || !p || !ms_task_traced(&cfg->filter, p))
 		return 0;
 	/* Everything before the paths: those are read up to their depth. */
 	__builtin_memset(ev, 0, offsetof(struct ok_event, oom_cg));

@@ -21,8 +21,8 @@
 #include "oomkill_common.h"
 
 static const char usage[] =
-"Usage: oomkill [-S] [-n N] [-F N] [-p PID] [-A HOOK] [-jTBv] [-d SEC]\n"
-"               [interval [count]]\n"
+"Usage: oomkill [-S] [-n N] [-F N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"               [-d SEC] [interval [count]]\n"
 "\n"
 "Every OOM kill as it happens: the victim (pid, name, uid, oom_score_adj,\n"
 "total-vm, anon/file/shmem RSS, swap, page tables, as the kernel's\n"
@@ -38,6 +38,7 @@ static const char usage[] =
 "  -n, --top N        victim names in the tables (default 20, 0: all)\n"
 "  -F, --frames N     trigger stack frames in text (default 8; JSON: all)\n"
 "  -p, --pid PID      only kills of process PID (the victim)\n"
+"  -c, --cgroup PATH  only victims in cgroup PATH or below (v2, or v1)\n"
 "  -A, --attach HOOK  victim hook: kill (__oom_kill_process, default when\n"
 "                     not inlined) or process (oom_kill_process)\n"
 "\n"
@@ -68,8 +69,8 @@ static void parse_args(struct ok_ctx *ctx, int argc, char **argv)
 {
 	struct ms_env *env = &ctx->env;
 
-	ms_env_init(env, "oomkill", usage, MS_OPT_PID | MS_OPT_SUMMARY |
-		    MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
+	ms_env_init(env, "oomkill", usage, MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
 	ctx->hook = env->attach ? ms_pick(env, "attach point", env->attach,
 					  attach_names) : -1;
@@ -433,7 +434,7 @@ int main(int argc, char **argv)
 			MS_HOOK_KPROBE, "out_of_memory" };
 	ctx.hooks[nhooks++] = (struct ms_hook){ progs[ctx.hook],
 		MS_HOOK_KPROBE, ctx.target[ctx.hook] };
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.summary = ctx.env.summary;
 	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, nhooks, &cfg, sizeof(cfg));
 	loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");

@@ -8,8 +8,8 @@
 #   child with memory.max 32 MiB (and memory.swap.max 0);
 # - a global OOM: the process faults in MemTotal + SwapTotal + 256 MiB
 #   (vm.overcommit_memory 1 for the mmap()).
-# Three oomkill instances watch: JSON records (-j), JSON counts (-j -S)
-# and text.
+# Four oomkill instances watch: JSON records (-j), JSON counts (-j -S),
+# text, and JSON records of the memcg OOM's cgroup only (-c).
 #
 # Ground truth, from a /dev/kmsg mark on:
 # - the "Killed process" line of each kill: pid, comm, total-vm,
@@ -25,7 +25,7 @@
 tmp=${TMPDIR:-/tmp}/oomkill_test.$$
 mkdir -p "$tmp"
 
-tap_plan 13
+tap_plan 14
 
 # kfield LINE KEY: the number after "KEY:" in a kernel line.
 kfield() { echo "$1" | sed -n "s/.*[ ,]$2:\(-\{0,1\}[0-9]*\).*/\1/p" | head -n 1; }
@@ -51,22 +51,28 @@ overcommit=$(cat /proc/sys/vm/overcommit_memory)
 echo 0 > /proc/sys/vm/panic_on_oom
 b_kills=$(vmstat oom_kill)
 
+# The memcg OOM's cgroup first: oomkill -c watches it.
+root=/sys/fs/cgroup
+cg=
+if [ -w $root/cgroup.subtree_control ] &&
+   echo +memory > $root/cgroup.subtree_control 2> /dev/null; then
+	cg=$root/oomkill_test.$$
+	mkdir $cg || cg=
+fi
+tools="ev sum text"
+[ -z "$cg" ] || { oomkill -j -c $cg > "$tmp/cg" 2> "$tmp/cg.err" & cgp=$!; tools="$tools cg"; }
 oomkill -j > "$tmp/ev" 2> "$tmp/ev.err" &
 ev=$!
 oomkill -j -S -n 0 > "$tmp/sum" 2> "$tmp/sum.err" &
 sum=$!
 oomkill -F 4 > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
-for f in ev sum text; do wait_for "$tmp/$f.err" 'tracing'; done
+for f in $tools; do wait_for "$tmp/$f.err" 'tracing'; done
 echo "oomkill_test: begin $$" > /dev/kmsg
 
 # ---- a memcg OOM ---------------------------------------------------------
-root=/sys/fs/cgroup
 mpid= mkill=
-if [ -w $root/cgroup.subtree_control ] &&
-   echo +memory > $root/cgroup.subtree_control 2> /dev/null; then
-	cg=$root/oomkill_test.$$
-	mkdir $cg
+if [ -n "$cg" ]; then
 	echo $((32 * 1024 * 1024)) > $cg/memory.max
 	[ ! -e $cg/memory.swap.max ] || echo 0 > $cg/memory.swap.max
 	b_mkill=$(awk '$1 == "oom_kill" { print $2 }' $cg/memory.events)
@@ -75,7 +81,6 @@ if [ -w $root/cgroup.subtree_control ] &&
 	mpid=$!
 	oom_wait $mpid "$tmp/mcg.wl" memcg
 	mkill=$(($(awk '$1 == "oom_kill" { print $2 }' $cg/memory.events) - b_mkill))
-	rmdir $cg
 fi
 
 # ---- a global OOM --------------------------------------------------------
@@ -89,14 +94,15 @@ echo "$overcommit" > /proc/sys/vm/overcommit_memory
 echo "$panic" > /proc/sys/vm/panic_on_oom
 sleep 1
 kills=$(($(vmstat oom_kill) - b_kills))
-for p in $ev $sum $text; do kill -INT $p; done
+for p in $ev $sum $text $cgp; do kill -INT $p; done
 rc=0
-for p in $ev $sum $text; do wait $p || rc=$?; done
+for p in $ev $sum $text $cgp; do wait $p || rc=$?; done
+[ -z "$cg" ] || rmdir $cg
 dmesg | sed -n "/oomkill_test: begin $$/,\$p" > "$tmp/dmesg"
 
 n=$(grep -c '"type":"kill"' "$tmp/ev")
 k=$(grep -c ': Killed process ' "$tmp/dmesg")
-check "oomkill: three instances ended cleanly (exit $rc)" $rc -eq 0 -a \
+check "oomkill: the instances ended cleanly (exit $rc)" $rc -eq 0 -a \
 	-n "$(grep '"type":"summary"' "$tmp/ev")"
 check "oomkill: one record per kill = dmesg = vmstat oom_kill ($n, $k, $kills)" \
 	"$n" = "$k" -a "$k" = "$kills" -a "$n" -ge 1
@@ -156,8 +162,11 @@ if [ -n "$mpid" ]; then
 	check "oomkill: memcg kills = memory.events oom_kill ($n, $mkill); limit 32768 KiB ($lim), usage near it ($use)" \
 		"$n" = "$mkill" -a "${lim:-x}" = 32768 -a "${use:-0}" -le 32768 -a \
 		"${use:-0}" -ge 30720
+	c=$(grep -c '"type":"kill"' "$tmp/cg")
+	check "oomkill -c: the cgroup's kill only ($c, pid $(json_num pid < "$tmp/cg"))" \
+		"$c" -eq 1 -a "$(json_num pid < "$tmp/cg")" = "$mpid"
 else
-	for i in 1 2 3 4 5; do skip "oomkill: memcg: no cgroup2 memory controller at $root"; done
+	for i in 1 2 3 4 5 6; do skip "oomkill: memcg: no cgroup2 memory controller at $root"; done
 fi
 victim $gpid global
 
@@ -175,7 +184,7 @@ check "oomkill -S: kills $(echo "$s" | json_num kills) = records $n; global $g, 
 check "oomkill: the text shows the global kill of $gpid" \
 	-n "$(grep "OOM kill (global) pid $gpid " "$tmp/text")"
 sed 's/^/# /' "$tmp/text" | head -n 40
-for f in ev sum text; do
+for f in $tools; do
 	grep -v tracing "$tmp/$f.err" | while read -r l; do diag "$f: $l"; done
 done
 rm -rf "$tmp"
