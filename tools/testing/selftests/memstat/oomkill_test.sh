@@ -8,8 +8,9 @@
 #   child with memory.max 32 MiB (and memory.swap.max 0);
 # - a global OOM: the process faults in MemTotal + SwapTotal + 256 MiB
 #   (vm.overcommit_memory 1 for the mmap()).
-# Four oomkill instances watch: JSON records (-j), JSON counts (-j -S),
-# text, and JSON records of the memcg OOM's cgroup only (-c).
+# Five oomkill instances watch: JSON records (-j), JSON counts (-j -S),
+# text, the other victim hook (-j -A process) and JSON records of the
+# memcg OOM's cgroup only (-c).
 #
 # Ground truth, from a /dev/kmsg mark on:
 # - the "Killed process" line of each kill: pid, comm, total-vm,
@@ -25,7 +26,7 @@
 tmp=${TMPDIR:-/tmp}/oomkill_test.$$
 mkdir -p "$tmp"
 
-tap_plan 14
+tap_plan 15
 
 # kfield LINE KEY: the number after "KEY:" in a kernel line.
 kfield() { echo "$1" | sed -n "s/.*[ ,]$2:\(-\{0,1\}[0-9]*\).*/\1/p" | head -n 1; }
@@ -59,7 +60,7 @@ if [ -w $root/cgroup.subtree_control ] &&
 	cg=$root/oomkill_test.$$
 	mkdir $cg || cg=
 fi
-tools="ev sum text"
+tools="ev sum text proc"
 [ -z "$cg" ] || { oomkill -j -c $cg > "$tmp/cg" 2> "$tmp/cg.err" & cgp=$!; tools="$tools cg"; }
 oomkill -j > "$tmp/ev" 2> "$tmp/ev.err" &
 ev=$!
@@ -67,6 +68,8 @@ oomkill -j -S -n 0 > "$tmp/sum" 2> "$tmp/sum.err" &
 sum=$!
 oomkill -F 4 > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
+oomkill -j -A process > "$tmp/proc" 2> "$tmp/proc.err" &
+proc=$!
 for f in $tools; do wait_for "$tmp/$f.err" 'tracing'; done
 echo "oomkill_test: begin $$" > /dev/kmsg
 
@@ -94,9 +97,9 @@ echo "$overcommit" > /proc/sys/vm/overcommit_memory
 echo "$panic" > /proc/sys/vm/panic_on_oom
 sleep 1
 kills=$(($(vmstat oom_kill) - b_kills))
-for p in $ev $sum $text $cgp; do kill -INT $p; done
+for p in $ev $sum $text $proc $cgp; do kill -INT $p; done
 rc=0
-for p in $ev $sum $text $cgp; do wait $p || rc=$?; done
+for p in $ev $sum $text $proc $cgp; do wait $p || rc=$?; done
 [ -z "$cg" ] || rmdir $cg
 dmesg | sed -n "/oomkill_test: begin $$/,\$p" > "$tmp/dmesg"
 
@@ -183,6 +186,11 @@ check "oomkill -S: kills $(echo "$s" | json_num kills) = records $n; global $g, 
 	-z "$(grep '"type":"kill"' "$tmp/sum")"
 check "oomkill: the text shows the global kill of $gpid" \
 	-n "$(grep "OOM kill (global) pid $gpid " "$tmp/text")"
+# -A process: oom_kill_process(), oc->chosen as the victim: the same kills.
+a=$(grep '"type":"kill"' "$tmp/ev" | sed 's/.*"pid":\([0-9]*\),.*"comm":"\([^"]*\)",.*"anon_rss_kib":\([0-9]*\),.*/\1 \2 \3/')
+b=$(grep '"type":"kill"' "$tmp/proc" | sed 's/.*"pid":\([0-9]*\),.*"comm":"\([^"]*\)",.*"anon_rss_kib":\([0-9]*\),.*/\1 \2 \3/')
+check "oomkill -A process: the same kills (pid comm anon: $(echo $b))" \
+	-n "$b" -a "$a" = "$b"
 sed 's/^/# /' "$tmp/text" | head -n 40
 for f in $tools; do
 	grep -v tracing "$tmp/$f.err" | while read -r l; do diag "$f: $l"; done
