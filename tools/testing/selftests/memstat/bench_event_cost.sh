@@ -42,8 +42,9 @@ hooks() {
 			printf 'raw_tp:mm_vmscan_%s ' $e
 		done ;;
 	oomkill)
-		echo kprobe:out_of_memory kprobe:$(awk '$3 ~ /^__oom_kill_process($|\.(constprop|isra|part)\.)/ {
-			print $3; exit }' /proc/kallsyms) ;;
+		echo kprobe:out_of_memory kprobe:$(awk '
+			$3 ~ /^__oom_kill_process($|\.(constprop|isra|part)\.)/ {
+				print $3; exit }' /proc/kallsyms) ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \

@@ -135,13 +135,15 @@ victim() {
 	tcg=$(echo "$ctx" | sed -n 's/.*task_memcg=\([^,]*\),.*/\1/p')
 	ocg=$(echo "$ctx" | sed -n 's/.*oom_memcg=\([^,]*\),.*/\1/p')
 	diag "$2 kernel: $ctx"
-	check "oomkill: $2 constraint, oom_memcg, task_memcg = oom-kill: line ($con ${ocg:--} $tcg)" \
+	d="constraint, oom_memcg, task_memcg = oom-kill: line"
+	check "oomkill: $2 $d ($con ${ocg:--} $tcg)" \
 		-n "$ctx" -a "$(echo "$rec" | jstr constraint)" = "$con" -a \
 		"$(echo "$rec" | jstr task_memcg)" = "$tcg" -a \
 		"$(echo "$rec" | jstr oom_memcg)" = "$ocg"
 	# "comm invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=1000"
 	# printed before this kill's Killed process line.
-	inv=$(sed -n "1,/: Killed process $1 /p" "$tmp/dmesg" | grep 'invoked oom-killer:' | tail -n 1)
+	inv=$(sed -n "1,/: Killed process $1 /p" "$tmp/dmesg" |
+	      grep 'invoked oom-killer:' | tail -n 1)
 	diag "$2 kernel: $inv"
 	tc=$(echo "$inv" | sed -n 's/^\(\[[^]]*\] \)\{0,1\}\(.*\) invoked oom-killer.*/\2/p')
 	g=$(echo "$inv" | sed -n 's/.*gfp_mask=\(0x[0-9a-f]*\).*/\1/p')
@@ -161,9 +163,10 @@ if [ -n "$mpid" ]; then
 	rec=$(grep '"type":"kill"' "$tmp/ev" | grep "\"pid\":$mpid,")
 	lim=$(echo "$rec" | json_num memcg_limit_kib)
 	use=$(echo "$rec" | json_num memcg_usage_kib)
-	n=$(grep '"type":"kill"' "$tmp/ev" | grep -c "\"oom_memcg\":\"/oomkill_test.$$\"")
-	check "oomkill: memcg kills = memory.events oom_kill ($n, $mkill); limit 32768 KiB ($lim), usage near it ($use)" \
-		"$n" = "$mkill" -a "${lim:-x}" = 32768 -a "${use:-0}" -le 32768 -a \
+	nm=$(grep '"type":"kill"' "$tmp/ev" | grep -c "\"oom_memcg\":\"/oomkill_test.$$\"")
+	d="memcg kills = memory.events oom_kill ($nm, $mkill)"
+	check "oomkill: $d; limit 32768 KiB ($lim), usage near it ($use)" \
+		"$nm" = "$mkill" -a "${lim:-x}" = 32768 -a "${use:-0}" -le 32768 -a \
 		"${use:-0}" -ge 30720
 	c=$(grep -c '"type":"kill"' "$tmp/cg")
 	check "oomkill -c: the cgroup's kill only ($c, pid $(json_num pid < "$tmp/cg"))" \
@@ -180,15 +183,21 @@ v=$(grep '"type":"summary"' "$tmp/sum" | sed 's/.*"victims"//')
 g=$(grep '"type":"kill"' "$tmp/ev" | grep -c '"constraint":"global"')
 m=$(grep '"type":"kill"' "$tmp/ev" | grep -c '"constraint":"memcg"')
 w=$(echo "$v" | sed -n 's/.*{"comm":"memstat_workloa","kills":\([0-9]*\).*/\1/p')
-check "oomkill -S: kills $(echo "$s" | json_num kills) = records $n; global $g, memcg $m; by name $w" \
+d="kills $(echo "$s" | json_num kills) = records $n"
+check "oomkill -S: $d; global $g, memcg $m; by name $w" \
 	"$(echo "$s" | json_num kills)" = "$n" -a "$(echo "$s" | json_num global)" = "$g" -a \
 	"$(echo "$s" | json_num memcg)" = "$m" -a "${w:-x}" -ge $((${mpid:+1} + 1)) -a \
 	-z "$(grep '"type":"kill"' "$tmp/sum")"
 check "oomkill: the text shows the global kill of $gpid" \
 	-n "$(grep "OOM kill (global) pid $gpid " "$tmp/text")"
 # -A process: oom_kill_process(), oc->chosen as the victim: the same kills.
-a=$(grep '"type":"kill"' "$tmp/ev" | sed 's/.*"pid":\([0-9]*\),.*"comm":"\([^"]*\)",.*"anon_rss_kib":\([0-9]*\),.*/\1 \2 \3/')
-b=$(grep '"type":"kill"' "$tmp/proc" | sed 's/.*"pid":\([0-9]*\),.*"comm":"\([^"]*\)",.*"anon_rss_kib":\([0-9]*\),.*/\1 \2 \3/')
+# kills FILE: "pid comm anon_rss_kib" of each kill record.
+kills() {
+	grep '"type":"kill"' "$1" |
+	sed 's/.*"pid":\([0-9]*\),.*"comm":"\([^"]*\)",.*"anon_rss_kib":\([0-9]*\),.*/\1 \2 \3/'
+}
+a=$(kills "$tmp/ev")
+b=$(kills "$tmp/proc")
 check "oomkill -A process: the same kills (pid comm anon: $(echo $b))" \
 	-n "$b" -a "$a" = "$b"
 sed 's/^/# /' "$tmp/text" | head -n 40
