@@ -17,3 +17,4 @@ MEMSTAT_TOOL(pagealloc, "all page allocations by call path and process; what mem
 MEMSTAT_TOOL(brkstack, "heap growth by brk(): bytes per process and user stack")
 MEMSTAT_TOOL(mmapsnoop, "mmap, munmap, mremap, mprotect, brk calls: args, file, result")
 MEMSTAT_TOOL(shmsnoop, "SysV shm, POSIX shm_open/unlink, memfd_create calls: args, result")
+MEMSTAT_TOOL(oomkill, "every OOM kill: trigger, victim, constraint, memcg, stack")

@@ -36,13 +36,17 @@ hooks() {
 	pagealloc-t) echo raw_tp:mm_page_alloc raw_tp:mm_page_free ;;
 	pagealloc-k) echo kprobe:$alloc_entry ;;
 	brkstack) echo raw_tp:sys_exit raw_tp:sys_enter raw_tp:sched_process_exec ;;
+	mmapsnoop|shmsnoop) echo raw_tp:sys_enter raw_tp:sys_exit ;;
 	dreclaim)
 		for e in direct_reclaim_begin direct_reclaim_end \
 			 memcg_reclaim_begin memcg_reclaim_end lru_shrink_inactive \
 			 wakeup_kswapd kswapd_wake; do
 			printf 'raw_tp:mm_vmscan_%s ' $e
 		done ;;
-	mmapsnoop|shmsnoop) echo raw_tp:sys_enter raw_tp:sys_exit ;;
+	oomkill)
+		echo kprobe:out_of_memory kprobe:$(awk '
+			$3 ~ /^__oom_kill_process($|\.(constprop|isra|part)\.)/ {
+				print $3; exit }' /proc/kallsyms) ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
@@ -73,6 +77,28 @@ reclaim_load() {
 	rmdir $cg || echo "# bench: cannot remove $cg"
 }
 
+# oom_load: five memcg OOM kills, each of a process mlocking 32 MiB in a
+# 16 MiB cgroup (the kills stay inside it).
+oom_load() {
+	echo +memory > $root/cgroup.subtree_control
+	cg=$root/bench.$$.oom
+	mkdir $cg || { echo "# bench: cannot create $cg"; return 1; }
+	echo $((16 * 1024 * 1024)) > $cg/memory.max
+	[ ! -e $cg/memory.swap.max ] || echo 0 > $cg/memory.swap.max
+	for i in 1 2 3 4 5; do
+		sh -c "echo \$\$ > $cg/cgroup.procs
+			exec memstat_workload hold --mlock-kb 32768" > "$tmp/wl" 2>&1 &
+		n=0
+		while kill -0 $! 2> /dev/null && [ $n -lt 600 ]; do
+			grep -q '^ready' "$tmp/wl" && kill -KILL $!
+			sleep 0.1
+			n=$((n + 1))
+		done
+		wait $!
+	done
+	rmdir $cg || echo "# bench: cannot remove $cg"
+}
+
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
@@ -85,12 +111,13 @@ tool_cmd() {
 load() {
 	case $1 in
 	paf|pagealloc*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
-	# 200000 other system calls, 7 brk() (5 moves) with user stacks, x20
-	brkstack)
-		memstat_workload syscalls 200000 > /dev/null
-		for i in $(seq 20); do memstat_workload brk > /dev/null; done ;;
-	# 20000 each of getppid, mmap + munmap, open + close of /dev/null
+	oomkill) oom_load ;;
+	# 20000 each of getppid, mmap + munmap, open + close of /dev/null;
+	# brkstack: and 7 brk() (5 moves) with user stacks, 20 times
 	mmapsnoop|shmsnoop) memstat_workload syscalls 20000 > /dev/null ;;
+	brkstack)
+		memstat_workload syscalls 20000 > /dev/null
+		for i in $(seq 20); do memstat_workload brk > /dev/null; done ;;
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -106,36 +133,14 @@ echo "# bench: kernel $(uname -r), $(nproc) CPU(s)"
 if [ "$*" = churn ]; then
 	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
 	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
-	# What a tool on raw_syscalls costs a system call, end to end: ns per
-# getppid (no tool traces it), mmap + munmap and open + close.
-case " $* " in
-*" mmapsnoop "*|*" shmsnoop "*)
-	sys_ns() { memstat_workload syscalls 20000 | sed 's/^done calls=[0-9]* //'; }
-	printf '# bench: %-20s %s\n' nothing "$(sys_ns)"
-	bpf_event_cost empty raw_tp:sys_enter raw_tp:sys_exit > "$tmp/empty" 2>&1 &
-	epid=$!
-	wait_ready "$tmp/empty" '^ready'
-	printf '# bench: %-20s %s\n' "empty raw_syscalls" "$(sys_ns)"
-	kill -INT $epid
-	wait $epid
-	for args in mmapsnoop "mmapsnoop -S" "mmapsnoop -p 1" shmsnoop; do
-		$args > /dev/null 2> "$tmp/sc.err" &
-		ppid=$!
-		wait_ready "$tmp/sc.err" 'Ctrl-C'
-		printf '# bench: %-20s %s\n' "$args" "$(sys_ns)"
-		kill -INT $ppid
-		wait $ppid
-	done
-	;;
-esac
-rm -rf "$tmp"
+	rm -rf "$tmp"
 	exit 0
 fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
-all_tools="$all_tools pagealloc-t pagealloc-k brkstack"
-all_tools="$all_tools pagealloc-t pagealloc-k mmapsnoop shmsnoop"
+all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
+all_tools="$all_tools brkstack mmapsnoop shmsnoop"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -174,30 +179,6 @@ wait_ready() {
 	# Attaching leaves the kernel and the tool busy for a while.
 	sleep 5
 }
-# What brkstack costs every system call, end to end: ns per getppid().
-syscall_ns() {
-	for r in 1 2 3; do
-		memstat_workload syscalls 1000000 | sed -n 's/.*ns_per_call=//p'
-	done | sort -n | head -n 1
-}
-case " ${*:-brkstack} " in
-*" brkstack "*)
-	printf '# bench: %-30s %10s\n' "system call, attached:" "ns/call"
-	printf '# bench: %-30s %10s\n' nothing "$(syscall_ns)"
-	bpf_event_cost empty raw_tp:sys_enter raw_tp:sys_exit > "$tmp/empty" 2>&1 &
-	epid=$!
-	wait_ready "$tmp/empty" '^ready'
-	printf '# bench: %-30s %10s\n' "empty sys_enter+sys_exit" "$(syscall_ns)"
-	kill -INT $epid
-	wait $epid
-	brkstack -d 100000 > /dev/null 2> "$tmp/bs.err" &
-	ppid=$!
-	wait_ready "$tmp/bs.err" 'Ctrl-C'
-	printf '# bench: %-30s %10s\n' brkstack "$(syscall_ns)"
-	kill -INT $ppid
-	wait $ppid
-	;;
-esac
 case " ${*:-paf} " in
 *" paf "*)
 	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
@@ -224,10 +205,10 @@ case " ${*:-paf} " in
 	done
 	;;
 esac
-# What a tool on raw_syscalls costs a system call, end to end: ns per
-# getppid (no tool traces it), mmap + munmap and open + close.
-case " $* " in
-*" mmapsnoop "*|*" shmsnoop "*)
+# What the tools on raw_syscalls cost a system call, end to end: ns per
+# getppid() (no tool traces it), mmap + munmap and open + close.
+case " ${*:-brkstack} " in
+*" brkstack "*|*" mmapsnoop "*|*" shmsnoop "*)
 	sys_ns() { memstat_workload syscalls 20000 | sed 's/^done calls=[0-9]* //'; }
 	printf '# bench: %-20s %s\n' nothing "$(sys_ns)"
 	bpf_event_cost empty raw_tp:sys_enter raw_tp:sys_exit > "$tmp/empty" 2>&1 &
@@ -236,8 +217,8 @@ case " $* " in
 	printf '# bench: %-20s %s\n' "empty raw_syscalls" "$(sys_ns)"
 	kill -INT $epid
 	wait $epid
-	for args in mmapsnoop "mmapsnoop -S" "mmapsnoop -p 1" shmsnoop; do
-		$args > /dev/null 2> "$tmp/sc.err" &
+	for args in brkstack mmapsnoop "mmapsnoop -S" "mmapsnoop -p 1" shmsnoop; do
+		$args -d 100000 > /dev/null 2> "$tmp/sc.err" &
 		ppid=$!
 		wait_ready "$tmp/sc.err" 'Ctrl-C'
 		printf '# bench: %-20s %s\n' "$args" "$(sys_ns)"
