@@ -58,6 +58,12 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 	if (fd < 0 || *elfp)
 		return fd;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* A mapped data file is no module: never read it (nor fault it in). */
+	if (elf && elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		close(fd);
+		return -1;
+	}
 	if (!elf || elf_cntl(elf, ELF_C_FDREAD)) {
 		elf_end(elf);
 		return fd;	/* libdwfl tries it itself */
