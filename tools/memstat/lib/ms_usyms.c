@@ -36,6 +36,50 @@ struct ms_uproc {
 
 static void *uprocs;		/* tsearch tree of struct ms_uproc */
 
+/*
+ * While a process's mappings are reported: the files it maps executable,
+ * a line each.  Only those can hold a frame; a data file is never opened
+ * (reading it would bring it into the page cache under the process).
+ */
+static char *exec_files;
+
+static char *read_exec_files(pid_t tgid)
+{
+	char path[64], line[4200], perms[8], *out = NULL, *file;
+	size_t len = 0;
+	FILE *maps, *mem;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+	maps = fopen(path, "r");
+	if (!maps)
+		return NULL;
+	mem = open_memstream(&out, &len);
+	while (mem && fgets(line, sizeof(line), maps)) {
+		file = strchr(line, '/');
+		if (file && sscanf(line, "%*s %7s", perms) == 1 &&
+		    perms[2] == 'x')
+			fputs(file, mem);
+	}
+	if (mem)
+		fclose(mem);
+	fclose(maps);
+	return out;
+}
+
+static bool maps_executable(const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	for (p = exec_files; p && *p; p = strchr(p, '\n') + 1) {
+		if (!strncmp(p, name, len) && p[len] == '\n')
+			return true;
+		if (!strchr(p, '\n'))
+			break;
+	}
+	return false;
+}
+
 static int uproc_cmp(const void *a, const void *b)
 {
 	const struct ms_uproc *x = a, *y = b;
@@ -51,19 +95,16 @@ static int uproc_cmp(const void *a, const void *b)
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 		    Dwarf_Addr base, char **file_name, Elf **elfp)
 {
-	int fd = dwfl_linux_proc_find_elf(mod, userdata, name, base,
-					  file_name, elfp);
 	Elf *elf;
+	int fd;
 
+	if (exec_files && name && name[0] == '/' && !maps_executable(name))
+		return -1;
+	fd = dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name,
+				      elfp);
 	if (fd < 0 || *elfp)
 		return fd;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	/* A mapped data file is no module: never read it (nor fault it in). */
-	if (elf && elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		close(fd);
-		return -1;
-	}
 	if (!elf || elf_cntl(elf, ELF_C_FDREAD)) {
 		elf_end(elf);
 		return fd;	/* libdwfl tries it itself */
@@ -98,7 +139,10 @@ static int uproc_report(struct ms_uproc *p)
 		err = err ?: EIO;
 	if (err)
 		return err > 0 ? -err : -EIO;
+	exec_files = read_exec_files(p->tgid);
 	dwfl_getmodules(p->dwfl, open_module, NULL, 0);
+	free(exec_files);
+	exec_files = NULL;
 	return 0;
 }
 
