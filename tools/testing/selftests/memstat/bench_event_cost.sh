@@ -11,7 +11,8 @@
 # Usage: bench_event_cost.sh [TOOL...]     (default: every tool below)
 #        bench_event_cost.sh churn            only the allocator's own cost
 # pagealloc-t and pagealloc-k are pagealloc -A tracepoint
-# (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry).
+# (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry);
+# faults-k is faults -A kprobe (its kretprobe has no empty twin here).
 
 [ "$(id -u)" -eq 0 ] || { echo "# bench needs root"; exit 4; }
 tmp=${TMPDIR:-/tmp}/bench_event_cost.$$
@@ -35,6 +36,8 @@ hooks() {
 	pagealloc) echo raw_tp:$alloc_event raw_tp:mm_page_free ;;
 	pagealloc-t) echo raw_tp:mm_page_alloc raw_tp:mm_page_free ;;
 	pagealloc-k) echo kprobe:$alloc_entry ;;
+	faults) echo fexit:handle_mm_fault ;;
+	faults-k) echo kprobe:handle_mm_fault ;;
 	dreclaim)
 		for e in direct_reclaim_begin direct_reclaim_end \
 			 memcg_reclaim_begin memcg_reclaim_end lru_shrink_inactive \
@@ -76,13 +79,14 @@ tool_cmd() {
 	case $1 in
 	pagealloc-t) echo pagealloc -A tracepoint ;;
 	pagealloc-k) echo pagealloc -A kprobe ;;
+	faults-k) echo faults -A kprobe ;;
 	*) echo $1 ;;
 	esac
 }
 
 load() {
 	case $1 in
-	paf|pagealloc*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	paf|pagealloc*|faults*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 faults
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -104,7 +108,7 @@ fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
-all_tools="$all_tools pagealloc-t pagealloc-k"
+all_tools="$all_tools pagealloc-t pagealloc-k faults-k faults"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -164,6 +168,27 @@ case " ${*:-paf} " in
 		ppid=$!
 		wait_ready "$tmp/pa.err" 'Ctrl-C'
 		printf '# bench: %-30s %10s\n' "pagealloc${args:+ $args}" "$(churn_ns)"
+		kill -INT $ppid
+		wait $ppid
+	done
+	;;
+esac
+case " $* " in
+*" faults "*|"  ")
+	# faults on every page fault: the churn loop with each variant.
+	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
+	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
+	bpf_event_cost empty fexit:handle_mm_fault > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-30s %10s\n' "empty fexit" "$(churn_ns)"
+	kill -INT $epid
+	wait $epid
+	for args in "" "-A kprobe" "-K -U"; do
+		faults $args -d 100000 > /dev/null 2> "$tmp/ft.err" &
+		ppid=$!
+		wait_ready "$tmp/ft.err" 'Ctrl-C'
+		printf '# bench: %-30s %10s\n' "faults${args:+ $args}" "$(churn_ns)"
 		kill -INT $ppid
 		wait $ppid
 	done
