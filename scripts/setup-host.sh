@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 packages=(build-essential bc bison flex cpio kmod rsync xz-utils gzip
-	  libelf-dev libssl-dev zlib1g-dev dwarves
+	  libelf-dev libdw-dev libssl-dev zlib1g-dev dwarves
 	  clang llvm
 	  qemu-system-x86 busybox-static
 	  python3 python3-ply python3-git git debian-archive-keyring)

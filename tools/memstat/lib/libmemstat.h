@@ -9,6 +9,8 @@
  *   loop       one run loop: intervals, ring buffer, -d, signals
  *   symbols    /proc/kallsyms read once per process, module-aware
  *              kernel stacks
+ *   user symbols  user stacks on elfutils' libdwfl, one per process,
+ *              kept for the run (processes that exited symbolize)
  *   decoding   gfp flags, migratetypes, log2 histograms
  *   memory     /proc/meminfo by category (pagealloc, sysstat, report)
  *
@@ -392,6 +394,36 @@ struct ms_stacks {
 /* The stack under @key in map @fd; @none is the key of "no stack". */
 struct ms_stack *ms_stack_get(const struct ms_env *env, struct ms_stacks *c,
 			      int fd, __u64 key, __u64 none);
+
+/* ---- user symbols -------------------------------------------------- */
+
+/*
+ * User stacks (BPF_F_USER_STACK) named by elfutils' libdwfl: one Dwfl
+ * per process, from its /proc/PID/maps, kept for the run with every
+ * module's ELF open, so a process that exited after it was tracked still
+ * symbolizes.  PIE and shared libraries; stripped files through their
+ * debug file (build-id or .gnu_debuglink under /usr/lib/debug), else
+ * .dynsym/.gnu_debugdata.  A process must be tracked while it lives:
+ * tools call ms_usyms_track() at its first record (a ring buffer record
+ * the kernel side sends on a new tgid), before it can exit.
+ */
+/*
+ * Remember @tgid's mappings now (call while it runs, e.g. at its first
+ * record); 0 or -errno (-ESRCH: gone before it could be tracked).
+ */
+int ms_usyms_track(pid_t tgid);
+/*
+ * @n user frames of @tgid as malloc'ed strings "func+0xoff (module)"
+ * ("0xaddr (module)" without a symbol, "0xaddr" outside every module)
+ * into @out, innermost first; @ips ends at @n or the first 0; returns
+ * the count or -ENOMEM; free with ms_stack_free().  Tracks @tgid first
+ * if needed; an address in no known module (a later dlopen) reads the
+ * live process's mappings again.
+ */
+int ms_ustack_symbolize(pid_t tgid, const __u64 *ips, int n, char **out);
+/* Drop @tgid's symbols (e.g. its pid was reused); all of them. */
+void ms_usyms_forget(pid_t tgid);
+void ms_usyms_free(void);
 
 /* ---- decoding ------------------------------------------------------ */
 
