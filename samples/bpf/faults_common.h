@@ -90,6 +90,7 @@ enum ft_drop {
 	FT_DROP_USTACK,		/* user stack not taken (also: no user context) */
 	FT_DROP_INFLIGHT,	/* inflight map full: fault not counted */
 	FT_UNPAIRED,		/* kprobe: entry without return (maxactive) */
+	FT_DROP_TRACK,		/* ring buffer full: process not tracked (-U) */
 	FT_NR_DROPS,
 };
 

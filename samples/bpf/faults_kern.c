@@ -37,6 +37,8 @@
 
 MS_CONFIG_MAP(struct ft_cfg);
 MS_DROPS_MAP(FT_NR_DROPS);
+/* -U: the tgid of each new row, for the user side to track its maps. */
+MS_RINGBUF_MAP(64 * 1024);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -194,6 +196,9 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 	if (!p) {
 		bpf_get_current_comm(z->proc.comm, sizeof(z->proc.comm));
 		p = get_or_init(&procs, &pkey, &z->proc);
+		if ((cfg->stacks & FT_STACK_USER) &&
+		    bpf_ringbuf_output(&events, &pkey.tgid, sizeof(pkey.tgid), 0))
+			count_drop(FT_DROP_TRACK);
 	}
 	if (p) {
 		__sync_fetch_and_add(&p->faults[kind], 1);

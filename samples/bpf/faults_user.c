@@ -22,8 +22,8 @@
 #include "faults_common.h"
 
 static const char usage[] =
-"Usage: faults [-t] [-K] [-U] [-F N] [-n N] [-s KEY] [-p PID] [-A HOOK]\n"
-"              [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: faults [-t] [-K] [-U] [-F N] [-n N] [-s KEY] [-p PID] [-c CGROUP]\n"
+"              [-A HOOK] [-jTBv] [-d SEC] [interval [count]]\n"
 "\n"
 "Page faults per process since the start, minor and major, counted as\n"
 "the kernel counts them into /proc/PID/stat (minflt, majflt); the files\n"
@@ -39,6 +39,7 @@ static const char usage[] =
 "  -n, --top N         rows per table (default 20, 0: all)\n"
 "  -s, --sort KEY      faults (default), minor or major\n"
 "  -p, --pid PID       only process PID (filtered in the kernel)\n"
+"  -c, --cgroup PATH   only processes in cgroup PATH and below\n"
 "  -A, --attach HOOK   fexit (default where there) or kprobe\n"
 "\n"
 "Columns: FMINOR FMAJOR faults in file mappings, GUP faults taken by\n"
@@ -87,8 +88,8 @@ static void parse_args(struct ft_ctx *ctx, int argc, char **argv)
 	int opt;
 
 	ms_env_init(env, "faults", usage,
-		    MS_OPT_PID | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_THREADS |
-		    MS_OPT_SORT | MS_OPT_ATTACH);
+		    MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_TOP | MS_OPT_FRAMES |
+		    MS_OPT_THREADS | MS_OPT_SORT | MS_OPT_ATTACH);
 	while ((opt = ms_getopt(env, argc, argv, "KU", longopts)) != -1)
 		ctx->stacks |= opt == 'K' ? FT_STACK_KERNEL : FT_STACK_USER;
 	if (ctx->stacks && !env->frames)
@@ -307,25 +308,12 @@ static void print_files(struct ft_ctx *ctx)
 	free_rows(keys, vals, rows);
 }
 
-/*
- * User frames as addresses: the stand-in for libmemstat's user stack
- * symbolizer until it is merged (same contract as ms_stack_symbolize).
- */
-static int ustack_symbolize(pid_t tgid, const __u64 *ips, int n, char **out)
+/* -U: a process's first fault; its maps are read while it lives. */
+static int on_new_proc(void *arg, void *data, size_t size)
 {
-	char buf[24];
-	int i;
-
-	(void)tgid;
-	for (i = 0; i < n && ips[i]; i++) {
-		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)ips[i]);
-		out[i] = strdup(buf);
-		if (!out[i]) {
-			ms_stack_free(out, i);
-			return -1;
-		}
-	}
-	return i;
+	if (size >= sizeof(__u32))
+		ms_usyms_track(*(__u32 *)data);
+	return 0;
 }
 
 /* Stack @id (of process @tgid: user; 0: kernel), at most -F frames. */
@@ -338,7 +326,7 @@ static void print_frames(struct ft_ctx *ctx, struct ms_json *j,
 
 	if (id >= 0 && !bpf_map_lookup_elem(ms_bpf_map(&ctx->bpf, "stacks"),
 					    &id, ips))
-		n = tgid ? ustack_symbolize(tgid, ips, MS_STACK_DEPTH, frames) :
+		n = tgid ? ms_ustack_symbolize(tgid, ips, MS_STACK_DEPTH, frames) :
 		    ms_stack_symbolize(ips, MS_STACK_DEPTH, frames);
 	if (n > (int)ctx->env.frames) {
 		ms_stack_free(frames + ctx->env.frames, n - ctx->env.frames);
@@ -420,7 +408,7 @@ static int print_summary(struct ft_ctx *ctx)
 	static const char *const names[FT_TOTAL_FIELDS + FT_NR_DROPS] = {
 		"minor", "major", "file_minor", "file_major", "gup", "retry",
 		"error", "drop_proc", "drop_file", "drop_group", "drop_kstack",
-		"drop_ustack", "drop_inflight", "unpaired",
+		"drop_ustack", "drop_inflight", "unpaired", "drop_track",
 	};
 	__u64 all[FT_TOTAL_FIELDS + FT_NR_DROPS], dropped;
 	__u64 *drops = all + FT_TOTAL_FIELDS;
@@ -457,11 +445,12 @@ static int print_summary(struct ft_ctx *ctx)
 	       t.retry, t.error);
 	if (dropped)
 		ms_warn(env,
-			"not counted: %llu faults (%llu returns missed); rows lost: %llu process, %llu file, %llu stack; stacks not taken: %llu kernel, %llu user",
+			"not counted: %llu faults (%llu returns missed); rows lost: %llu process, %llu file, %llu stack; stacks not taken: %llu kernel, %llu user; processes not tracked: %llu",
 			drops[FT_UNPAIRED] + drops[FT_DROP_INFLIGHT],
 			drops[FT_UNPAIRED], drops[FT_DROP_PROC],
 			drops[FT_DROP_FILE], drops[FT_DROP_GROUP],
-			drops[FT_DROP_KSTACK], drops[FT_DROP_USTACK]);
+			drops[FT_DROP_KSTACK], drops[FT_DROP_USTACK],
+			drops[FT_DROP_TRACK]);
 	return 0;
 }
 
@@ -469,7 +458,8 @@ int main(int argc, char **argv)
 {
 	static struct ft_ctx ctx;
 	struct ms_loop loop = {
-		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
+		.ringbuf_fd = -1, .on_interval = report,
+		.on_record = on_new_proc, .ctx = &ctx,
 	};
 	struct ft_cfg cfg = {};
 	int ret;
@@ -478,10 +468,14 @@ int main(int argc, char **argv)
 	ms_tool_init(&ctx.env);
 	if (ctx.stacks & FT_STACK_KERNEL)
 		ms_ksyms_init(&ctx.env, NULL, 0);
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.threads = ctx.env.threads;
 	cfg.stacks = ctx.stacks;
+	if (ctx.env.pid && (ctx.stacks & FT_STACK_USER))
+		ms_usyms_track(ctx.env.pid);
 	start_best(&ctx, &cfg);
+	if (ctx.stacks & FT_STACK_USER)
+		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "faults: tracing page faults%s (%s); Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "",
@@ -493,6 +487,7 @@ int main(int argc, char **argv)
 	if (print_summary(&ctx))
 		ret = -1;
 	ms_bpf_close(&ctx.bpf);
+	ms_usyms_free();
 	if (fflush(stdout) || ferror(stdout))
 		return MS_EXIT_RUNTIME;
 	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
