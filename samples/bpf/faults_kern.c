@@ -196,7 +196,7 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 	if (!p) {
 		bpf_get_current_comm(z->proc.comm, sizeof(z->proc.comm));
 		p = get_or_init(&procs, &pkey, &z->proc);
-		if ((cfg->stacks & FT_STACK_USER) &&
+		if (p && (cfg->stacks & FT_STACK_USER) &&
 		    bpf_ringbuf_output(&events, &pkey.tgid, sizeof(pkey.tgid), 0))
 			count_drop(FT_DROP_TRACK);
 	}
