@@ -247,8 +247,8 @@ int main(int argc, char **argv)
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
 		     sizeof(cfg));
 	ctx.counts_fd = ms_bpf_map(&ctx.bpf, "counts");
-	if (!ctx.env.json)
-		fprintf(stderr, "pr: tracing LRU reclaim; Ctrl-C to end\n");
+	/* On stderr in JSON mode too: scripts wait for it. */
+	fprintf(stderr, "pr: tracing LRU reclaim; Ctrl-C to end\n");
 
 	ret = ms_run(&ctx.env, &loop);
 	ms_bpf_detach(&ctx.bpf);

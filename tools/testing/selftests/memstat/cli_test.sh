@@ -17,7 +17,7 @@ mkdir -p "$tmp"
 tools=$(memstat list | awk '{ print $1 }')
 ntools=$(echo $tools | wc -w)
 # sysstat refuses -c (one check), the others check two bad paths.
-nsys=$(echo " $tools " | grep -c " sysstat ")
+nsys=$(echo $tools | tr ' ' '\n' | grep -cx sysstat)
 tap_plan $((ntools * 10 - nsys + 23))
 
 # What the kernel holds before any tool ran.
@@ -52,9 +52,9 @@ for tool in $tools; do
 			"-c refused -> exit 2" -- -c /sys/fs/cgroup
 		continue
 	fi
-	expect_fail $tool 2 "-c /proc: not a cgroup directory" \
+	expect_fail $tool 2 "/proc: not a cgroup directory" \
 		"-c not a cgroup -> exit 2" -- -c /proc
-	expect_fail $tool 2 "-c /nonexistent: No such file" \
+	expect_fail $tool 2 "/nonexistent: No such file" \
 		"-c missing cgroup -> exit 2" -- -c /nonexistent
 done
 
