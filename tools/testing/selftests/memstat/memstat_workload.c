@@ -75,9 +75,9 @@
  *   memstat_workload faults ANON FILE MAJOR GUP DIR
  *                                     prepare DIR/faults_minor.dat (FILE
  *                                     pages, cached) and faults_major.dat
- *                                     (MAJOR pages, dropped from the page
- *                                     cache), print "waiting pid=P", wait
- *                                     for SIGUSR1, then fault: ANON anon
+ *                                     (MAJOR pages), print "waiting pid=P",
+ *                                     wait for SIGUSR1, drop the second
+ *                                     from the page cache, fault: ANON anon
  *                                     pages, FILE pages of the first file
  *                                     (private write: minor), MAJOR pages
  *                                     of the second (read: major), GUP
@@ -1005,17 +1005,20 @@ static int faults_file(const char *dir, const char *name, long pages,
 	return fd;
 }
 
-/* Pages of [p, p + pages) in the page cache (mincore). */
-static long faults_cached(char *p, long pages)
+/*
+ * Drop the file @fd mapped at @p from the page cache now (what read it
+ * meanwhile, e.g. a symbolizer opening every mapped file, put it back);
+ * how many of its @pages stayed (mincore into @vec, already touched).
+ */
+static long faults_drop(int fd, char *p, long pages, unsigned char *vec)
 {
-	unsigned char *vec = calloc(pages, 1);
 	long i, n = 0;
 
-	if (!vec || mincore(p, pages * page_size, vec))
-		die("mincore");
+	if (posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) ||
+	    mincore(p, pages * page_size, vec))
+		die("posix_fadvise, mincore");
 	for (i = 0; i < pages; i++)
 		n += vec[i] & 1;
-	free(vec);
 	return n;
 }
 
@@ -1052,6 +1055,7 @@ static int faults(int argc, char **argv)
 	unsigned long n[4];
 	static char out[256];
 	char *anon, *priv, *shared;
+	unsigned char *vec;
 	int fdp, fds, sig, len;
 	sigset_t set;
 
@@ -1072,7 +1076,11 @@ static int faults(int argc, char **argv)
 	if (priv == MAP_FAILED || shared == MAP_FAILED)
 		die("mmap");
 	madvise(shared, n[2] * page_size, MADV_RANDOM);
-	cached = faults_cached(shared, n[2]);
+	vec = calloc(n[2], 1);
+	if (!vec)
+		die("calloc");
+	memset(vec, 1, n[2]);
+	cached = faults_drop(fds, shared, n[2], vec);
 	/* Everything the window runs, once, so that it faults on nothing else. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -1089,6 +1097,7 @@ static int faults(int argc, char **argv)
 	printf("waiting pid=%d\n", getpid());
 	fflush(stdout);
 	sigwait(&set, &sig);
+	cached = faults_drop(fds, shared, n[2], vec);
 	faults_stat(&b_min, &b_maj);
 	faults_window(anon, n[0], priv, n[1], shared, n[2], n[3], &sum);
 	faults_stat(&a_min, &a_maj);
