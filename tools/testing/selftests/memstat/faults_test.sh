@@ -34,7 +34,8 @@ stat_flt() { awk '{ print $10, $12 }' /proc/$1/stat; }
 
 # window N NAME "ARGS" [NAME "ARGS"]...: a workload (its output in
 # $tmp/wlN) under instances "faults ARGS -p PID" (output $tmp/NAME);
-# sets wpid, ext (minflt, majflt deltas read from outside), rc.
+# sets wpid, ext (minflt, majflt deltas read from outside), abs (the
+# fields at the end: its whole life), rc.
 window() {
 	n=$1
 	shift
@@ -53,7 +54,7 @@ window() {
 	kill -USR1 $wpid
 	wait_for "$tmp/wl$n" '^done' 1200
 	a=$(stat_flt $wpid)
-	ext="$((${a% *} - ${b% *})) $((${a#* } - ${b#* }))"
+	ext="$((${a% *} - ${b% *})) $((${a#* } - ${b#* }))" abs=$a
 	rc=0
 	for p in $pids; do kill -INT $p; done
 	for p in $pids; do wait $p || rc=$?; done
@@ -64,8 +65,8 @@ window() {
 
 # proc_is FILE MINOR MAJOR [TID]: the process's row says MINOR, MAJOR.
 proc_is() {
-	r=$(grep "\"type\":\"proc\",\"pid\":$wpid,${4:+\"tid\":$4,}" "$1")
-	[ "$(echo "$r" | json_num minor) $(echo "$r" | json_num major)" = "$2 $3" ]
+	_r=$(grep "\"type\":\"proc\",\"pid\":$wpid,${4:+\"tid\":$4,}" "$1")
+	[ "$(echo "$_r" | json_num minor) $(echo "$_r" | json_num major)" = "$2 $3" ]
 }
 
 # kstack_ok FILE: stacks with a kernel stack from the fault entry.
@@ -107,8 +108,9 @@ proc_is "$tmp/def" "$min" "$maj"
 check "faults ($hook): minor, major = /proc/PID/stat minflt, majflt deltas ($min, $maj)" $? -eq 0
 proc_is "$tmp/st" "$min" "$maj" $wpid
 check "faults -t: the thread's minor, major = minflt, majflt deltas" $? -eq 0
-proc_is "$tmp/all" "$min" "$maj"
-check "faults (all processes): the workload's minor, major = the deltas" $? -eq 0
+# Started before the workload: its whole life, /proc/PID/stat at the end.
+proc_is "$tmp/all" ${abs% *} ${abs#* }
+check "faults (all processes): the workload's minor, major = its minflt, majflt ($abs)" $? -eq 0
 v=$(echo "$r" | json_num gup)
 check "faults: get_user_pages faults = the $GUP pages populated ($v)" "${v:-x}" = $GUP
 t=$(awk -v p=$wpid '$1 == p { print $3, $4; exit }' "$tmp/text")
