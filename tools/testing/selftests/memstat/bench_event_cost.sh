@@ -11,7 +11,8 @@
 # Usage: bench_event_cost.sh [TOOL...]     (default: every tool below)
 #        bench_event_cost.sh churn            only the allocator's own cost
 # pagealloc-t and pagealloc-k are pagealloc -A tracepoint
-# (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry).
+# (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry);
+# faults-k is faults -A kprobe (its kretprobe has no empty twin here).
 
 [ "$(id -u)" -eq 0 ] || { echo "# bench needs root"; exit 4; }
 tmp=${TMPDIR:-/tmp}/bench_event_cost.$$
@@ -37,6 +38,8 @@ hooks() {
 	pagealloc-k) echo kprobe:$alloc_entry ;;
 	brkstack) echo raw_tp:sys_exit raw_tp:sys_enter raw_tp:sched_process_exec ;;
 	mmapsnoop|shmsnoop) echo raw_tp:sys_enter raw_tp:sys_exit ;;
+	faults) echo fexit:handle_mm_fault ;;
+	faults-k) echo kprobe:handle_mm_fault ;;
 	dreclaim)
 		for e in direct_reclaim_begin direct_reclaim_end \
 			 memcg_reclaim_begin memcg_reclaim_end lru_shrink_inactive \
@@ -104,13 +107,14 @@ tool_cmd() {
 	case $1 in
 	pagealloc-t) echo pagealloc -A tracepoint ;;
 	pagealloc-k) echo pagealloc -A kprobe ;;
+	faults-k) echo faults -A kprobe ;;
 	*) echo $1 ;;
 	esac
 }
 
 load() {
 	case $1 in
-	paf|pagealloc*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	paf|pagealloc*|faults*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
 	oomkill) oom_load ;;
 	# 20000 each of getppid, mmap + munmap, open + close of /dev/null;
 	# brkstack: and 7 brk() (5 moves) with user stacks, 20 times
@@ -141,6 +145,7 @@ printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
 all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
 all_tools="$all_tools brkstack mmapsnoop shmsnoop"
+all_tools="$all_tools faults-k faults"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -222,6 +227,27 @@ case " ${*:-brkstack} " in
 		ppid=$!
 		wait_ready "$tmp/sc.err" 'Ctrl-C'
 		printf '# bench: %-20s %s\n' "$args" "$(sys_ns)"
+		kill -INT $ppid
+		wait $ppid
+	done
+	;;
+esac
+case " $* " in
+*" faults "*|"  ")
+	# faults on every page fault: the churn loop with each variant.
+	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
+	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
+	bpf_event_cost empty fexit:handle_mm_fault > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-30s %10s\n' "empty fexit" "$(churn_ns)"
+	kill -INT $epid
+	wait $epid
+	for args in "" "-A kprobe" "-K -U"; do
+		faults $args -d 100000 > /dev/null 2> "$tmp/ft.err" &
+		ppid=$!
+		wait_ready "$tmp/ft.err" 'Ctrl-C'
+		printf '# bench: %-30s %10s\n' "faults${args:+ $args}" "$(churn_ns)"
 		kill -INT $ppid
 		wait $ppid
 	done

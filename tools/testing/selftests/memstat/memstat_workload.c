@@ -92,6 +92,19 @@
  *   memstat_workload syscalls N       ns per getppid(), mmap + munmap and
  *                                     open + close, N of each: the cost of
  *                                     tools on raw_syscalls
+ *   memstat_workload faults ANON FILE MAJOR GUP DIR
+ *                                     prepare DIR/faults_minor.dat (FILE
+ *                                     pages, cached) and faults_major.dat
+ *                                     (MAJOR pages), print "waiting pid=P",
+ *                                     wait for SIGUSR1, drop the second
+ *                                     from the page cache, fault: ANON anon
+ *                                     pages, FILE pages of the first file
+ *                                     (private write: minor), MAJOR pages
+ *                                     of the second (read: major), GUP
+ *                                     pages by MAP_POPULATE; print "done
+ *                                     pid=P minflt=D majflt=D ..." with
+ *                                     the deltas of its /proc/self/stat
+ *                                     around that, wait for SIGTERM
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -1346,6 +1359,167 @@ static int syscalls_bench(int argc, char **argv)
 	return 0;
 }
 
+/* ---- faults: a known number of minor and major faults ------------- */
+
+/* minflt (field 10) and majflt (12) of /proc/self/stat; 0 or -1. */
+static int faults_stat(long *minflt, long *majflt)
+{
+	static char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY), field = 2;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char *p;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');		/* comm may hold spaces */
+	if (!p)
+		return -1;
+	for (; *p && field < 12; p++) {
+		if (*p != ' ')
+			continue;
+		field++;
+		if (field == 10)
+			*minflt = strtol(p + 1, NULL, 10);
+	}
+	*majflt = strtol(p, NULL, 10);
+	return 0;
+}
+
+/* DIR/NAME, @pages long, synced, in the page cache if @cached: fd. */
+static int faults_file(const char *dir, const char *name, long pages,
+		       bool cached)
+{
+	char path[PATH_MAX], *page = calloc(1, page_size);
+	int fd;
+	long i;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || !page)
+		die(path);
+	for (i = 0; i < pages; i++) {
+		memset(page, (int)i + 1, page_size);
+		if (write(fd, page, page_size) != page_size)
+			die("write");
+	}
+	free(page);
+	if (fsync(fd))
+		die("fsync");
+	if (!cached && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		die("posix_fadvise");
+	return fd;
+}
+
+/*
+ * Drop the file @fd mapped at @p from the page cache now (what read it
+ * meanwhile, e.g. a symbolizer opening every mapped file, put it back);
+ * how many of its @pages stayed (mincore into @vec, already touched).
+ */
+static long faults_drop(int fd, char *p, long pages, unsigned char *vec)
+{
+	long i, n = 0;
+
+	if (posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) ||
+	    mincore(p, pages * page_size, vec))
+		die("posix_fadvise, mincore");
+	for (i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/*
+ * The measured window: anon write faults, write faults on a private
+ * mapping of a cached file (copy on write, no fault-around), read faults
+ * on a mapping of an uncached file with MADV_RANDOM (no readahead: one
+ * page read, one major fault each), then MAP_POPULATE of @gup anonymous
+ * pages (faults taken by get_user_pages(), regs NULL).
+ */
+static noinline void faults_window(char *anon, long na, char *priv, long np,
+				   char *shared, long ns, long gup, long *sum)
+{
+	void *pop;
+	long i;
+
+	for (i = 0; i < na; i++)
+		anon[i * page_size] = 1;
+	for (i = 0; i < np; i++)
+		priv[i * page_size] = 2;
+	for (i = 0; i < ns; i++)
+		*sum += READ_ONCE(shared[i * page_size]);
+	if (!gup)
+		return;
+	pop = mmap(NULL, gup * page_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (pop == MAP_FAILED)
+		die("mmap");
+}
+
+static int faults(int argc, char **argv)
+{
+	long b_min = 0, b_maj = 0, a_min = 0, a_maj = 0, sum = 0, cached;
+	unsigned long n[4];
+	static char out[256];
+	char *anon, *priv, *shared;
+	unsigned char *vec;
+	int fdp, fds, sig, len;
+	sigset_t set;
+
+	if (argc != 7 || parse_count(argv[2], &n[0]) || !n[0] ||
+	    parse_count(argv[3], &n[1]) || !n[1] ||
+	    parse_count(argv[4], &n[2]) || !n[2] ||
+	    parse_count(argv[5], &n[3])) {
+		fprintf(stderr, "usage: %s %s ANON FILE MAJOR GUP DIR\n",
+			argv[0], argv[1]);
+		return 2;
+	}
+	fdp = faults_file(argv[6], "faults_minor.dat", n[1], true);
+	fds = faults_file(argv[6], "faults_major.dat", n[2], false);
+	anon = map_anon(n[0] * page_size, MAP_PRIVATE);
+	priv = mmap(NULL, n[1] * page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE, fdp, 0);
+	shared = mmap(NULL, n[2] * page_size, PROT_READ, MAP_SHARED, fds, 0);
+	if (priv == MAP_FAILED || shared == MAP_FAILED)
+		die("mmap");
+	madvise(shared, n[2] * page_size, MADV_RANDOM);
+	vec = calloc(n[2], 1);
+	if (!vec)
+		die("calloc");
+	memset(vec, 1, n[2]);
+	cached = faults_drop(fds, shared, n[2], vec);
+	/* Everything the window runs, once, so that it faults on nothing else. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	raise(SIGUSR1);
+	sigwait(&set, &sig);
+	faults_stat(&b_min, &b_maj);
+	faults_window(anon, 0, priv, 0, shared, 0, 0, &sum);
+	len = snprintf(out, sizeof(out),
+		       "done pid=%d minflt=%ld majflt=%ld anon=%lu file=%lu major=%lu gup=%lu cached=%ld\n",
+		       getpid(), a_min - b_min, a_maj - b_maj, n[0], n[1],
+		       n[2], n[3], cached);
+	printf("waiting pid=%d\n", getpid());
+	fflush(stdout);
+	sigwait(&set, &sig);
+	cached = faults_drop(fds, shared, n[2], vec);
+	faults_stat(&b_min, &b_maj);
+	faults_window(anon, n[0], priv, n[1], shared, n[2], n[3], &sum);
+	faults_stat(&a_min, &a_maj);
+	len = snprintf(out, sizeof(out),
+		       "done pid=%d minflt=%ld majflt=%ld anon=%lu file=%lu major=%lu gup=%lu cached=%ld\n",
+		       getpid(), a_min - b_min, a_maj - b_maj, n[0], n[1],
+		       n[2], n[3], cached);
+	if (write(1, out, len) != len)
+		die("write");
+	while (sig != SIGTERM)
+		sigwait(&set, &sig);
+	return sum == -1;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1375,6 +1549,8 @@ int main(int argc, char **argv)
 		return shm_calls(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
 		return syscalls_bench(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "faults"))
+		return faults(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
