@@ -72,6 +72,9 @@
  *                                     page and round, for benchmarks;
  *                                     prints "done pages=P rounds=R
  *                                     ns_per_page=N" (fault + free)
+ *   memstat_workload swapin --kb N [--fork]
+ *                                     page out N KiB of anonymous memory
+ *                                     and read it back (see swapin())
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -92,6 +95,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/compiler.h>
@@ -938,6 +942,88 @@ static int churn(int argc, char **argv)
 	return 0;
 }
 
+/* ---- swapin: a known swap-out and read-back ------------------------ */
+
+static long status_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		die("/proc/self/status");
+	while (v < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * swapin --kb N [--fork]: N KiB of private anonymous memory, each page
+ * different and not same-filled, paged out (MADV_PAGEOUT), then read
+ * back page by page.  With --fork a child shares the swap entries
+ * while the parent reads: the swap count is 2, so the fault takes the
+ * readahead path (swapin_readahead) instead of zram's synchronous one.
+ * Prints "swapin pid=P kb=N swapped_kb=S majflt=M minflt=m" (faults of
+ * the read-back, getrusage) and exits.
+ */
+static int swapin(int argc, char **argv)
+{
+	unsigned long kb = 0, off, sum = 0;
+	struct rusage r0, r1;
+	bool fork_child = false;
+	long swapped;
+	pid_t child = 0;
+	char *p;
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--kb") && i + 1 < argc &&
+		    !parse_count(argv[i + 1], &kb))
+			i++;
+		else if (!strcmp(argv[i], "--fork"))
+			fork_child = true;
+		else
+			kb = 0;
+	}
+	if (!kb) {
+		fprintf(stderr, "usage: %s swapin --kb N [--fork]\n", argv[0]);
+		return 2;
+	}
+	p = map_anon(kb * 1024, MAP_PRIVATE);
+	for (off = 0; off < kb * 1024; off += page_size)
+		*(unsigned long *)(p + off) = off / page_size + 1;
+	if (madvise(p, kb * 1024, MADV_PAGEOUT))
+		die("madvise(MADV_PAGEOUT)");
+	swapped = status_kb("VmSwap:");
+	if (fork_child) {
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			pause();
+			_exit(0);
+		}
+	}
+	getrusage(RUSAGE_SELF, &r0);
+	for (off = 0; off < kb * 1024; off += page_size)
+		sum += *(volatile unsigned long *)(p + off);
+	getrusage(RUSAGE_SELF, &r1);
+	if (child) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	if (sum != (kb * 1024 / page_size) * (kb * 1024 / page_size + 1) / 2) {
+		fprintf(stderr, "memstat_workload: swapin: wrong data read back\n");
+		return 1;
+	}
+	printf("swapin pid=%d kb=%lu swapped_kb=%ld majflt=%ld minflt=%ld\n",
+	       getpid(), kb, swapped, r1.ru_majflt - r0.ru_majflt,
+	       r1.ru_minflt - r0.ru_minflt);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -959,6 +1045,8 @@ int main(int argc, char **argv)
 		return json_check(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
 		return churn(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "swapin"))
+		return swapin(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
