@@ -101,27 +101,32 @@ static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
 }
 
 /*
- * The text symbol /proc/kallsyms has for @name: itself or a compiler
- * clone (@name.constprop.0, .isra.0, .part.0), into @out.
+ * The text symbol /proc/kallsyms has for @name, into @out: the function
+ * itself, else a compiler clone (@name.constprop.N, .isra.N, .part.N;
+ * not .cold, a fragment).
  */
 static bool find_ksym(const char *name, char *out, size_t len)
 {
 	const char *path = getenv("MEMSTAT_KALLSYMS");
-	size_t n = strlen(name);
 	char line[256], sym[128], type;
-	bool found = false;
+	size_t n = strlen(name);
+	bool found = false, exact = false;
 	FILE *f;
 
 	f = fopen(path ? path : "/proc/kallsyms", "r");
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
+	while (!exact && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%*s %c %127s", &type, sym) != 2 ||
-		    (type != 't' && type != 'T') || strncmp(sym, name, n) ||
-		    (sym[n] && sym[n] != '.'))
+		    (type != 't' && type != 'T') || strncmp(sym, name, n))
 			continue;
-		snprintf(out, len, "%s", sym);
-		found = true;
+		exact = !sym[n];
+		if (exact || (!found && (!strncmp(sym + n, ".constprop", 10) ||
+					 !strncmp(sym + n, ".isra", 5) ||
+					 !strncmp(sym + n, ".part", 5)))) {
+			snprintf(out, len, "%s", sym);
+			found = true;
+		}
 	}
 	fclose(f);
 	return found;

@@ -15,3 +15,4 @@ MEMSTAT_TOOL(dreclaim, "direct reclaim per process: stalls, latency, pages; kswa
 MEMSTAT_TOOL(vmscan, "reclaim per interval: shrinkers, direct, memcg, kswapd, writes")
 MEMSTAT_TOOL(pagealloc, "all page allocations by call path and process; what meminfo misses")
 MEMSTAT_TOOL(swapin, "swap-ins per process: faults, latency, pages read (pswpin)")
+MEMSTAT_TOOL(hfaults, "hugetlb faults per process and mapping: count, latency, pages")

@@ -75,6 +75,9 @@
  *   memstat_workload swapin --kb N [--fork]
  *                                     page out N KiB of anonymous memory
  *                                     and read it back (see swapin())
+ *   memstat_workload hugetlb --file PATH --pages N
+ *                                     N hugetlb faults on a hugetlbfs file,
+ *                                     N on MAP_HUGETLB memory (see hugetlb())
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -1024,6 +1027,63 @@ static int swapin(int argc, char **argv)
 	return 0;
 }
 
+/* ---- hugetlb: known hugetlb faults ---------------------------------- */
+
+/*
+ * hugetlb --file PATH --pages N: map N huge pages of the hugetlbfs file
+ * PATH (created, MAP_SHARED) and write one byte into each, then N of
+ * MAP_HUGETLB private anonymous memory, the same: one hugetlb fault and
+ * one huge page taken from the pool each.  The huge page size is the
+ * kernel's default (Hugepagesize).  Prints "hugetlb pid=P pages=N
+ * hpage_kb=K free_before=A free_file=B free_anon=C" (HugePages_Free
+ * before, after the file's faults, after the anonymous ones) and exits.
+ */
+static int hugetlb(int argc, char **argv)
+{
+	long hp = meminfo_kb("Hugepagesize") * 1024, free0, free1, free2;
+	unsigned long pages = 0, i;
+	const char *path = NULL;
+	char *f, *a;
+	int fd;
+
+	for (i = 2; i < (unsigned long)argc; i++) {
+		if (!strcmp(argv[i], "--file") && i + 1 < (unsigned long)argc)
+			path = argv[++i];
+		else if (!strcmp(argv[i], "--pages") && i + 1 < (unsigned long)argc &&
+			 !parse_count(argv[i + 1], &pages))
+			i++;
+		else
+			path = NULL;
+	}
+	if (!path || !pages || hp <= 0) {
+		fprintf(stderr, "usage: %s hugetlb --file PATH --pages N\n", argv[0]);
+		return 2;
+	}
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	if (fd < 0)
+		die(path);
+	f = mmap(NULL, pages * hp, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (f == MAP_FAILED)
+		die("mmap of the hugetlbfs file");
+	free0 = meminfo_kb("HugePages_Free");
+	for (i = 0; i < pages; i++)
+		f[i * hp] = 1;
+	free1 = meminfo_kb("HugePages_Free");
+	a = mmap(NULL, pages * hp, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (a == MAP_FAILED)
+		die("mmap(MAP_HUGETLB)");
+	for (i = 0; i < pages; i++)
+		a[i * hp] = 1;
+	free2 = meminfo_kb("HugePages_Free");
+	printf("hugetlb pid=%d pages=%lu hpage_kb=%ld free_before=%ld free_file=%ld free_anon=%ld\n",
+	       getpid(), pages, hp / 1024, free0, free1, free2);
+	munmap(a, pages * hp);
+	munmap(f, pages * hp);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1047,6 +1107,8 @@ int main(int argc, char **argv)
 		return churn(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "swapin"))
 		return swapin(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "hugetlb"))
+		return hugetlb(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
