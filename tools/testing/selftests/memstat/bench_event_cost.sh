@@ -41,6 +41,13 @@ hooks() {
 			 wakeup_kswapd kswapd_wake; do
 			printf 'raw_tp:mm_vmscan_%s ' $e
 		done ;;
+	swapin)
+		echo fentry:do_swap_page fexit:do_swap_page fexit:swap_readpage
+		grep -q " __frontswap_load$" /proc/kallsyms &&
+			echo fexit:__frontswap_load ;;
+	swapin-k) echo kprobe:do_swap_page ;;
+	hfaults|hfaults-k)
+		echo fentry:hugetlb_fault fexit:hugetlb_fault fexit:alloc_huge_page ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
@@ -71,11 +78,38 @@ reclaim_load() {
 	rmdir $cg || echo "# bench: cannot remove $cg"
 }
 
+# swapin_load: 16 MiB paged out to zram and read back, alone (one page
+# per fault) and shared with a child (readahead, minor faults): every
+# swapin hook fires.  Prints the read-back's ns per page of each.
+swapin_load() {
+	for f in "" --fork; do
+		memstat_workload swapin --kb 16384 $f | sed -n 's/.*ns_per_page=//p'
+	done | tr '\n' ' '
+}
+
+# hfaults_load: 64 hugetlb faults, 32 of them on a hugetlbfs file (four
+# runs of 8 and 8).  Prints the file faults' ns per fault, the best run.
+hfaults_load() {
+	nr=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((nr + 18)) > /proc/sys/vm/nr_hugepages
+	mkdir -p "$tmp/huge"
+	mount -t hugetlbfs none "$tmp/huge" || return 1
+	for r in 1 2 3 4; do
+		memstat_workload hugetlb --file "$tmp/huge/f" --pages 8 |
+			sed -n 's/.*ns_per_fault=//p'
+		rm -f "$tmp/huge/f"
+	done | sort -n | head -n 1
+	umount "$tmp/huge"
+	echo $nr > /proc/sys/vm/nr_hugepages
+}
+
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
 	pagealloc-t) echo pagealloc -A tracepoint ;;
 	pagealloc-k) echo pagealloc -A kprobe ;;
+	swapin-k) echo swapin -A kprobe ;;
+	hfaults-k) echo hfaults -A kprobe ;;
 	*) echo $1 ;;
 	esac
 }
@@ -83,6 +117,8 @@ tool_cmd() {
 load() {
 	case $1 in
 	paf|pagealloc*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	swapin*) swapin_load > /dev/null ;;
+	hfaults*) hfaults_load > /dev/null ;;
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -104,7 +140,7 @@ fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
-all_tools="$all_tools pagealloc-t pagealloc-k"
+all_tools="$all_tools pagealloc-t pagealloc-k swapin swapin-k hfaults hfaults-k"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -169,4 +205,27 @@ case " ${*:-paf} " in
 	done
 	;;
 esac
+# What swapin and hfaults cost the faults they watch, end to end: the
+# load's own time per page (swapin: alone, then with readahead) and per
+# hugetlb fault, with nothing, the empty programs at the tool's hooks,
+# the tool (bpf_stats off).
+for tool in swapin hfaults; do
+	case " ${*:-swapin hfaults} " in *" $tool "*) ;; *) continue ;; esac
+	printf '# bench: %-30s %s\n' "$tool load, attached:" "ns/page (or /fault)"
+	printf '# bench: %-30s %s\n' nothing "$(${tool}_load)"
+	bpf_event_cost empty $(hooks $tool) > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-30s %s\n' "empty programs" "$(${tool}_load)"
+	kill -INT $epid
+	wait $epid
+	for args in "" "-A kprobe"; do
+		$tool $args -d 100000 > /dev/null 2> "$tmp/t.err" &
+		ppid=$!
+		wait_ready "$tmp/t.err" 'Ctrl-C'
+		printf '# bench: %-30s %s\n' "$tool${args:+ $args}" "$(${tool}_load)"
+		kill -INT $ppid
+		wait $ppid
+	done
+done
 rm -rf "$tmp"

@@ -968,13 +968,14 @@ static long status_kb(const char *key)
  * back page by page.  With --fork a child shares the swap entries
  * while the parent reads: the swap count is 2, so the fault takes the
  * readahead path (swapin_readahead) instead of zram's synchronous one.
- * Prints "swapin pid=P kb=N swapped_kb=S majflt=M minflt=m" (faults of
- * the read-back, getrusage) and exits.
+ * Prints "swapin pid=P kb=N swapped_kb=S majflt=M minflt=m ns_per_page=T"
+ * (faults of the read-back, getrusage; its time per page) and exits.
  */
 static int swapin(int argc, char **argv)
 {
 	unsigned long kb = 0, off, sum = 0;
 	struct rusage r0, r1;
+	struct timespec t0, t1;
 	bool fork_child = false;
 	long swapped;
 	pid_t child = 0;
@@ -1010,8 +1011,10 @@ static int swapin(int argc, char **argv)
 		}
 	}
 	getrusage(RUSAGE_SELF, &r0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (off = 0; off < kb * 1024; off += page_size)
 		sum += *(volatile unsigned long *)(p + off);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &r1);
 	if (child) {
 		kill(child, SIGKILL);
@@ -1021,9 +1024,11 @@ static int swapin(int argc, char **argv)
 		fprintf(stderr, "memstat_workload: swapin: wrong data read back\n");
 		return 1;
 	}
-	printf("swapin pid=%d kb=%lu swapped_kb=%ld majflt=%ld minflt=%ld\n",
+	printf("swapin pid=%d kb=%lu swapped_kb=%ld majflt=%ld minflt=%ld ns_per_page=%.0f\n",
 	       getpid(), kb, swapped, r1.ru_majflt - r0.ru_majflt,
-	       r1.ru_minflt - r0.ru_minflt);
+	       r1.ru_minflt - r0.ru_minflt,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
+	       (kb * 1024 / page_size));
 	return 0;
 }
 
@@ -1035,14 +1040,16 @@ static int swapin(int argc, char **argv)
  * MAP_HUGETLB private anonymous memory, the same: one hugetlb fault and
  * one huge page taken from the pool each.  The huge page size is the
  * kernel's default (Hugepagesize).  Prints "hugetlb pid=P pages=N
- * hpage_kb=K free_before=A free_file=B free_anon=C" (HugePages_Free
- * before, after the file's faults, after the anonymous ones) and exits.
+ * hpage_kb=K free_before=A free_file=B free_anon=C ns_per_fault=T"
+ * (HugePages_Free before, after the file's faults, after the anonymous
+ * ones; the time of a file fault) and exits.
  */
 static int hugetlb(int argc, char **argv)
 {
 	long hp = meminfo_kb("Hugepagesize") * 1024, free0, free1, free2;
 	unsigned long pages = 0, i;
 	const char *path = NULL;
+	struct timespec t0, t1;
 	char *f, *a;
 	int fd;
 
@@ -1066,8 +1073,10 @@ static int hugetlb(int argc, char **argv)
 	if (f == MAP_FAILED)
 		die("mmap of the hugetlbfs file");
 	free0 = meminfo_kb("HugePages_Free");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < pages; i++)
 		f[i * hp] = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free1 = meminfo_kb("HugePages_Free");
 	a = mmap(NULL, pages * hp, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
@@ -1076,8 +1085,10 @@ static int hugetlb(int argc, char **argv)
 	for (i = 0; i < pages; i++)
 		a[i * hp] = 1;
 	free2 = meminfo_kb("HugePages_Free");
-	printf("hugetlb pid=%d pages=%lu hpage_kb=%ld free_before=%ld free_file=%ld free_anon=%ld\n",
-	       getpid(), pages, hp / 1024, free0, free1, free2);
+	printf("hugetlb pid=%d pages=%lu hpage_kb=%ld free_before=%ld free_file=%ld free_anon=%ld ns_per_fault=%.0f\n",
+	       getpid(), pages, hp / 1024, free0, free1, free2,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
+	       pages);
 	munmap(a, pages * hp);
 	munmap(f, pages * hp);
 	close(fd);
