@@ -175,7 +175,7 @@ check "swapin -H: the latency histogram holds the trace's latencies ($why; 2 % +
 	$? -eq 0 -a -n "$h"
 
 # ---- the table -------------------------------------------------------------
-v=$(awk -v p=$wpid1 '$1 == p { print $3; exit }' "$tmp/text")
+v=$(awk -v p=$wpid1 '$1 == p && $2 ~ /^memstat/ { print $3; exit }' "$tmp/text")
 check "swapin -H: the table shows run 1's faults ($v vs $f1)" "${v:-x}" = "${f1:-y}"
 sed 's/^/# /' "$tmp/text" | head -n 30
 head -n 3 "$tmp/ev" | sed 's/^/# /'
