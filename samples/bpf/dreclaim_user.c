@@ -20,7 +20,8 @@
 #include "dreclaim_common.h"
 
 static const char usage[] =
-"Usage: dreclaim [-e | -H] [-n N] [-p PID] [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: dreclaim [-e | -H] [-n N] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"                [interval [count]]\n"
 "\n"
 "Direct reclaim per process: how many times each process stalled in\n"
 "direct reclaim (global: allocstall; memcg: its cgroup's limit), for how\n"
@@ -89,8 +90,8 @@ static void parse_args(struct dr_ctx *ctx, int argc, char **argv)
 {
 	struct ms_env *env = &ctx->env;
 
-	ms_env_init(env, "dreclaim", usage,
-		    MS_OPT_EVENTS | MS_OPT_HIST | MS_OPT_TOP | MS_OPT_PID);
+	ms_env_init(env, "dreclaim", usage, MS_OPT_EVENTS | MS_OPT_HIST |
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
 	ms_getopt(env, argc, argv, "", NULL);
 	if (env->events && env->interval)
 		ms_usage_error(env,
@@ -451,7 +452,7 @@ int main(int argc, char **argv)
 	ctx.prev = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.prev));
 	ctx.delta = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.delta));
 
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,

@@ -14,9 +14,17 @@
 #define MS_NR_ORDERS	16	/* >= MAX_ORDER of any supported config */
 #define MS_STACK_DEPTH	32	/* kernel frames kept per stack */
 
-/* The first member of every tool's config: who is traced. */
+/*
+ * The first member of every tool's config: who is traced.  -c names a
+ * cgroup by its id (the inode number of its directory) and its depth in
+ * its hierarchy, so that a task is in it or below it when the ancestor
+ * of the task's cgroup at that depth has that id (cgroup->ancestor_ids).
+ */
 struct ms_filter {
 	__u32 tgid;		/* -p: only this process, 0: all */
+	__s32 cg_subsys;	/* -c in v1: the controller's index, -1: v2 */
+	__u64 cg_id;		/* -c: the cgroup's id, 0: every cgroup */
+	__u32 cg_level;		/* -c: its depth, 0 for the root */
 	__u32 pad;
 };
 

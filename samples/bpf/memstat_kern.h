@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * memstat: what every <tool>_kern.c repeats, once: the config map and
- * the drop counters, per-CPU counters, the -p filter, log2 histograms.
+ * the drop counters, per-CPU counters, the -p and -c filters, log2
+ * histograms.
  * Include after the kernel headers a tool needs and bpf_helpers.h.
  */
 #ifndef __MEMSTAT_KERN_H
@@ -10,6 +11,16 @@
 #include <linux/sched.h>
 #include <linux/mmzone.h>
 #include <linux/build_bug.h>
+/*
+ * struct cgroup and struct css_set for -c.  The headers under it assert
+ * with offsetof(), which bpf_helpers.h has redefined into a form that is
+ * no constant: the compiler's own for them.
+ */
+#pragma push_macro("offsetof")
+#undef offsetof
+#define offsetof(type, member) __builtin_offsetof(type, member)
+#include <linux/cgroup-defs.h>
+#pragma pop_macro("offsetof")
 
 #include "memstat_common.h"
 
@@ -34,6 +45,17 @@ struct {								\
 	__u32 __zero = 0;						\
 	(typeof(*ms_cfg_map.value) *)bpf_map_lookup_elem(&ms_cfg_map,	\
 							 &__zero);	\
+})
+
+/*
+ * The current task passes the filter of the config map (whose struct
+ * starts with struct ms_filter filter).
+ */
+#define ms_cfg_traced()							\
+({									\
+	typeof(*ms_cfg_map.value) *__cfg = ms_cfg();			\
+									\
+	__cfg && ms_traced(&__cfg->filter, ms_tgid());			\
 })
 
 /* Add @n to entry @idx of a per-CPU array of __u64. */
@@ -68,10 +90,72 @@ struct {								\
 	__uint(max_entries, bytes);					\
 } events SEC(".maps")
 
-/* The current process passes the filter (NULL: the map is missing). */
+/*
+ * @task is in the -c cgroup or below it: in cgroup v2 its dfl_cgrp, in a
+ * v1 hierarchy the cgroup of that hierarchy's controller.  Four reads of
+ * kernel memory, done only when -c is given.
+ */
+static __always_inline bool ms_task_in_cgroup(const struct ms_filter *f,
+					      struct task_struct *task)
+{
+#ifdef CONFIG_CGROUPS
+	struct cgroup_subsys_state *css;
+	__u32 level = f->cg_level;
+	int ssid = f->cg_subsys;
+	struct css_set *cset;
+	struct cgroup *cgrp;
+	int task_level;
+	__u64 id;
+
+	if (bpf_probe_read_kernel(&cset, sizeof(cset), &task->cgroups) ||
+	    !cset)
+		return false;
+	if (ssid < 0) {
+		if (bpf_probe_read_kernel(&cgrp, sizeof(cgrp), &cset->dfl_cgrp))
+			return false;
+	} else {
+		if (ssid >= CGROUP_SUBSYS_COUNT ||
+		    bpf_probe_read_kernel(&css, sizeof(css),
+					  &cset->subsys[ssid]) || !css ||
+		    bpf_probe_read_kernel(&cgrp, sizeof(cgrp), &css->cgroup))
+			return false;
+	}
+	if (!cgrp || bpf_probe_read_kernel(&task_level, sizeof(task_level),
+					   &cgrp->level))
+		return false;
+	/* ancestor_ids[] has level + 1 entries: the root's to its own. */
+	if (task_level < 0 || (__u32)task_level < level)
+		return false;
+	if (bpf_probe_read_kernel(&id, sizeof(id), &cgrp->ancestor_ids[level]))
+		return false;
+	return id == f->cg_id;
+#else
+	return false;
+#endif
+}
+
+/* The current task, of process @tgid, passes the filter (NULL: no map). */
 static __always_inline bool ms_traced(const struct ms_filter *f, __u32 tgid)
 {
-	return f && (!f->tgid || f->tgid == tgid);
+	if (!f || (f->tgid && f->tgid != tgid))
+		return false;
+	return !f->cg_id ||
+	       ms_task_in_cgroup(f, (struct task_struct *)bpf_get_current_task());
+}
+
+/* The same for a task that may not be the current one. */
+static __always_inline bool ms_task_traced(const struct ms_filter *f,
+					   struct task_struct *task)
+{
+	__u32 tgid = 0;
+
+	if (!f)
+		return false;
+	if (f->tgid &&
+	    (bpf_probe_read_kernel(&tgid, sizeof(tgid), &task->tgid) ||
+	     tgid != f->tgid))
+		return false;
+	return !f->cg_id || ms_task_in_cgroup(f, task);
 }
 
 static __always_inline __u32 ms_tgid(void)

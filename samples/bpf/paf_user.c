@@ -17,7 +17,7 @@
 
 static const char usage[] =
 "Usage: paf [-p PID] [-o ORDER] [-W] [-S] [-n N] [-F N] [-A HOOK] [-jTBv]\n"
-"           [-d SEC] [interval [count]]\n"
+"           [-c CGROUP] [-d SEC] [interval [count]]\n"
 "\n"
 "Page allocation failures, as they happen: process, order, gfp flags,\n"
 "the zones the request could use, the kernel stack and a verdict (below\n"
@@ -97,8 +97,8 @@ static void parse_args(struct paf_ctx *ctx, int argc, char **argv)
 	};
 	int opt;
 
-	ms_env_init(&ctx->env, "paf", usage, MS_OPT_PID | MS_OPT_SUMMARY |
-		    MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
+	ms_env_init(&ctx->env, "paf", usage, MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
 	while ((opt = ms_getopt(&ctx->env, argc, argv, "o:W", longopts)) != -1) {
 		ctx->cfg.warn_only |= opt == 'W';
 		if (opt == 'o')
@@ -453,7 +453,7 @@ int main(int argc, char **argv)
 			 "kernel symbols node_data and contig_page_data not found: this kernel needs CONFIG_KALLSYMS_ALL=y");
 	entry = reqs[2].addr ? 0 : reqs[3].addr ? 1 : -1;
 	ctx.mem_nodes = ms_mem_nodes();
-	ctx.cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &ctx.cfg.filter);
 	ctx.cfg.summary = ctx.env.summary;
 	ctx.cfg.node_data = reqs[0].addr;
 	ctx.cfg.contig_page_data = reqs[0].addr ? 0 : reqs[1].addr;

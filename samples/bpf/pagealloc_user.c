@@ -16,7 +16,7 @@
 
 static const char usage[] =
 "Usage: pagealloc [-n N] [-F N] [-p PID] [-A HOOK] [-M N] [-G N] [-jTBv]\n"
-"                 [-d SEC] [interval [count]]\n"
+"                 [-c CGROUP] [-d SEC] [interval [count]]\n"
 "\n"
 "Page allocations from the start on, allocated, freed and outstanding, by\n"
 "call path, process, order, gfp, migratetype and step; what of the memory\n"
@@ -117,7 +117,7 @@ static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 	int opt;
 
 	ms_env_init(env, "pagealloc", usage,
-		    MS_OPT_PID | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
+		    MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
 	ctx->max_live = PA_MAX_LIVE;
 	ctx->max_groups = PA_MAX_GROUPS;
 	while ((opt = ms_getopt(env, argc, argv, "M:G:", longopts)) != -1)
@@ -430,6 +430,7 @@ int main(int argc, char **argv)
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
 	struct ms_env *env = &ctx.env;
+	struct pa_cfg cfg = {};
 	int ret, kp;
 
 	parse_args(&ctx, argc, argv);
@@ -450,9 +451,9 @@ int main(int argc, char **argv)
 	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "live", ctx.max_live));
 	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "groups", ctx.max_groups));
 	ms_die_on(env, ms_bpf_load(&ctx.bpf));
-	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &(struct pa_cfg){
-		.filter.tgid = env->pid, .stacks = env->frames > 0,
-	}, sizeof(struct pa_cfg)));
+	ms_filter_init(env, &cfg.filter);
+	cfg.stacks = env->frames > 0;
+	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &cfg, sizeof(cfg)));
 	ms_die_on(env, ms_meminfo_read(&ctx.mi_start));
 	ms_die_on(env, ms_bpf_attach(&ctx.bpf));
 	ctx.start = ms_now();

@@ -37,4 +37,9 @@ enum pr_drop {
 	PR_NR_DROPS,
 };
 
+/* The tool's config: -p and -c. */
+struct pr_cfg {
+	struct ms_filter filter;
+};
+
 #endif /* __PR_COMMON_H */

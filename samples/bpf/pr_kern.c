@@ -38,6 +38,9 @@ struct {
 /* drops[reason]: events that could not be counted. */
 MS_DROPS_MAP(PR_NR_DROPS);
 
+/* -p and -c: reclaim done in the context of those tasks only. */
+MS_CONFIG_MAP(struct pr_cfg);
+
 SEC("raw_tracepoint/mm_vmscan_lru_shrink_inactive")
 int pr_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -47,6 +50,8 @@ int pr_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 	struct reclaim_stat stat;
 	struct pr_counts *c;
 
+	if (!ms_cfg_traced())
+		return 0;
 	if (nid >= MS_MAX_NODES) {
 		count_drop(PR_DROP_NODE);
 		return 0;
@@ -84,7 +89,8 @@ int pr_isolate(struct bpf_raw_tracepoint_args *ctx)
 
 	/* Only empty-handed scans of an inactive list: the rest come above. */
 	if (ctx->args[5] ||
-	    (lru != LRU_INACTIVE_ANON && lru != LRU_INACTIVE_FILE))
+	    (lru != LRU_INACTIVE_ANON && lru != LRU_INACTIVE_FILE) ||
+	    !ms_cfg_traced())
 		return 0;
 	slot = PR_SLOT_EMPTY(lru == LRU_INACTIVE_FILE);
 	c = bpf_map_lookup_elem(&counts, &slot);

@@ -18,7 +18,7 @@
 #include "pr_common.h"
 
 static const char usage[] =
-"Usage: pr [-P] [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: pr [-P] [-p PID] [-c CGROUP] [-jTBv] [-d SEC] [interval [count]]\n"
 "\n"
 "LRU reclaim per node and LRU type: memory scanned and reclaimed on the\n"
 "inactive lists and what kept the rest (from the vmscan tracepoints).\n"
@@ -27,6 +27,8 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  -P, --priority     also show how many runs each reclaim priority had\n"
+"  -p, --pid PID      only reclaim that process did (direct and memcg\n"
+"                     reclaim: kswapd is no process's; so with -c)\n"
 "\n"
 "Columns (KiB, K/M/G): SCANNED RECLAIM DIRTY UNQDIR(ty, not queued for\n"
 "IO) CONGST(ed) WBACK(writeback) IMMED(iate reclaim) ACTIV(ated) REFKP\n"
@@ -69,7 +71,7 @@ static void parse_args(struct pr_ctx *ctx, int argc, char **argv)
 		{},
 	};
 
-	ms_env_init(&ctx->env, "pr", usage, 0);
+	ms_env_init(&ctx->env, "pr", usage, MS_OPT_PID | MS_OPT_CGROUP);
 	while (ms_getopt(&ctx->env, argc, argv, "P", longopts) == 'P')
 		ctx->priority = true;
 }
@@ -236,11 +238,14 @@ int main(int argc, char **argv)
 	struct ms_loop loop = {
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
+	struct pr_cfg cfg = {};
 	int ret;
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
-	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), NULL, 0);
+	ms_filter_init(&ctx.env, &cfg.filter);
+	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
+		     sizeof(cfg));
 	ctx.counts_fd = ms_bpf_map(&ctx.bpf, "counts");
 	if (!ctx.env.json)
 		fprintf(stderr, "pr: tracing LRU reclaim; Ctrl-C to end\n");

@@ -21,19 +21,16 @@
 #include "procstat_common.h"
 #include "memstat_kern.h"
 
-/* Context of iter/task programs (kernel/bpf/task_iter.c, include/linux/bpf.h). */
-struct bpf_iter_meta {
-	__bpf_md_ptr(struct seq_file *, seq);
-	__u64 session_id;
-	__u64 seq_num;
-};
-
+/*
+ * Context of iter/task programs (kernel/bpf/task_iter.c; struct
+ * bpf_iter_meta comes from include/linux/bpf.h through memstat_kern.h).
+ */
 struct bpf_iter__task {
 	__bpf_md_ptr(struct bpf_iter_meta *, meta);
 	__bpf_md_ptr(struct task_struct *, task);
 };
 
-/* cfg[0]: the -p filter, written by the user side before the first run. */
+/* cfg[0]: the -p and -c filter, written by the user side before the first run. */
 MS_CONFIG_MAP(struct procstat_cfg);
 
 /* drops[reason]: tasks that could not be read. */
@@ -93,7 +90,7 @@ int procstat_task(struct bpf_iter__task *ctx)
 		count_drop(PROCSTAT_DROP_READ);
 		return 0;
 	}
-	if (!ms_traced(&conf->filter, rec.tgid))
+	if (!ms_task_traced(&conf->filter, task))
 		return 0;
 	/*
 	 * Exited tasks have no mm; kernel threads may borrow one (vhost,

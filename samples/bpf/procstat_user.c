@@ -22,7 +22,7 @@
 
 static const char usage[] =
 "Usage: procstat [-f] [-t] [-p PID] [-n N] [-s FIELD] [-jTBv] [-d SEC]\n"
-"                [interval [count]]\n"
+"                [-c CGROUP] [interval [count]]\n"
 "\n"
 "Per-process memory: virtual size, peak RSS, anon/file/shmem RSS, swap,\n"
 "data, page tables and stack, from a BPF task iterator.  RSS values are\n"
@@ -99,8 +99,8 @@ static void parse_args(struct procstat_ctx *ctx, int argc, char **argv)
 	};
 	struct ms_env *env = &ctx->env;
 
-	ms_env_init(env, "procstat", usage, MS_OPT_PID | MS_OPT_TOP |
-		    MS_OPT_THREADS | MS_OPT_SORT);
+	ms_env_init(env, "procstat", usage, MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_TOP | MS_OPT_THREADS | MS_OPT_SORT);
 	while (ms_getopt(env, argc, argv, "f", longopts) == 'f')
 		ctx->folded = true;
 	ctx->sort = env->sort ? ms_pick(env, "sort field", env->sort,
@@ -372,7 +372,7 @@ int main(int argc, char **argv)
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
 		     sizeof(cfg));
 

@@ -45,4 +45,9 @@ enum vs_drop {
 	VS_NR_DROPS,
 };
 
+/* The tool's config: -p and -c. */
+struct vs_cfg {
+	struct ms_filter filter;
+};
+
 #endif /* __VMSCAN_COMMON_H */

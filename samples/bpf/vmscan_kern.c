@@ -63,12 +63,15 @@ struct {
 
 MS_DROPS_MAP(VS_NR_DROPS);
 
+/* -p and -c: reclaim done in the context of those tasks only. */
+MS_CONFIG_MAP(struct vs_cfg);
+
 static __always_inline int begin(__u32 kind)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct vs_inflight *rec, fresh = {};
 
-	if (kind >= VS_NR_KINDS)
+	if (kind >= VS_NR_KINDS || !ms_cfg_traced())
 		return 0;
 	rec = bpf_map_lookup_elem(&inflight, &tid);
 	if (rec) {
@@ -90,7 +93,7 @@ static __always_inline int end(__u32 kind, __u64 reclaimed)
 	__u64 latency;
 	bool idle = true;
 
-	if (kind >= VS_NR_KINDS)
+	if (kind >= VS_NR_KINDS || !ms_cfg_traced())
 		return 0;
 	rec = bpf_map_lookup_elem(&inflight, &tid);
 	if (!rec || !rec->start_ns[kind]) {
@@ -176,7 +179,7 @@ int vs_shrink_inactive(struct bpf_raw_tracepoint_args *ctx)
 	struct vs_reclaim *r;
 	unsigned int flags = 0;
 
-	if (!reclaimed)
+	if (!reclaimed || !ms_cfg_traced())
 		return 0;
 	/*
 	 * Innermost first: soft limit reclaim nests in direct reclaim or
@@ -208,6 +211,8 @@ int vs_writepage(struct bpf_raw_tracepoint_args *ctx)
 	struct page *page = (void *)ctx->args[0];
 	unsigned long flags = 0;
 
+	if (!ms_cfg_traced())
+		return 0;
 	/*
 	 * Anon as the event itself and the LRU lists say: swap-backed
 	 * (anonymous and shmem pages, written to swap), not file-backed.
@@ -221,14 +226,16 @@ int vs_writepage(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/mm_vmscan_wakeup_kswapd")
 int vs_wakeup_kswapd(struct bpf_raw_tracepoint_args *ctx)
 {
-	ms_percpu_add(&counts, VS_KSWAPD_WAKEUPS, 1);
+	if (ms_cfg_traced())
+		ms_percpu_add(&counts, VS_KSWAPD_WAKEUPS, 1);
 	return 0;
 }
 
 SEC("raw_tracepoint/mm_vmscan_kswapd_wake")
 int vs_kswapd_wake(struct bpf_raw_tracepoint_args *ctx)
 {
-	ms_percpu_add(&counts, VS_KSWAPD_RUNS, 1);
+	if (ms_cfg_traced())
+		ms_percpu_add(&counts, VS_KSWAPD_RUNS, 1);
 	return 0;
 }
 

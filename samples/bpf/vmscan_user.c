@@ -21,7 +21,7 @@
 #include "vmscan_common.h"
 
 static const char usage[] =
-"Usage: vmscan [-H] [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: vmscan [-H] [-p PID] [-c CGROUP] [-jTBv] [-d SEC] [interval [count]]\n"
 "\n"
 "Reclaim activity, one row per interval: shrinker calls and their time,\n"
 "global direct reclaim and memcg limit reclaim (count, time), LRU memory\n"
@@ -30,6 +30,8 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  -H, --histogram    log2 latency histograms (usecs) of each kind\n"
+"  -p, --pid PID      only reclaim that process did (direct, memcg, soft\n"
+"                     limit, shrinkers; kswapd is no process's; so with -c)\n"
 "\n"
 "Columns (sizes K/M/G): SLAB do_shrink_slab() calls (one shrinker on one\n"
 "node), SLAB_ms their time; DIRECT global direct reclaims (allocstall),\n"
@@ -280,12 +282,16 @@ int main(int argc, char **argv)
 	struct ms_loop loop = {
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
+	struct vs_cfg cfg = {};
 	int ret;
 
-	ms_env_init(&ctx.env, "vmscan", usage, MS_OPT_HIST);
+	ms_env_init(&ctx.env, "vmscan", usage, MS_OPT_HIST | MS_OPT_PID |
+		    MS_OPT_CGROUP);
 	ms_getopt(&ctx.env, argc, argv, "", NULL);
 	ms_tool_init(&ctx.env);
-	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), NULL, 0);
+	ms_filter_init(&ctx.env, &cfg.filter);
+	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
+		     sizeof(cfg));
 	ctx.stats_fd = ms_bpf_map(&ctx.bpf, "stats");
 	ctx.counts_fd = ms_bpf_map(&ctx.bpf, "counts");
 	ctx.hists_fd = ms_bpf_map(&ctx.bpf, "hists");

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 	list_commands(f);
 	fputs("\n"
 	      "Every tool takes the same letters for the same things:\n"
-	      "  -p PID     one process          -c CGROUP  one cgroup (not built yet)\n"
+	      "  -p PID     one process          -c CGROUP  one cgroup and below\n"
 	      "  -n N       rows (default 20)    -s KEY     sort key\n"
 	      "  -H         histograms           -F N       stack frames (default 8)\n"
 	      "  -t         per thread           -S         summary counts only\n"

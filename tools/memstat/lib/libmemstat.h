@@ -52,6 +52,7 @@
  */
 enum ms_opt {
 	MS_OPT_PID	= 1 << 0,	/* -p PID    one process */
+	MS_OPT_CGROUP	= 1 << 1,	/* -c PATH   one cgroup and below */
 	MS_OPT_TOP	= 1 << 2,	/* -n N      rows per table, 0: all */
 	MS_OPT_HIST	= 1 << 3,	/* -H        latency histograms */
 	MS_OPT_FRAMES	= 1 << 4,	/* -F N      stack frames, 0: no stacks */
@@ -60,6 +61,13 @@ enum ms_opt {
 	MS_OPT_SUMMARY	= 1 << 7,	/* -S        summary counts, no records */
 	MS_OPT_EVENTS	= 1 << 8,	/* -e        one line per event */
 	MS_OPT_ATTACH	= 1 << 9,	/* -A HOOK   attach point (tool checks) */
+};
+
+/* -c PATH as the BPF filter sees it (memstat_common.h, struct ms_filter). */
+struct ms_cgroup {
+	__u64 id;		/* the directory's inode number, 0: no -c */
+	__u32 level;		/* depth below its hierarchy's root */
+	int subsys;		/* v1: the controller's index, -1: v2 */
 };
 
 struct ms_env {
@@ -77,6 +85,7 @@ struct ms_env {
 	/* shared options (enum ms_opt) */
 	pid_t pid;			/* -p, 0: every process */
 	const char *cgroup;		/* -c, NULL: every cgroup */
+	struct ms_cgroup cg;		/* -c resolved by ms_getopt() */
 	unsigned long top;		/* -n (-n 0: ULONG_MAX, all rows) */
 	bool hist;			/* -H */
 	unsigned long frames;		/* -F, 0: no stacks */
@@ -101,6 +110,22 @@ void ms_env_init(struct ms_env *env, const char *prog, const char *usage,
  */
 int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts);
+/*
+ * -c: resolve a cgroup directory of cgroup v2 or of a v1 hierarchy with
+ * a controller; 0 or -errno (the reason in ms_last_error()).
+ */
+int ms_cgroup_resolve(const char *path, struct ms_cgroup *cg);
+/* Fill a tool's struct ms_filter (memstat_common.h) from -p and -c. */
+#define ms_filter_init(env, f)						\
+do {									\
+	const struct ms_env *__env = (env);				\
+	typeof(f) __f = (f);						\
+									\
+	__f->tgid = __env->pid;						\
+	__f->cg_id = __env->cg.id;					\
+	__f->cg_level = __env->cg.level;				\
+	__f->cg_subsys = __env->cg.subsys;				\
+} while (0)
 /* The value of -s or -A among @names (NULL-terminated); exit 2 if none. */
 int ms_pick(const struct ms_env *env, const char *what, const char *value,
 	    const char *const *names);

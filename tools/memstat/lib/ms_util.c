@@ -24,6 +24,7 @@ void ms_env_init(struct ms_env *env, const char *prog, const char *usage,
 	env->opts = opts;
 	env->top = MS_TOP_DEFAULT;
 	env->frames = MS_FRAMES_DEFAULT;
+	env->cg.subsys = -1;
 }
 
 static void ms_vmessage(const struct ms_env *env, const char *fmt, va_list ap)
@@ -155,8 +156,13 @@ static void ms_help(const struct ms_env *env)
 	      "  -j, --json         JSON Lines (sizes in KiB: keys end in _kib)\n"
 	      "  -T, --timestamp    print the time with every report\n"
 	      "  -B, --bytes        exact KiB instead of K/M/G\n"
-	      "  -d, --duration SEC stop after SEC seconds\n"
-	      "  -v, --verbose      libbpf debug output\n"
+	      "  -d, --duration SEC stop after SEC seconds\n",
+	      stdout);
+	if (env->opts & MS_OPT_CGROUP)
+		fputs("  -c, --cgroup PATH  only tasks in this cgroup and below (a cgroup v2\n"
+		      "                     directory or one of a v1 controller's hierarchy)\n",
+		      stdout);
+	fputs("  -v, --verbose      libbpf debug output\n"
 	      "  -h, --help         this text\n"
 	      "  interval [count]   report every interval seconds, count times\n",
 	      stdout);
@@ -209,8 +215,14 @@ static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 		env->pid = ms_parse_ulong_or_die(env, "pid", arg, 1, INT_MAX);
 		return true;
 	case 'c':
-		ms_usage_error(env,
-			       "-c CGROUP: cgroup filtering is not built yet; filter by process with -p");
+		if (!(env->opts & MS_OPT_CGROUP))
+			ms_usage_error(env,
+				       "-c: %s reads system-wide counters, not tasks (a cgroup's own are in its memory.stat)",
+				       env->prog);
+		env->cgroup = arg;
+		if (ms_cgroup_resolve(arg, &env->cg))
+			ms_usage_error(env, "-c %s: %s", arg, ms_last_error());
+		return true;
 	case 'n':
 		env->top = ms_parse_ulong_or_die(env, "top", arg, 0, INT_MAX);
 		/* 0: every row. */

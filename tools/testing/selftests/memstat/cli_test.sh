@@ -16,7 +16,9 @@ mkdir -p "$tmp"
 # The one list (tools/memstat/memstat_tools.h), as the front-end prints it.
 tools=$(memstat list | awk '{ print $1 }')
 ntools=$(echo $tools | wc -w)
-tap_plan $((ntools * 9 + 23))
+# sysstat refuses -c (one check), the others check two bad paths.
+nsys=$(echo " $tools " | grep -c " sysstat ")
+tap_plan $((ntools * 10 - nsys + 23))
 
 # What the kernel holds before any tool ran.
 memstat_truth bpf-objects > "$tmp/bpf.before" 2>&1
@@ -45,7 +47,15 @@ for tool in $tools; do
 	expect_fail $tool 2 "interval 'abc' is not a number" "bad number -> exit 2" -- abc
 	expect_fail $tool 2 "count '0' out of range" "zero count -> exit 2" -- 1 0
 	expect_fail $tool 2 "option -d needs a value" "missing value -> exit 2" -- -d
-	expect_fail $tool 2 "cgroup filtering is not built yet" "-c reserved -> exit 2" -- -c /
+	if [ $tool = sysstat ]; then
+		expect_fail $tool 2 "sysstat reads system-wide counters" \
+			"-c refused -> exit 2" -- -c /sys/fs/cgroup
+		continue
+	fi
+	expect_fail $tool 2 "-c /proc: not a cgroup directory" \
+		"-c not a cgroup -> exit 2" -- -c /proc
+	expect_fail $tool 2 "-c /nonexistent: No such file" \
+		"-c missing cgroup -> exit 2" -- -c /nonexistent
 done
 
 # Not root: run through the workload's setuid helper.

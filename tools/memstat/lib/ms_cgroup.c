@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libmemstat: -c CGROUP, a directory in cgroup v2 or in a cgroup v1
+ * hierarchy, as the BPF side's filter sees it (memstat_kern.h,
+ * ms_task_in_cgroup): the cgroup's id, which is its directory's inode
+ * number (kernfs), its depth below the root of its hierarchy, and for v1
+ * the controller through which a task's cgroup in that hierarchy is found
+ * (css_set->subsys[], indexed as /proc/cgroups lists the controllers).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libmemstat.h"
+
+/* The cgroup mount holding a path, from /proc/self/mountinfo. */
+struct ms_cg_mount {
+	char root[PATH_MAX];	/* the mount's root within its hierarchy */
+	char dir[PATH_MAX];	/* where it is mounted */
+	char fstype[16];	/* "cgroup2" or "cgroup" */
+	char super[1024];	/* super options: v1's controllers */
+};
+
+/* Whether @dir is @path or one of its parents. */
+static bool ms_path_under(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return !strcmp(dir, "/") ||
+	       (!strncmp(path, dir, len) && (!path[len] || path[len] == '/'));
+}
+
+static int ms_cg_mount_of(const char *path, struct ms_cg_mount *m)
+{
+	static struct ms_cg_mount cur;
+	char line[8192], *sep, source[256];
+	size_t best = 0;
+	FILE *mi;
+
+	mi = fopen("/proc/self/mountinfo", "r");
+	if (!mi)
+		return ms_set_error(-errno, "cannot read /proc/self/mountinfo: %s",
+				    strerror(errno));
+	/* id parent dev root mountpoint opts [tags] - fstype source super */
+	while (fgets(line, sizeof(line), mi)) {
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%15s %255s %1023s", cur.fstype,
+				   source, cur.super) != 3 ||
+		    (strcmp(cur.fstype, "cgroup2") &&
+		     strcmp(cur.fstype, "cgroup")) ||
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", cur.root,
+			   cur.dir) != 2 ||
+		    !ms_path_under(path, cur.dir) || strlen(cur.dir) < best)
+			continue;
+		best = strlen(cur.dir);
+		*m = cur;
+	}
+	fclose(mi);
+	if (!best)
+		return ms_set_error(-EINVAL,
+				    "not in a cgroup file system (give a directory under a cgroup2 or cgroup v1 mount)");
+	return 0;
+}
+
+/* Path components of @s: its depth. */
+static __u32 ms_cg_depth(const char *s)
+{
+	__u32 n = 0;
+
+	for (; *s; s++)
+		if (*s != '/' && (s[1] == '/' || !s[1]))
+			n++;
+	return n;
+}
+
+/* Index in /proc/cgroups of the first of @super's options that names one. */
+static int ms_cg_controller(const char *super)
+{
+	char line[256], name[64], opts[1024], *o, *save;
+	int index, found = -1;
+	FILE *f;
+
+	f = fopen("/proc/cgroups", "r");
+	if (!f)
+		return ms_set_error(-errno, "cannot read /proc/cgroups: %s",
+				    strerror(errno));
+	snprintf(opts, sizeof(opts), "%s", super);
+	for (o = strtok_r(opts, ",", &save); o && found < 0;
+	     o = strtok_r(NULL, ",", &save)) {
+		rewind(f);
+		index = 0;
+		while (fgets(line, sizeof(line), f)) {
+			if (line[0] == '#' || sscanf(line, "%63s", name) != 1)
+				continue;
+			if (!strcmp(name, o)) {
+				found = index;
+				break;
+			}
+			index++;
+		}
+	}
+	fclose(f);
+	if (found < 0)
+		return ms_set_error(-EINVAL,
+				    "a cgroup v1 hierarchy without a controller (%s) cannot be filtered: give the path in a controller's hierarchy (memory) or in cgroup v2",
+				    super);
+	return found;
+}
+
+int ms_cgroup_resolve(const char *path, struct ms_cgroup *cg)
+{
+	char real[PATH_MAX], procs[PATH_MAX + 16];
+	struct ms_cg_mount m;
+	struct stat st;
+	int err;
+
+	if (!realpath(path, real) || stat(real, &st))
+		return ms_set_error(-errno, "%s", strerror(errno));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", real);
+	if (!S_ISDIR(st.st_mode) || access(procs, F_OK))
+		return ms_set_error(-ENOTDIR, "not a cgroup directory");
+	err = ms_cg_mount_of(real, &m);
+	if (err)
+		return err;
+	cg->id = st.st_ino;
+	cg->level = ms_cg_depth(m.root) +
+		    ms_cg_depth(real + (strcmp(m.dir, "/") ? strlen(m.dir) : 0));
+	cg->subsys = -1;
+	if (strcmp(m.fstype, "cgroup2")) {
+		err = ms_cg_controller(m.super);
+		if (err < 0)
+			return err;
+		cg->subsys = err;
+	}
+	return 0;
+}
