@@ -15,8 +15,8 @@
 #include "hfaults_common.h"
 
 static const char usage[] =
-"Usage: hfaults [-e | -H] [-n N] [-p PID] [-A HOOK] [-jTBv] [-d SEC]\n"
-"               [interval [count]]\n"
+"Usage: hfaults [-e | -H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"               [-d SEC] [interval [count]]\n"
 "\n"
 "hugetlb faults per process and mapping: how many faults each process\n"
 "took on each hugetlbfs file (or MAP_HUGETLB / SHM_HUGETLB mapping), how\n"
@@ -79,7 +79,7 @@ static void parse_args(struct hf_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "hfaults", usage, MS_OPT_EVENTS | MS_OPT_HIST |
-		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_ATTACH);
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
 	if (env->events && env->interval)
 		ms_usage_error(env,
@@ -461,7 +461,7 @@ int main(int argc, char **argv)
 	ctx.prev = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.prev));
 	ctx.delta = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.delta));
 
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ARRAY_SIZE(ctx.hooks),

@@ -22,8 +22,8 @@
 #include "swapin_common.h"
 
 static const char usage[] =
-"Usage: swapin [-e | -H] [-n N] [-p PID] [-A HOOK] [-jTBv] [-d SEC]\n"
-"              [interval [count]]\n"
+"Usage: swapin [-e | -H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"              [-d SEC] [interval [count]]\n"
 "\n"
 "Swap-ins per process: swap faults (major: read from swap; minor: found\n"
 "in the swap cache), the time they took, and the pages each process read\n"
@@ -91,7 +91,7 @@ static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "swapin", usage, MS_OPT_EVENTS | MS_OPT_HIST |
-		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_ATTACH);
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
 	if (env->events && env->interval)
 		ms_usage_error(env,
@@ -463,7 +463,7 @@ int main(int argc, char **argv)
 	ctx.prev = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.prev));
 	ctx.delta = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.delta));
 
-	cfg.filter.tgid = ctx.env.pid;
+	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ctx.nhooks, &cfg,
