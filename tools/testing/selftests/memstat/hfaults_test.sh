@@ -91,6 +91,7 @@ check "hfaults: five instances and the workload ended cleanly, trace complete (e
 f0=$(kv free_before < "$tmp/wl")
 f1=$(kv free_file < "$tmp/wl")
 f2=$(kv free_anon < "$tmp/wl")
+f0=${f0:-0} f1=${f1:-0} f2=${f2:-0}
 frec=$(rec_of "$tmp/all" mapping $wpid f)
 arec=$(rec_of "$tmp/all" mapping $wpid anon_hugepage)
 ff=$(echo "$frec" | json_num faults)
