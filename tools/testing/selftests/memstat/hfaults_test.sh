@@ -37,7 +37,7 @@ if [ "$free" -lt $((2 * n)) ] || ! mount -t hugetlbfs none "$tmp/huge"; then
 	exit $ksft_skip
 fi
 
-tap_plan 14
+tap_plan 15
 eps_us=$lat_eps_us
 # rec_of FILE TYPE PID [NAME]: the last TYPE record of PID (and file NAME).
 rec_of() {
@@ -66,7 +66,18 @@ hfaults -j -p $wpid > "$tmp/one" 2> "$tmp/one.err" &
 one=$!
 hfaults -H > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
-for f in all ev kp one text; do wait_for "$tmp/$f.err" 'tracing'; done
+# -c: the stopped process moves into a cgroup v2 group of its own.
+cg=
+if [ -w /sys/fs/cgroup/cgroup.procs ] && grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then
+	cg=/sys/fs/cgroup/hfaults_test.$$
+	mkdir $cg && echo $wpid > $cg/cgroup.procs || cg=
+fi
+cgi=
+if [ -n "$cg" ]; then
+	hfaults -j -c $cg > "$tmp/cg" 2> "$tmp/cg.err" &
+	cgi=$!
+fi
+for f in all ev kp one text ${cgi:+cg}; do wait_for "$tmp/$f.err" 'tracing'; done
 
 kill -CONT $wpid
 wait $wpid
@@ -75,9 +86,10 @@ trace_stop hfaults "$tmp/trace"
 traced=$?
 echo "-:hfaults_test/fault_ret" >> $tr/kprobe_events
 echo "-:hfaults_test/fault" >> $tr/kprobe_events
-for p in $all $ev $kp $one $text; do kill -INT $p; done
+for p in $all $ev $kp $one $text $cgi; do kill -INT $p; done
 rc=0
-for p in $all $ev $kp $one $text; do wait $p || rc=$?; done
+for p in $all $ev $kp $one $text $cgi; do wait $p || rc=$?; done
+[ -n "$cg" ] && rmdir $cg
 diag "workload: $(cat "$tmp/wl")"
 rm -f "$tmp/huge/f"
 umount "$tmp/huge"
@@ -152,12 +164,21 @@ why=$(hist_matches "[$h]" "$tmp/lat" $((tn / 50 + 2)) "${ns:-0}")
 check "hfaults -H: the latency histograms hold the trace's latencies ($why; 2 % + 2 may)" \
 	$? -eq 0 -a -n "$h"
 
+if [ -n "$cg" ]; then
+	v=$(grep '"type":"summary"' "$tmp/cg" | json_num faults)
+	others=$(grep '"type":"mapping"' "$tmp/cg" | grep -c -v "\"pid\":$wpid,")
+	check "hfaults -c: counts the cgroup's process only ($v vs $pf; other pids: $others)" \
+		"${v:-x}" = "${pf:-y}" -a "$others" -eq 0
+else
+	skip "hfaults -c: no writable cgroup2 at /sys/fs/cgroup"
+fi
+
 # ---- the table -------------------------------------------------------------
 v=$(awk -v p=$wpid '$1 == p && $NF == "f" { print $3; exit }' "$tmp/text")
 check "hfaults -H: the table shows the file's faults ($v vs $n)" "${v:-x}" = $n
 sed 's/^/# /' "$tmp/text" | head -n 30
 head -n 3 "$tmp/ev" | sed 's/^/# /'
-for f in all ev kp one text; do
+for f in all ev kp one text ${cgi:+cg}; do
 	grep -v tracing "$tmp/$f.err" | while read -r l; do diag "$f: $l"; done
 done
 rm -rf "$tmp"

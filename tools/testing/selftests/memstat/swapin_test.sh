@@ -26,7 +26,7 @@
 tmp=${TMPDIR:-/tmp}/swapin_test.$$
 mkdir -p "$tmp"
 
-tap_plan 18
+tap_plan 19
 
 eps_us=$lat_eps_us
 kb=8192
@@ -60,7 +60,18 @@ swapin -j -p $wpid2 > "$tmp/one" 2> "$tmp/one.err" &
 one=$!
 swapin -H > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
-for f in all ev kp one text; do wait_for "$tmp/$f.err" 'tracing'; done
+# -c: the stopped process moves into a cgroup v2 group of its own.
+cg=
+if [ -w /sys/fs/cgroup/cgroup.procs ] && grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then
+	cg=/sys/fs/cgroup/swapin_test.$$
+	mkdir $cg && echo $wpid2 > $cg/cgroup.procs || cg=
+fi
+cgi=
+if [ -n "$cg" ]; then
+	swapin -j -c $cg > "$tmp/cg" 2> "$tmp/cg.err" &
+	cgi=$!
+fi
+for f in all ev kp one text ${cgi:+cg}; do wait_for "$tmp/$f.err" 'tracing'; done
 
 b_in=$(vmstat pswpin)
 memstat_workload swapin --kb $kb > "$tmp/wl1" 2>&1
@@ -73,9 +84,10 @@ trace_stop swapin "$tmp/trace"
 traced=$?
 echo "-:swapin_test/fault_ret" >> $tr/kprobe_events
 echo "-:swapin_test/fault" >> $tr/kprobe_events
-for p in $all $ev $kp $one $text; do kill -INT $p; done
+for p in $all $ev $kp $one $text $cgi; do kill -INT $p; done
 rc=0
-for p in $all $ev $kp $one $text; do wait $p || rc=$?; done
+for p in $all $ev $kp $one $text $cgi; do wait $p || rc=$?; done
+[ -n "$cg" ] && rmdir $cg
 out=$(($(vmstat pswpin) - b0_in))
 diag "run 1: $(cat "$tmp/wl1")"
 diag "run 2: $(cat "$tmp/wl2")"
@@ -182,12 +194,21 @@ why=$(hist_matches "$h" "$tmp/lat" $((n / 50 + 2)) "${mns:-0}")
 check "swapin -H: the latency histogram holds the trace's latencies ($why; 2 % + 2 may)" \
 	$? -eq 0 -a -n "$h"
 
+if [ -n "$cg" ]; then
+	v=$(grep '"type":"summary"' "$tmp/cg" | json_num faults)
+	others=$(grep '"type":"proc"' "$tmp/cg" | grep -c -v "\"pid\":$wpid2,")
+	check "swapin -c: counts the cgroup's process only ($v vs $f2; other pids: $others)" \
+		"${v:-x}" = "${f2:-y}" -a "$others" -eq 0
+else
+	skip "swapin -c: no writable cgroup2 at /sys/fs/cgroup"
+fi
+
 # ---- the table -------------------------------------------------------------
 v=$(awk -v p=$wpid1 '$1 == p && $2 ~ /^memstat/ { print $3; exit }' "$tmp/text")
 check "swapin -H: the table shows run 1's faults ($v vs $f1)" "${v:-x}" = "${f1:-y}"
 sed 's/^/# /' "$tmp/text" | head -n 30
 head -n 3 "$tmp/ev" | sed 's/^/# /'
-for f in all ev kp one text; do
+for f in all ev kp one text ${cgi:+cg}; do
 	grep -v tracing "$tmp/$f.err" | while read -r l; do diag "$f: $l"; done
 done
 rm -rf "$tmp"
