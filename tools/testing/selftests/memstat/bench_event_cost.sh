@@ -140,7 +140,8 @@ fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
 all_tools="pr dreclaim vmscan paf pagealloc"
-all_tools="$all_tools pagealloc-t pagealloc-k swapin swapin-k hfaults hfaults-k"
+all_tools="$all_tools pagealloc-t pagealloc-k"
+all_tools="$all_tools swapin hfaults swapin-k hfaults-k"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }

@@ -33,7 +33,8 @@ free=$(awk '$1 == "HugePages_Free:" { print $2 }' /proc/meminfo)
 if [ "$free" -lt $((2 * n)) ] || ! mount -t hugetlbfs none "$tmp/huge"; then
 	echo $nr > /proc/sys/vm/nr_hugepages
 	rm -rf "$tmp"
-	echo "1..0 # SKIP cannot get $((2 * n)) huge pages of $hp_kb KiB ($free free) or mount hugetlbfs"
+	echo "1..0 # SKIP cannot get $((2 * n)) huge pages of $hp_kb KiB" \
+		"(got $free) or mount hugetlbfs"
 	exit $ksft_skip
 fi
 
@@ -110,10 +111,11 @@ ff=$(echo "$frec" | json_num faults)
 fn=$(echo "$frec" | json_num new_pages)
 af=$(echo "$arec" | json_num faults)
 an=$(echo "$arec" | json_num new_pages)
-diag "file f: $ff faults, $fn new pages; anon: $af faults, $an new; HugePages_Free $f0 -> $f1 -> $f2"
-check "hfaults: the file's faults = $n writes, new pages = HugePages_Free drop ($ff, $fn, $((f0 - f1)))" \
+diag "file f: $ff faults, $fn new pages; anon: $af faults, $an new;" \
+	"HugePages_Free $f0 -> $f1 -> $f2"
+check "hfaults: file faults = $n writes, new pages = HugePages_Free drop ($ff, $fn, $((f0 - f1)))" \
 	"${ff:-x}" = $n -a "${fn:-x}" = $((f0 - f1)) -a $((f0 - f1)) -eq $n
-check "hfaults: MAP_HUGETLB's faults = $n writes, new pages = HugePages_Free drop ($af, $an, $((f1 - f2)))" \
+check "hfaults: anon faults = $n writes, new pages = HugePages_Free drop ($af, $an, $((f1 - f2)))" \
 	"${af:-x}" = $n -a "${an:-x}" = $((f1 - f2)) -a $((f1 - f2)) -eq $n
 v=$(echo "$frec" | json_num hpage_kib)
 check "hfaults: the mappings' huge page size = Hugepagesize ($v, $hp_kb KiB), shared and private" \
@@ -133,8 +135,10 @@ check "hfaults: all faults and new pages = the workload's ($v, $t vs $((2 * n)))
 # ---- the kprobe variant, -p, -e ---------------------------------------------
 bad=""
 for name in f anon_hugepage; do
-	a=$(rec_of "$tmp/all" mapping $wpid $name | sed 's/.*"hpage_kib"/"hpage_kib"/; s/,"fault_ns".*//')
-	b=$(rec_of "$tmp/kp" mapping $wpid $name | sed 's/.*"hpage_kib"/"hpage_kib"/; s/,"fault_ns".*//')
+	a=$(rec_of "$tmp/all" mapping $wpid $name |
+	    sed 's/.*"hpage_kib"/"hpage_kib"/; s/,"fault_ns".*//')
+	b=$(rec_of "$tmp/kp" mapping $wpid $name |
+	    sed 's/.*"hpage_kib"/"hpage_kib"/; s/,"fault_ns".*//')
 	[ -n "$a" ] && [ "$a" = "$b" ] || bad="$bad $name:[$b]"
 done
 check "hfaults -A kprobe: the same faults and pages as fentry${bad:+ (differ:$bad)}" -z "$bad"
@@ -142,8 +146,13 @@ v=$(grep '"type":"summary"' "$tmp/one" | json_num faults)
 others=$(grep '"type":"mapping"' "$tmp/one" | grep -c -v "\"pid\":$wpid,")
 check "hfaults -p: counts the workload only ($v vs $((2 * n)); other pids: $others)" \
 	"${v:-x}" = $((2 * n)) -a "$others" -eq 0
-e1=$(grep -c "\"type\":\"event\",.*\"pid\":$wpid,.*\"file\":\"f\",.*\"new_pages\":1," "$tmp/ev")
-e2=$(grep -c "\"type\":\"event\",.*\"pid\":$wpid,.*\"file\":\"anon_hugepage\",.*\"new_pages\":1," "$tmp/ev")
+# events_of NAME: -e lines of the workload's faults on file NAME, one
+# new page each.
+events_of() {
+	grep -c "\"type\":\"event\",.*\"pid\":$wpid,.*\"file\":\"$1\",.*\"new_pages\":1," "$tmp/ev"
+}
+e1=$(events_of f)
+e2=$(events_of anon_hugepage)
 check "hfaults -e: one line per fault, one new page each ($e1, $e2 vs $n)" \
 	"$e1" = $n -a "$e2" = $n
 

@@ -74,10 +74,10 @@
  *                                     ns_per_page=N" (fault + free)
  *   memstat_workload swapin --kb N [--fork]
  *                                     page out N KiB of anonymous memory
- *                                     and read it back (see swapin())
+ *                                     and read it back (see wl_swapin())
  *   memstat_workload hugetlb --file PATH --pages N
  *                                     N hugetlb faults on a hugetlbfs file,
- *                                     N on MAP_HUGETLB memory (see hugetlb())
+ *                                     N on MAP_HUGETLB memory (see wl_hugetlb())
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -971,7 +971,7 @@ static long status_kb(const char *key)
  * Prints "swapin pid=P kb=N swapped_kb=S majflt=M minflt=m ns_per_page=T"
  * (faults of the read-back, getrusage; its time per page) and exits.
  */
-static int swapin(int argc, char **argv)
+static int wl_swapin(int argc, char **argv)
 {
 	unsigned long kb = 0, off, sum = 0;
 	struct rusage r0, r1;
@@ -1013,7 +1013,7 @@ static int swapin(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &r0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (off = 0; off < kb * 1024; off += page_size)
-		sum += *(volatile unsigned long *)(p + off);
+		sum += *(unsigned long *)(p + off);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	getrusage(RUSAGE_SELF, &r1);
 	if (child) {
@@ -1044,7 +1044,7 @@ static int swapin(int argc, char **argv)
  * (HugePages_Free before, after the file's faults, after the anonymous
  * ones; the time of a file fault) and exits.
  */
-static int hugetlb(int argc, char **argv)
+static int wl_hugetlb(int argc, char **argv)
 {
 	long hp = meminfo_kb("Hugepagesize") * 1024, free0, free1, free2;
 	unsigned long pages = 0, i;
@@ -1085,8 +1085,10 @@ static int hugetlb(int argc, char **argv)
 	for (i = 0; i < pages; i++)
 		a[i * hp] = 1;
 	free2 = meminfo_kb("HugePages_Free");
-	printf("hugetlb pid=%d pages=%lu hpage_kb=%ld free_before=%ld free_file=%ld free_anon=%ld ns_per_fault=%.0f\n",
-	       getpid(), pages, hp / 1024, free0, free1, free2,
+	printf("hugetlb pid=%d pages=%lu hpage_kb=%ld ", getpid(), pages,
+	       hp / 1024);
+	printf("free_before=%ld free_file=%ld free_anon=%ld ns_per_fault=%.0f\n",
+	       free0, free1, free2,
 	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
 	       pages);
 	munmap(a, pages * hp);
@@ -1117,9 +1119,9 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
 		return churn(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "swapin"))
-		return swapin(argc, argv);
+		return wl_swapin(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "hugetlb"))
-		return hugetlb(argc, argv);
+		return wl_hugetlb(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"

@@ -124,8 +124,10 @@ EOT
 read -r f2 m2 rt2 p2 fp2 s2 mj2 <<EOT
 $(counts_of 2 $wpid2)
 EOT
-diag "run 1 (pid $wpid1): swapin $f1 faults, $m1 major, $rt1 retried, $p1 pages ($fp1 in faults); swapped out $s1 pages, majflt $mj1"
-diag "run 2 (pid $wpid2): swapin $f2 faults, $m2 major, $rt2 retried, $p2 pages ($fp2 in faults); swapped out $s2 pages, majflt $mj2"
+diag "run 1 (pid $wpid1): swapin $f1 faults, $m1 major, $rt1 retried," \
+	"$p1 pages ($fp1 in faults); swapped out $s1 pages, majflt $mj1"
+diag "run 2 (pid $wpid2): swapin $f2 faults, $m2 major, $rt2 retried," \
+	"$p2 pages ($fp2 in faults); swapped out $s2 pages, majflt $mj2"
 check "swapin: run 1 paged out pages ($s1 of $((kb / page_kib)))" "${s1:-0}" -gt 0
 check "swapin: run 1 pages read = its swapped-out pages ($p1 vs $s1)" \
 	"${p1:-x}" = "$s1" -a "${fp1:-x}" = "$s1"
