@@ -19,3 +19,5 @@ MEMSTAT_TOOL(mmapsnoop, "mmap, munmap, mremap, mprotect, brk calls: args, file, 
 MEMSTAT_TOOL(shmsnoop, "SysV shm, POSIX shm_open/unlink, memfd_create calls: args, result")
 MEMSTAT_TOOL(oomkill, "every OOM kill: trigger, victim, constraint, memcg, stack")
 MEMSTAT_TOOL(faults, "page faults per process: minor, major, by file and stack")
+MEMSTAT_TOOL(swapin, "swap-ins per process: faults, latency, pages read (pswpin)")
+MEMSTAT_TOOL(hfaults, "hugetlb faults per process and mapping: count, latency, pages")

@@ -50,6 +50,13 @@ hooks() {
 		echo kprobe:out_of_memory kprobe:$(awk '
 			$3 ~ /^__oom_kill_process($|\.(constprop|isra|part)\.)/ {
 				print $3; exit }' /proc/kallsyms) ;;
+	swapin)
+		echo fentry:do_swap_page fexit:do_swap_page fexit:swap_readpage
+		grep -q " __frontswap_load$" /proc/kallsyms &&
+			echo fexit:__frontswap_load ;;
+	swapin-k) echo kprobe:do_swap_page ;;
+	hfaults|hfaults-k)
+		echo fentry:hugetlb_fault fexit:hugetlb_fault fexit:alloc_huge_page ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
@@ -102,12 +109,39 @@ oom_load() {
 	rmdir $cg || echo "# bench: cannot remove $cg"
 }
 
+# swapin_load: 16 MiB paged out to zram and read back, alone (one page
+# per fault) and shared with a child (readahead, minor faults): every
+# swapin hook fires.  Prints the read-back's ns per page of each.
+swapin_load() {
+	for f in "" --fork; do
+		memstat_workload swapin --kb 16384 $f | sed -n 's/.*ns_per_page=//p'
+	done | tr '\n' ' '
+}
+
+# hfaults_load: 64 hugetlb faults, 32 of them on a hugetlbfs file (four
+# runs of 8 and 8).  Prints the file faults' ns per fault, the best run.
+hfaults_load() {
+	nr=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((nr + 18)) > /proc/sys/vm/nr_hugepages
+	mkdir -p "$tmp/huge"
+	mount -t hugetlbfs none "$tmp/huge" || return 1
+	for r in 1 2 3 4; do
+		memstat_workload hugetlb --file "$tmp/huge/f" --pages 8 |
+			sed -n 's/.*ns_per_fault=//p'
+		rm -f "$tmp/huge/f"
+	done | sort -n | head -n 1
+	umount "$tmp/huge"
+	echo $nr > /proc/sys/vm/nr_hugepages
+}
+
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
 	pagealloc-t) echo pagealloc -A tracepoint ;;
 	pagealloc-k) echo pagealloc -A kprobe ;;
 	faults-k) echo faults -A kprobe ;;
+	swapin-k) echo swapin -A kprobe ;;
+	hfaults-k) echo hfaults -A kprobe ;;
 	*) echo $1 ;;
 	esac
 }
@@ -122,6 +156,8 @@ load() {
 	brkstack)
 		memstat_workload syscalls 20000 > /dev/null
 		for i in $(seq 20); do memstat_workload brk > /dev/null; done ;;
+	swapin*) swapin_load > /dev/null ;;
+	hfaults*) hfaults_load > /dev/null ;;
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -146,6 +182,7 @@ all_tools="pr dreclaim vmscan paf pagealloc"
 all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
 all_tools="$all_tools brkstack mmapsnoop shmsnoop"
 all_tools="$all_tools faults-k faults"
+all_tools="$all_tools swapin hfaults swapin-k hfaults-k"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -253,4 +290,27 @@ case " $* " in
 	done
 	;;
 esac
+# What swapin and hfaults cost the faults they watch, end to end: the
+# load's own time per page (swapin: alone, then with readahead) and per
+# hugetlb fault, with nothing, the empty programs at the tool's hooks,
+# the tool (bpf_stats off).
+for tool in swapin hfaults; do
+	case " ${*:-swapin hfaults} " in *" $tool "*) ;; *) continue ;; esac
+	printf '# bench: %-30s %s\n' "$tool load, attached:" "ns/page (or /fault)"
+	printf '# bench: %-30s %s\n' nothing "$(${tool}_load)"
+	bpf_event_cost empty $(hooks $tool) > "$tmp/empty" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/empty" '^ready'
+	printf '# bench: %-30s %s\n' "empty programs" "$(${tool}_load)"
+	kill -INT $epid
+	wait $epid
+	for args in "" "-A kprobe"; do
+		$tool $args -d 100000 > /dev/null 2> "$tmp/t.err" &
+		ppid=$!
+		wait_ready "$tmp/t.err" 'Ctrl-C'
+		printf '# bench: %-30s %s\n' "$tool${args:+ $args}" "$(${tool}_load)"
+		kill -INT $ppid
+		wait $ppid
+	done
+done
 rm -rf "$tmp"

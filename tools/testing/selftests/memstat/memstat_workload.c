@@ -105,6 +105,12 @@
  *                                     pid=P minflt=D majflt=D ..." with
  *                                     the deltas of its /proc/self/stat
  *                                     around that, wait for SIGTERM
+ *   memstat_workload swapin --kb N [--fork]
+ *                                     page out N KiB of anonymous memory
+ *                                     and read it back (see wl_swapin())
+ *   memstat_workload hugetlb --file PATH --pages N
+ *                                     N hugetlb faults on a hugetlbfs file,
+ *                                     N on MAP_HUGETLB memory (see wl_hugetlb())
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -128,6 +134,7 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/compiler.h>
@@ -1520,6 +1527,158 @@ static int faults(int argc, char **argv)
 	return sum == -1;
 }
 
+/* ---- swapin: a known swap-out and read-back ------------------------ */
+
+static long status_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		die("/proc/self/status");
+	while (v < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * swapin --kb N [--fork]: N KiB of private anonymous memory, each page
+ * different and not same-filled, paged out (MADV_PAGEOUT), then read
+ * back page by page.  With --fork a child shares the swap entries
+ * while the parent reads: the swap count is 2, so the fault takes the
+ * readahead path (swapin_readahead) instead of zram's synchronous one.
+ * Prints "swapin pid=P kb=N swapped_kb=S majflt=M minflt=m ns_per_page=T"
+ * (faults of the read-back, getrusage; its time per page) and exits.
+ */
+static int wl_swapin(int argc, char **argv)
+{
+	unsigned long kb = 0, off, sum = 0;
+	struct rusage r0, r1;
+	struct timespec t0, t1;
+	bool fork_child = false;
+	long swapped;
+	pid_t child = 0;
+	char *p;
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--kb") && i + 1 < argc &&
+		    !parse_count(argv[i + 1], &kb))
+			i++;
+		else if (!strcmp(argv[i], "--fork"))
+			fork_child = true;
+		else
+			kb = 0;
+	}
+	if (!kb) {
+		fprintf(stderr, "usage: %s swapin --kb N [--fork]\n", argv[0]);
+		return 2;
+	}
+	p = map_anon(kb * 1024, MAP_PRIVATE);
+	for (off = 0; off < kb * 1024; off += page_size)
+		*(unsigned long *)(p + off) = off / page_size + 1;
+	if (madvise(p, kb * 1024, MADV_PAGEOUT))
+		die("madvise(MADV_PAGEOUT)");
+	swapped = status_kb("VmSwap:");
+	if (fork_child) {
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			pause();
+			_exit(0);
+		}
+	}
+	getrusage(RUSAGE_SELF, &r0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (off = 0; off < kb * 1024; off += page_size)
+		sum += *(unsigned long *)(p + off);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_SELF, &r1);
+	if (child) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	if (sum != (kb * 1024 / page_size) * (kb * 1024 / page_size + 1) / 2) {
+		fprintf(stderr, "memstat_workload: swapin: wrong data read back\n");
+		return 1;
+	}
+	printf("swapin pid=%d kb=%lu swapped_kb=%ld majflt=%ld minflt=%ld ns_per_page=%.0f\n",
+	       getpid(), kb, swapped, r1.ru_majflt - r0.ru_majflt,
+	       r1.ru_minflt - r0.ru_minflt,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
+	       (kb * 1024 / page_size));
+	return 0;
+}
+
+/* ---- hugetlb: known hugetlb faults ---------------------------------- */
+
+/*
+ * hugetlb --file PATH --pages N: map N huge pages of the hugetlbfs file
+ * PATH (created, MAP_SHARED) and write one byte into each, then N of
+ * MAP_HUGETLB private anonymous memory, the same: one hugetlb fault and
+ * one huge page taken from the pool each.  The huge page size is the
+ * kernel's default (Hugepagesize).  Prints "hugetlb pid=P pages=N
+ * hpage_kb=K free_before=A free_file=B free_anon=C ns_per_fault=T"
+ * (HugePages_Free before, after the file's faults, after the anonymous
+ * ones; the time of a file fault) and exits.
+ */
+static int wl_hugetlb(int argc, char **argv)
+{
+	long hp = meminfo_kb("Hugepagesize") * 1024, free0, free1, free2;
+	unsigned long pages = 0, i;
+	const char *path = NULL;
+	struct timespec t0, t1;
+	char *f, *a;
+	int fd;
+
+	for (i = 2; i < (unsigned long)argc; i++) {
+		if (!strcmp(argv[i], "--file") && i + 1 < (unsigned long)argc)
+			path = argv[++i];
+		else if (!strcmp(argv[i], "--pages") && i + 1 < (unsigned long)argc &&
+			 !parse_count(argv[i + 1], &pages))
+			i++;
+		else
+			path = NULL;
+	}
+	if (!path || !pages || hp <= 0) {
+		fprintf(stderr, "usage: %s hugetlb --file PATH --pages N\n", argv[0]);
+		return 2;
+	}
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	if (fd < 0)
+		die(path);
+	f = mmap(NULL, pages * hp, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (f == MAP_FAILED)
+		die("mmap of the hugetlbfs file");
+	free0 = meminfo_kb("HugePages_Free");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < pages; i++)
+		f[i * hp] = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	free1 = meminfo_kb("HugePages_Free");
+	a = mmap(NULL, pages * hp, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (a == MAP_FAILED)
+		die("mmap(MAP_HUGETLB)");
+	for (i = 0; i < pages; i++)
+		a[i * hp] = 1;
+	free2 = meminfo_kb("HugePages_Free");
+	printf("hugetlb pid=%d pages=%lu hpage_kb=%ld ", getpid(), pages,
+	       hp / 1024);
+	printf("free_before=%ld free_file=%ld free_anon=%ld ns_per_fault=%.0f\n",
+	       free0, free1, free2,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
+	       pages);
+	munmap(a, pages * hp);
+	munmap(f, pages * hp);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1551,6 +1710,10 @@ int main(int argc, char **argv)
 		return syscalls_bench(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "faults"))
 		return faults(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "swapin"))
+		return wl_swapin(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "hugetlb"))
+		return wl_hugetlb(argc, argv);
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"

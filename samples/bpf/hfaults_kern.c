@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hfaults: hugetlb faults per process and per hugetlbfs file, from the
+ * functions that handle them (5.10 has no hugetlb fault tracepoint).
+ *
+ * handle_mm_fault() and follow_hugetlb_page() (get_user_pages) call
+ * hugetlb_fault(mm, vma, address, flags) for every fault in a hugetlb
+ * VMA: its entry and return bracket the fault.  The VMA's file names
+ * the mapping: a hugetlbfs file, or for MAP_HUGETLB and SHM_HUGETLB the
+ * internal one the kernel made ("anon_hugepage", "SYSV...").  Huge pages
+ * the fault takes from the pool are the successful returns of
+ * alloc_huge_page() inside it (hugetlb_no_page(), hugetlb_cow()).
+ *
+ * Two variants of every program, the user side loads one: fentry/fexit
+ * where the kernel has BTF, kprobe/kretprobe otherwise (-A).
+ */
+#include <linux/ptrace.h>
+#include <linux/fs.h>
+#include <linux/mm_types.h>
+#include <linux/hugetlb.h>
+#include <uapi/linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "hfaults_common.h"
+#include "memstat_kern.h"
+
+static_assert(HF_VM_FAULT_RETRY == (__force int)VM_FAULT_RETRY, "RETRY");
+static_assert(HF_VM_FAULT_ERROR == (__force int)VM_FAULT_ERROR, "ERROR");
+
+MS_CONFIG_MAP(struct hf_cfg);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HF_MAX_INFLIGHT);
+	__type(key, __u32);
+	__type(value, struct hf_inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HF_MAX_KEYS);
+	__type(key, struct hf_key);
+	__type(value, struct hf_map);
+} maps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hf_totals);
+} totals SEC(".maps");
+
+MS_RINGBUF_MAP(256 * 1024);
+
+MS_DROPS_MAP(HF_NR_DROPS);
+
+/* A zeroed record to insert, and the entry's: too large for the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct hf_map);
+} scratch SEC(".maps");
+
+#define rd(dst, src)	bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
+
+static __always_inline struct hf_totals *get_totals(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&totals, &zero);
+}
+
+/* The file of @vma: key, name, huge page order, shared. */
+static __always_inline void read_vma(struct hf_inflight *rec,
+				     struct vm_area_struct *vma)
+{
+	struct hugetlbfs_sb_info *sbi = NULL;
+	struct dentry *dentry = NULL;
+	struct inode *inode = NULL;
+	struct super_block *sb = NULL;
+	struct hstate *h = NULL;
+	struct file *file = NULL;
+	const unsigned char *name = NULL;
+	unsigned long flags = 0;
+	dev_t dev = 0;
+
+	rd(file, vma->vm_file);
+	rd(flags, vma->vm_flags);
+	rec->shared = !!(flags & VM_SHARED);
+	if (!file)
+		return;
+	rd(inode, file->f_inode);
+	rd(dentry, file->f_path.dentry);
+	rd(rec->key.ino, inode->i_ino);
+	rd(sb, inode->i_sb);
+	rd(dev, sb->s_dev);
+	rec->key.dev = dev;
+	rd(sbi, sb->s_fs_info);
+	rd(h, sbi->hstate);
+	rd(rec->order, h->order);
+	rd(name, dentry->d_name.name);
+	bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), name);
+}
+
+static __always_inline int fault_entry(struct vm_area_struct *vma,
+				       __u64 address)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct hf_inflight *rec;
+	__u32 tid = id, one = 1;
+
+	if (!ms_traced(&ms_cfg()->filter, id >> 32))
+		return 0;
+	/* Built in a scratch slot: the record is too large for the stack. */
+	rec = bpf_map_lookup_elem(&scratch, &one);
+	if (!rec)
+		return 0;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->start_ns = bpf_ktime_get_ns();
+	rec->address = address;
+	rec->key.tgid = id >> 32;
+	read_vma(rec, vma);
+	if (bpf_map_update_elem(&inflight, &tid, rec, BPF_ANY))
+		count_drop(HF_DROP_INFLIGHT);
+	return 0;
+}
+
+/* maps[rec->key], created on first use; NULL (and a drop) when full. */
+static __always_inline struct hf_map *get_map(struct hf_inflight *rec)
+{
+	struct hf_map *m = bpf_map_lookup_elem(&maps, &rec->key);
+	__u32 zero = 0;
+
+	if (m)
+		return m;
+	m = bpf_map_lookup_elem(&scratch, &zero);
+	if (!m)
+		return NULL;
+	__builtin_memset(m, 0, sizeof(*m));
+	bpf_get_current_comm(m->comm, sizeof(m->comm));
+	__builtin_memcpy(m->name, rec->name, sizeof(m->name));
+	m->key = rec->key;
+	m->order = rec->order;
+	m->shared = rec->shared;
+	bpf_map_update_elem(&maps, &rec->key, m, BPF_NOEXIST);
+	m = bpf_map_lookup_elem(&maps, &rec->key);
+	if (!m)
+		count_drop(HF_DROP_MAP);
+	return m;
+}
+
+static __always_inline void send_event(struct hf_inflight *rec, __u64 id,
+				       __u64 now, __u64 latency, __u32 ret)
+{
+	struct hf_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(HF_DROP_EVENT);
+		return;
+	}
+	e->end_ns = now;
+	e->latency_ns = latency;
+	e->address = rec->address;
+	e->allocs = rec->allocs;
+	e->ino = rec->key.ino;
+	e->pid = id >> 32;
+	e->tid = id;
+	e->ret = ret;
+	e->order = rec->order;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->name, rec->name, sizeof(e->name));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int fault_exit(__u32 ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now, latency;
+	struct hf_cfg *cfg = ms_cfg();
+	struct hf_inflight *rec;
+	struct hf_totals *t;
+	struct hf_map *m;
+	__u32 tid = id;
+
+	rec = bpf_map_lookup_elem(&inflight, &tid);
+	if (!rec) {
+		if (ms_traced(&cfg->filter, id >> 32))
+			count_drop(HF_UNPAIRED);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	latency = now - rec->start_ns;
+	t = get_totals();
+	if (t) {
+		t->faults++;
+		t->allocs += rec->allocs;
+		t->errors += !!(ret & HF_VM_FAULT_ERROR);
+		t->fault_ns += latency;
+	}
+	m = get_map(rec);
+	if (m) {
+		__sync_fetch_and_add(&m->faults, 1);
+		__sync_fetch_and_add(&m->allocs, rec->allocs);
+		if (ret & HF_VM_FAULT_RETRY)
+			__sync_fetch_and_add(&m->retry, 1);
+		if (ret & HF_VM_FAULT_ERROR)
+			__sync_fetch_and_add(&m->errors, 1);
+		__sync_fetch_and_add(&m->fault_ns, latency);
+		/* Racy between threads of one process, as any max. */
+		if (latency > m->max_ns)
+			m->max_ns = latency;
+		ms_hist_add_atomic(&m->hist, latency / 1000);
+	}
+	if (cfg && cfg->events)
+		send_event(rec, id, now, latency, ret);
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+/* alloc_huge_page() returned @page (NULL or an ERR_PTR on failure). */
+static __always_inline int page_alloc(__u64 page)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct hf_inflight *rec;
+	struct hf_totals *t;
+	__u32 tid = id;
+
+	if (!page || page >= (__u64)-4095 ||
+	    !ms_traced(&ms_cfg()->filter, id >> 32))
+		return 0;
+	rec = bpf_map_lookup_elem(&inflight, &tid);
+	if (rec) {
+		rec->allocs++;
+		return 0;
+	}
+	t = get_totals();
+	if (t)
+		t->other_allocs++;
+	return 0;
+}
+
+/* fentry/fexit: (mm, vma, address, flags), then the return value. */
+SEC("fentry/hugetlb_fault")
+int hf_fault_entry(__u64 *ctx)
+{
+	return fault_entry((struct vm_area_struct *)ctx[1], ctx[2]);
+}
+
+SEC("fexit/hugetlb_fault")
+int hf_fault_exit(__u64 *ctx)
+{
+	return fault_exit(ctx[4]);
+}
+
+SEC("fexit/alloc_huge_page")
+int hf_alloc_exit(__u64 *ctx)
+{
+	return page_alloc(ctx[3]);	/* (vma, addr, avoid_reserve) */
+}
+
+/* kprobe/kretprobe: targets from /proc/kallsyms, clones accepted. */
+SEC("kprobe/hugetlb_fault")
+int hf_fault_entry_k(struct pt_regs *ctx)
+{
+	return fault_entry((struct vm_area_struct *)PT_REGS_PARM2(ctx),
+			   PT_REGS_PARM3(ctx));
+}
+
+SEC("kretprobe/hugetlb_fault")
+int hf_fault_exit_k(struct pt_regs *ctx)
+{
+	return fault_exit(PT_REGS_RC(ctx));
+}
+
+SEC("kretprobe/alloc_huge_page")
+int hf_alloc_exit_k(struct pt_regs *ctx)
+{
+	return page_alloc(PT_REGS_RC(ctx));
+}
+
+char _license[] SEC("license") = "GPL";

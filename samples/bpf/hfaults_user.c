@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hfaults: hugetlb faults per process and per mapping (hugetlbfs file,
+ * or the internal file of MAP_HUGETLB and SHM_HUGETLB memory): how many,
+ * how long, how many huge pages they took from the pool.  Attach points:
+ * hfaults_kern.c.  Requires: CONFIG_HUGETLBFS, CONFIG_BPF_SYSCALL, and
+ * CONFIG_DEBUG_INFO_BTF or CONFIG_KPROBES and CONFIG_KPROBE_EVENTS.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "libmemstat.h"
+#include "hfaults_common.h"
+
+static const char usage[] =
+"Usage: hfaults [-e | -H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"               [-d SEC] [interval [count]]\n"
+"\n"
+"hugetlb faults per process and mapping: how many faults each process\n"
+"took on each hugetlbfs file (or MAP_HUGETLB / SHM_HUGETLB mapping), how\n"
+"long they took, how many huge pages they took from the pool.  With an\n"
+"interval, one table per interval; without, the totals when it ends\n"
+"(Ctrl-C, SIGTERM or -d).\n"
+"\n"
+"Options:\n"
+"  -e, --events       one line per fault instead of tables\n"
+"  -H, --histogram    latency histograms (log2, usecs) per row\n"
+"  -n N               the N rows with the most fault time (default 20,\n"
+"                     0: all)\n"
+"  -p, --pid PID      only process PID (filtered in the kernel)\n"
+"  -A, --attach HOOK  fentry (fentry/fexit, needs kernel BTF; the default\n"
+"                     where there) or kprobe (kprobe/kretprobe)\n"
+"\n"
+"Columns: FAULTS hugetlb_fault() calls, NEW huge pages they allocated,\n"
+"TIME_ms time in them, AVG_us mean latency, HPAGE huge page size, FILE\n"
+"the file's name (anon_hugepage: MAP_HUGETLB; SYSV<key>: SysV shm).\n"
+"-e: TIME(s) since start, LAT_us, NEW, ADDRESS, FILE.\n"
+"\n"
+"Examples:\n"
+"  hfaults                 # per process and mapping, until Ctrl-C\n"
+"  hfaults -H -n 5 10 6    # top 5 with histograms, every 10 s for a minute\n"
+"  hfaults -e -p 1234      # every hugetlb fault of process 1234\n"
+"  hfaults -j -d 60        # JSON totals over one minute\n";
+
+#define HF_MAP_FIELDS	(sizeof(struct hf_map) / sizeof(__u64))
+#define HF_TOTAL_FIELDS	(sizeof(struct hf_totals) / sizeof(__u64))
+/* The counters of hf_map: from faults on, __u64 each. */
+#define HF_FIRST	(offsetof(struct hf_map, faults) / sizeof(__u64))
+
+enum { HF_FENTRY, HF_KPROBE };
+static const char *const attach_names[] = { "fentry", "kprobe", NULL };
+static const char *const fn[] = { "hugetlb_fault", "hugetlb_fault",
+				  "alloc_huge_page" };
+
+static const char *const progs[2][3] = {
+	{ "hf_fault_entry", "hf_fault_exit", "hf_alloc_exit" },
+	{ "hf_fault_entry_k", "hf_fault_exit_k", "hf_alloc_exit_k" },
+};
+
+struct hf_ctx {
+	struct ms_env env;
+	struct ms_bpf bpf;
+	struct ms_hook hooks[3];
+	char targets[3][128];		/* kallsyms names of fn[] */
+	struct bpf_link *rets[3];	/* kretprobes, attached here */
+	int maps_fd;
+	struct hf_key *keys;		/* scratch for ms_hash_read() */
+	struct hf_map *now, *prev, *delta;	/* sorted by key */
+	size_t n_now, n_prev;
+	unsigned long reports;
+	__u64 start_ns;			/* ms_now() at the start, for -e */
+	unsigned long n_events;
+};
+
+static void parse_args(struct hf_ctx *ctx, int argc, char **argv)
+{
+	struct ms_env *env = &ctx->env;
+
+	ms_env_init(env, "hfaults", usage, MS_OPT_EVENTS | MS_OPT_HIST |
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
+	ms_getopt(env, argc, argv, "", NULL);
+	if (env->events && env->interval)
+		ms_usage_error(env,
+			       "-e prints every fault as it ends: it takes no interval (use -d to stop)");
+	if (env->events && env->hist)
+		ms_usage_error(env, "-e and -H do not go together");
+}
+
+/* @name in /proc/kallsyms, else a .constprop/.isra/.part clone (not .cold). */
+static bool find_ksym(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("MEMSTAT_KALLSYMS");
+	char line[256], sym[128], type;
+	size_t n = strlen(name);
+	bool found = false, exact = false;
+	FILE *f;
+
+	f = fopen(path ? path : "/proc/kallsyms", "r");
+	if (!f)
+		return false;
+	while (!exact && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %c %127s", &type, sym) != 2 ||
+		    (type != 't' && type != 'T') || strncmp(sym, name, n))
+			continue;
+		exact = !sym[n];
+		if (exact || (!found && (!strncmp(sym + n, ".constprop", 10) ||
+					 !strncmp(sym + n, ".isra", 5) ||
+					 !strncmp(sym + n, ".part", 5)))) {
+			snprintf(out, len, "%s", sym);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The hook table of the -A variant, on the functions kallsyms has. */
+static void pick_hooks(struct hf_ctx *ctx)
+{
+	const struct ms_env *env = &ctx->env;
+	int v, i;
+
+	v = env->attach ? ms_pick(env, "attach point", env->attach,
+				  attach_names) :
+	    ms_kernel_btf_exists() ? HF_FENTRY : HF_KPROBE;
+	for (i = 0; i < 3; i++) {
+		struct ms_hook *h = &ctx->hooks[i];
+
+		if (!find_ksym(fn[i], ctx->targets[i], sizeof(ctx->targets[i])))
+			ms_fatal(env,
+				 "%s is not in /proc/kallsyms: the kernel needs CONFIG_HUGETLBFS",
+				 fn[i]);
+		h->prog = progs[v][i];
+		/* fentry: BTF names the function, not its clone. */
+		h->type = v == HF_FENTRY ? MS_HOOK_FEXIT :
+			  i ? MS_HOOK_NONE : MS_HOOK_KPROBE;
+		h->target = v == HF_FENTRY ? fn[i] : ctx->targets[i];
+	}
+}
+
+/* kretprobes: libmemstat attaches kprobes only. */
+static void attach_rets(struct hf_ctx *ctx)
+{
+	struct bpf_program *prog;
+	size_t i;
+	long err;
+
+	for (i = 0; i < ARRAY_SIZE(ctx->hooks); i++) {
+		if (ctx->hooks[i].type != MS_HOOK_NONE)
+			continue;
+		prog = bpf_object__find_program_by_name(ctx->bpf.obj,
+							ctx->hooks[i].prog);
+		ctx->rets[i] = bpf_program__attach_kprobe(prog, true,
+							  ctx->hooks[i].target);
+		err = libbpf_get_error(ctx->rets[i]);
+		if (err) {
+			ctx->rets[i] = NULL;
+			ms_fatal(&ctx->env,
+				 "cannot attach a kretprobe to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
+				 ctx->hooks[i].target, ms_strerror(err));
+		}
+	}
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct hf_key *x = &((const struct hf_map *)a)->key;
+	const struct hf_key *y = &((const struct hf_map *)b)->key;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* maps[] into ctx->now, sorted by key. */
+static int read_all(struct hf_ctx *ctx)
+{
+	ssize_t n = ms_hash_read(ctx->maps_fd, ctx->keys, sizeof(struct hf_key),
+				 ctx->now, sizeof(struct hf_map), HF_MAX_KEYS);
+
+	if (n < 0) {
+		ms_warn(&ctx->env, "%s", ms_last_error());
+		return -1;
+	}
+	qsort(ctx->now, n, sizeof(*ctx->now), cmp_key);
+	ctx->n_now = n;
+	return 0;
+}
+
+/* d = a - b for the counters (b may be NULL); max_ns a's. */
+static void map_sub(struct hf_map *d, const struct hf_map *a,
+		    const struct hf_map *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	__u64 *z = (__u64 *)d;
+	size_t f;
+
+	*d = *a;
+	if (!b)
+		return;
+	for (f = HF_FIRST; f < HF_MAP_FIELDS; f++)
+		z[f] = x[f] - y[f];
+	d->max_ns = a->max_ns;
+}
+
+/* Most fault time first. */
+static int cmp_busy(const void *a, const void *b)
+{
+	const struct hf_map *x = a, *y = b;
+
+	if (x->fault_ns != y->fault_ns)
+		return x->fault_ns > y->fault_ns ? -1 : 1;
+	return cmp_key(a, b);
+}
+
+static void str_of(char *buf, const char *s, size_t len)
+{
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+}
+
+static long long hpage_kib(__u32 order)
+{
+	return ms_page_kib() << order;
+}
+
+static void print_map(const struct hf_ctx *ctx, const struct hf_map *m)
+{
+	char comm[MS_COMM_LEN + 1], name[HF_NAME_LEN + 1];
+	const struct ms_env *env = &ctx->env;
+	struct ms_json j;
+
+	str_of(comm, m->comm, MS_COMM_LEN);
+	str_of(name, m->name, HF_NAME_LEN);
+	if (env->json) {
+		ms_json_record(&j, env, "mapping");
+		ms_json_uint(&j, "pid", m->key.tgid);
+		ms_json_str(&j, "comm", comm);
+		ms_json_str(&j, "file", name);
+		ms_json_uint(&j, "dev", m->key.dev);
+		ms_json_uint(&j, "ino", m->key.ino);
+		ms_json_str(&j, "mapping", m->shared ? "shared" : "private");
+		ms_json_uint(&j, "hpage_kib", hpage_kib(m->order));
+		ms_json_uint(&j, "faults", m->faults);
+		ms_json_uint(&j, "new_pages", m->allocs);
+		ms_json_uint(&j, "new_kib", m->allocs * hpage_kib(m->order));
+		ms_json_uint(&j, "retry", m->retry);
+		ms_json_uint(&j, "errors", m->errors);
+		ms_json_uint(&j, "fault_ns", m->fault_ns);
+		ms_json_uint(&j, "max_ns", m->max_ns);
+		if (env->hist)
+			ms_hist_json(&j, "fault_hist_us", m->hist.slots,
+				     MS_HIST_SLOTS);
+		ms_json_end(&j);
+		return;
+	}
+	printf("%7u %-15s %7llu %7llu %8.1f %6llu %6s %.16s\n", m->key.tgid,
+	       comm, m->faults, m->allocs, m->fault_ns / 1e6,
+	       m->faults ? m->fault_ns / m->faults / 1000 : 0,
+	       ms_kib(env, hpage_kib(m->order)), name);
+	if (!env->hist)
+		return;
+	printf("\n  hugetlb fault latency, pid %u (%s), %s:\n", m->key.tgid,
+	       comm, name);
+	ms_hist_print(stdout, m->hist.slots, MS_HIST_SLOTS, "usecs");
+	putchar('\n');
+}
+
+/* JSON: one "proc" record per process, its mappings added up. */
+static void print_procs(const struct hf_ctx *ctx, const struct hf_map *m,
+			size_t n)
+{
+	struct { __u64 faults, allocs, kib, errors, ns; } s = { 0 };
+	char comm[MS_COMM_LEN + 1];
+	struct ms_json j;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s.faults += m[i].faults;
+		s.allocs += m[i].allocs;
+		s.kib += m[i].allocs * hpage_kib(m[i].order);
+		s.errors += m[i].errors;
+		s.ns += m[i].fault_ns;
+		if (i + 1 < n && m[i + 1].key.tgid == m[i].key.tgid)
+			continue;
+		str_of(comm, m[i].comm, MS_COMM_LEN);
+		ms_json_record(&j, &ctx->env, "proc");
+		ms_json_uint(&j, "pid", m[i].key.tgid);
+		ms_json_str(&j, "comm", comm);
+		ms_json_uint(&j, "faults", s.faults);
+		ms_json_uint(&j, "new_pages", s.allocs);
+		ms_json_uint(&j, "new_kib", s.kib);
+		ms_json_uint(&j, "errors", s.errors);
+		ms_json_uint(&j, "fault_ns", s.ns);
+		ms_json_end(&j);
+		memset(&s, 0, sizeof(s));
+	}
+}
+
+/* Print what changed since the last report (everything at the end). */
+static void print_tables(struct hf_ctx *ctx, bool since_start)
+{
+	size_t i, n = 0, shown;
+	char clock[16];
+
+	for (i = 0; i < ctx->n_now; i++) {
+		const struct hf_map *old = NULL;
+		struct hf_map *d = &ctx->delta[n];
+
+		if (!since_start)
+			old = bsearch(&ctx->now[i], ctx->prev, ctx->n_prev,
+				      sizeof(*ctx->prev), cmp_key);
+		map_sub(d, &ctx->now[i], old);
+		if (d->faults || d->allocs)
+			n++;
+	}
+	/* delta[] is still in key order: processes together. */
+	if (ctx->env.json)
+		print_procs(ctx, ctx->delta, n);
+	qsort(ctx->delta, n, sizeof(*ctx->delta), cmp_busy);
+	shown = ctx->env.top && ctx->env.top < n ? ctx->env.top : n;
+	if (!ctx->env.json) {
+		if (ctx->env.timestamp)
+			printf("%s\n", ms_clock(clock, sizeof(clock)));
+		printf("%7s %-15s %7s %7s %8s %6s %6s %s\n", "PID", "COMM",
+		       "FAULTS", "NEW", "TIME_ms", "AVG_us", "HPAGE", "FILE");
+	}
+	for (i = 0; i < shown; i++)
+		print_map(ctx, &ctx->delta[i]);
+}
+
+static int report(void *arg, unsigned long iter)
+{
+	struct hf_ctx *ctx = arg;
+	struct hf_map *swap;
+
+	if (read_all(ctx))
+		return -1;
+	if (iter && !ctx->env.json)
+		putchar('\n');
+	print_tables(ctx, false);
+	swap = ctx->prev;
+	ctx->prev = ctx->now;
+	ctx->now = swap;
+	ctx->n_prev = ctx->n_now;
+	ctx->reports++;
+	return 0;
+}
+
+/* -e: one fault, printed as it comes. */
+static int on_event(void *arg, void *data, size_t size)
+{
+	const struct hf_event *e = data;
+	struct hf_ctx *ctx = arg;
+	const struct ms_env *env = &ctx->env;
+	__u64 elapsed = e->end_ns > ctx->start_ns ? e->end_ns - ctx->start_ns : 0;
+	char comm[MS_COMM_LEN + 1], name[HF_NAME_LEN + 1], clock[16];
+	struct ms_json j;
+
+	if (size < sizeof(*e))
+		return 0;
+	ctx->n_events++;
+	str_of(comm, e->comm, MS_COMM_LEN);
+	str_of(name, e->name, HF_NAME_LEN);
+	if (env->json) {
+		ms_json_record(&j, env, "event");
+		ms_json_uint(&j, "elapsed_ns", elapsed);
+		ms_json_uint(&j, "pid", e->pid);
+		ms_json_uint(&j, "tid", e->tid);
+		ms_json_str(&j, "comm", comm);
+		ms_json_str(&j, "file", name);
+		ms_json_uint(&j, "ino", e->ino);
+		ms_json_uint(&j, "address", e->address);
+		ms_json_uint(&j, "latency_ns", e->latency_ns);
+		ms_json_uint(&j, "new_pages", e->allocs);
+		ms_json_uint(&j, "ret", e->ret);
+		ms_json_end(&j);
+		return 0;
+	}
+	if (env->timestamp)
+		printf("%-9s ", ms_clock(clock, sizeof(clock)));
+	else
+		printf("%-9.3f ", elapsed / 1e9);
+	printf("%-15s %7u %9.1f %3llu %14llx %.16s\n", comm, e->tid,
+	       e->latency_ns / 1e3, e->allocs, e->address, name);
+	return 0;
+}
+
+/* Totals since the start, and what could not be counted. */
+static int print_summary(struct hf_ctx *ctx)
+{
+	const struct ms_env *env = &ctx->env;
+	__u64 drops[HF_NR_DROPS], dropped;
+	struct hf_totals t;
+	struct ms_json j;
+
+	if (read_all(ctx))
+		return -1;
+	if (ms_percpu_read(ms_bpf_map(&ctx->bpf, "totals"), 0, (__u64 *)&t,
+			   HF_TOTAL_FIELDS)) {
+		ms_warn(env, "%s", ms_last_error());
+		return -1;
+	}
+	dropped = ms_bpf_drops(&ctx->bpf, drops, HF_NR_DROPS) -
+		  drops[HF_UNPAIRED];
+	if (!env->interval && !env->events)
+		print_tables(ctx, true);
+	if (dropped)
+		ms_warn(env,
+			"not counted: %llu faults not timed (too many at once), %llu mappings (table full), %llu -e events (ring buffer full)",
+			drops[HF_DROP_INFLIGHT], drops[HF_DROP_MAP],
+			drops[HF_DROP_EVENT]);
+	if (env->json) {
+		ms_json_record(&j, env, "summary");
+		ms_json_uint(&j, "reports", ctx->reports);
+		ms_json_uint(&j, "faults", t.faults);
+		ms_json_uint(&j, "new_pages", t.allocs);
+		ms_json_uint(&j, "other_new_pages", t.other_allocs);
+		ms_json_uint(&j, "errors", t.errors);
+		ms_json_uint(&j, "fault_ns", t.fault_ns);
+		if (env->events)
+			ms_json_uint(&j, "events", ctx->n_events);
+		ms_json_uint(&j, "dropped", dropped);
+		ms_json_uint(&j, "unpaired", drops[HF_UNPAIRED]);
+		ms_json_end(&j);
+		return 0;
+	}
+	printf("\nhfaults: %lu reports", ctx->reports);
+	if (env->events)
+		printf(", %lu events", ctx->n_events);
+	printf("; since start:\n");
+	printf("  %llu hugetlb faults (%llu failed) in %.1f ms took %llu huge pages\n",
+	       t.faults, t.errors, t.fault_ns / 1e6, t.allocs);
+	printf("  %llu huge pages taken outside faults\n", t.other_allocs);
+	if (drops[HF_UNPAIRED])
+		printf("hfaults: %llu faults begun before the start were not counted\n",
+		       drops[HF_UNPAIRED]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct hf_ctx ctx;
+	struct ms_loop loop = {
+		.ringbuf_fd = -1, .on_interval = report, .on_record = on_event,
+		.ctx = &ctx,
+	};
+	struct hf_cfg cfg = {};
+	size_t i;
+	int ret;
+
+	parse_args(&ctx, argc, argv);
+	ms_tool_init(&ctx.env);
+	pick_hooks(&ctx);
+	ctx.keys = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.keys));
+	ctx.now = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.now));
+	ctx.prev = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.prev));
+	ctx.delta = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.delta));
+
+	ms_filter_init(&ctx.env, &cfg.filter);
+	cfg.events = ctx.env.events;
+	ctx.start_ns = ms_now() * 1e9;
+	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ARRAY_SIZE(ctx.hooks),
+		     &cfg, sizeof(cfg));
+	attach_rets(&ctx);
+	ctx.maps_fd = ms_bpf_map(&ctx.bpf, "maps");
+	if (ctx.env.events) {
+		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
+		/* A line as each fault ends, also into a pipe. */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (!ctx.env.json)
+			printf("%-9s %-15s %7s %9s %3s %14s %s\n",
+			       ctx.env.timestamp ? "TIME" : "TIME(s)", "COMM",
+			       "TID", "LAT_us", "NEW", "ADDRESS", "FILE");
+	}
+	/* On stderr in JSON mode too: scripts wait for it. */
+	fprintf(stderr, "hfaults: tracing hugetlb faults%s (%s); Ctrl-C to end\n",
+		ctx.env.pid ? " of one process" : "",
+		ctx.hooks[0].type == MS_HOOK_FEXIT ? "fentry" : "kprobe");
+
+	ret = ms_run(&ctx.env, &loop);
+	/* Detach first: the summary then adds up a stable picture. */
+	for (i = 0; i < ARRAY_SIZE(ctx.rets); i++)
+		bpf_link__destroy(ctx.rets[i]);
+	ms_bpf_detach(&ctx.bpf);
+	if (print_summary(&ctx))
+		ret = -1;
+	ms_bpf_close(&ctx.bpf);
+	free(ctx.keys);
+	free(ctx.now);
+	free(ctx.prev);
+	free(ctx.delta);
+	if (fflush(stdout) || ferror(stdout))
+		return MS_EXIT_RUNTIME;
+	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swapin: swap-ins per process, from the functions that do them (5.10
+ * has no swap tracepoint).
+ *
+ * do_swap_page() handles every fault on a swap entry of an anonymous
+ * page: a major fault reads the page from swap (VM_FAULT_MAJOR), a minor
+ * one finds it in the swap cache.  Its entry and return bracket the
+ * fault: count, latency.  swap_readpage() reads one page from swap; it
+ * counts PSWPIN in /proc/vmstat for each page that is not a frontswap
+ * (zswap) hit, __frontswap_load() returns 0 for those.  Pages read while
+ * the thread is inside do_swap_page() are the faulting page and its
+ * readahead (swapin_readahead); the others are shmem swap-ins,
+ * madvise(MADV_WILLNEED) and swapoff.
+ *
+ * Two variants of every program, the user side loads one: fentry/fexit
+ * where the kernel has BTF, kprobe/kretprobe otherwise (-A).
+ */
+#include <linux/ptrace.h>
+#include <linux/mm_types.h>
+#include <uapi/linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "swapin_common.h"
+#include "memstat_kern.h"
+
+static_assert(SW_VM_FAULT_MAJOR == (__force int)VM_FAULT_MAJOR, "MAJOR");
+static_assert(SW_VM_FAULT_RETRY == (__force int)VM_FAULT_RETRY, "RETRY");
+
+MS_CONFIG_MAP(struct sw_cfg);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SW_MAX_INFLIGHT);
+	__type(key, __u32);
+	__type(value, struct sw_inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SW_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct sw_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_counts);
+} totals SEC(".maps");
+
+MS_RINGBUF_MAP(256 * 1024);
+
+MS_DROPS_MAP(SW_NR_DROPS);
+
+/* A zeroed record to insert: too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_proc);
+} proc_zero SEC(".maps");
+
+/* procs[tgid], created on first use; NULL (and a drop) when full. */
+static __always_inline struct sw_proc *get_proc(__u32 tgid)
+{
+	struct sw_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	__u32 zero = 0;
+
+	if (p)
+		return p;
+	p = bpf_map_lookup_elem(&proc_zero, &zero);
+	if (!p)
+		return NULL;
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	p->tgid = tgid;
+	bpf_map_update_elem(&procs, &tgid, p, BPF_NOEXIST);
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
+		count_drop(SW_DROP_PROC);
+	return p;
+}
+
+static __always_inline struct sw_counts *get_totals(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&totals, &zero);
+}
+
+static __always_inline int fault_entry(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sw_inflight rec = {};
+	__u32 tid = id;
+
+	if (!ms_traced(&ms_cfg()->filter, id >> 32))
+		return 0;
+	rec.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
+		count_drop(SW_DROP_INFLIGHT);
+	return 0;
+}
+
+static __always_inline void send_event(struct sw_inflight *rec, __u64 id,
+				       __u64 now, __u64 latency, __u32 ret)
+{
+	struct sw_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(SW_DROP_EVENT);
+		return;
+	}
+	e->end_ns = now;
+	e->latency_ns = latency;
+	e->pages = rec->pages;
+	e->pid = id >> 32;
+	e->tid = id;
+	e->ret = ret;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void count_fault(struct sw_counts *c, __u64 latency,
+					__u32 ret)
+{
+	__sync_fetch_and_add(&c->faults, 1);
+	__sync_fetch_and_add(&c->fault_ns, latency);
+	if (ret & SW_VM_FAULT_RETRY)
+		__sync_fetch_and_add(&c->retry, 1);
+	if (!(ret & SW_VM_FAULT_MAJOR))
+		return;
+	__sync_fetch_and_add(&c->major, 1);
+	__sync_fetch_and_add(&c->major_ns, latency);
+}
+
+static __always_inline int fault_exit(__u32 ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now, latency;
+	struct sw_cfg *cfg = ms_cfg();
+	struct sw_inflight *rec;
+	struct sw_counts *t;
+	struct sw_proc *p;
+	__u32 tid = id;
+
+	rec = bpf_map_lookup_elem(&inflight, &tid);
+	if (!rec) {
+		if (ms_traced(&cfg->filter, id >> 32))
+			count_drop(SW_UNPAIRED);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	latency = now - rec->start_ns;
+	t = get_totals();
+	if (t)
+		count_fault(t, latency, ret);
+	p = get_proc(id >> 32);
+	if (p) {
+		count_fault(&p->c, latency, ret);
+		if (ret & SW_VM_FAULT_MAJOR) {
+			/* Racy between threads of one process, as any max. */
+			if (latency > p->max_ns)
+				p->max_ns = latency;
+			ms_hist_add_atomic(&p->hist, latency / 1000);
+		}
+	}
+	if (cfg && cfg->events)
+		send_event(rec, id, now, latency, ret);
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+/* A page read from swap (@ret 0) or from frontswap (@frontswap). */
+static __always_inline int page_read(int ret, bool frontswap)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sw_inflight *rec;
+	struct sw_counts *t;
+	struct sw_proc *p;
+	__u32 tid = id;
+	bool in_fault;
+
+	if (ret || !ms_traced(&ms_cfg()->filter, id >> 32))
+		return 0;
+	rec = bpf_map_lookup_elem(&inflight, &tid);
+	in_fault = rec;
+	if (rec && !frontswap)
+		rec->pages++;
+	t = get_totals();
+	p = get_proc(id >> 32);
+	if (frontswap) {
+		if (t)
+			t->frontswap++;
+		if (p)
+			__sync_fetch_and_add(&p->c.frontswap, 1);
+		return 0;
+	}
+	if (t) {
+		t->pages++;
+		t->fault_pages += in_fault;
+	}
+	if (p) {
+		__sync_fetch_and_add(&p->c.pages, 1);
+		if (in_fault)
+			__sync_fetch_and_add(&p->c.fault_pages, 1);
+	}
+	return 0;
+}
+
+/* fentry/fexit: the user side sets the targets; ctx: args, then ret. */
+SEC("fentry/do_swap_page")
+int sw_fault_entry(__u64 *ctx)
+{
+	return fault_entry();
+}
+
+SEC("fexit/do_swap_page")
+int sw_fault_exit(__u64 *ctx)
+{
+	return fault_exit(ctx[1]);	/* (struct vm_fault *vmf) */
+}
+
+SEC("fexit/swap_readpage")
+int sw_read_exit(__u64 *ctx)
+{
+	return page_read(ctx[2], false); /* (page, bool synchronous) */
+}
+
+SEC("fexit/__frontswap_load")
+int sw_frontswap_exit(__u64 *ctx)
+{
+	return page_read(ctx[1], true);	/* (struct page *page) */
+}
+
+/* kprobe/kretprobe: targets from /proc/kallsyms, clones accepted. */
+SEC("kprobe/do_swap_page")
+int sw_fault_entry_k(struct pt_regs *ctx)
+{
+	return fault_entry();
+}
+
+SEC("kretprobe/do_swap_page")
+int sw_fault_exit_k(struct pt_regs *ctx)
+{
+	return fault_exit(PT_REGS_RC(ctx));
+}
+
+SEC("kretprobe/swap_readpage")
+int sw_read_exit_k(struct pt_regs *ctx)
+{
+	return page_read(PT_REGS_RC(ctx), false);
+}
+
+SEC("kretprobe/__frontswap_load")
+int sw_frontswap_exit_k(struct pt_regs *ctx)
+{
+	return page_read(PT_REGS_RC(ctx), true);
+}
+
+char _license[] SEC("license") = "GPL";

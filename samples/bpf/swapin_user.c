@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swapin: which processes wait for swap, how often, for how long and how
+ * many pages they read back.  Faults and pages are counted apart: a
+ * swap fault (do_swap_page()) reads its page and, with readahead, its
+ * neighbours, or finds the page in the swap cache (minor); pages read
+ * equal pswpin of /proc/vmstat plus frontswap (zswap) hits.
+ *
+ * Attach points (swapin_kern.c): do_swap_page() entry and return,
+ * swap_readpage() return, __frontswap_load() return when the kernel has
+ * frontswap; fentry/fexit with kernel BTF, else kprobe/kretprobe on the
+ * names /proc/kallsyms has (.constprop/.isra/.part clones accepted).
+ * Requires: CONFIG_SWAP, CONFIG_BPF_SYSCALL, CONFIG_KPROBES and
+ * CONFIG_KPROBE_EVENTS or CONFIG_DEBUG_INFO_BTF.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "libmemstat.h"
+#include "swapin_common.h"
+
+static const char usage[] =
+"Usage: swapin [-e | -H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"              [-d SEC] [interval [count]]\n"
+"\n"
+"Swap-ins per process: swap faults (major: read from swap; minor: found\n"
+"in the swap cache), the time they took, and the pages each process read\n"
+"from swap (in faults, with readahead, and outside: shmem, madvise,\n"
+"swapoff).  With an interval, one table per interval; without, the\n"
+"totals when it ends (Ctrl-C, SIGTERM or -d).\n"
+"\n"
+"Options:\n"
+"  -e, --events       one line per swap fault instead of tables\n"
+"  -H, --histogram    major fault latency histograms (log2, usecs)\n"
+"  -n, --top N        the N processes with the most fault time\n"
+"                     (default 20, 0: all)\n"
+"  -p, --pid PID      only process PID (filtered in the kernel)\n"
+"  -A, --attach HOOK  fentry (fentry/fexit, needs kernel BTF; the default\n"
+"                     where there) or kprobe (kprobe/kretprobe)\n"
+"\n"
+"Columns: FAULTS swap faults, MAJOR those that read swap, TIME_ms time\n"
+"in all faults, AVG_us MAX_us per major fault, SWAPIN memory read from\n"
+"swap (pswpin and frontswap), INFAULT the part read inside swap faults\n"
+"(the faulting pages and their readahead).  -e: TIME(s) since start,\n"
+"LAT_us, PAGES read by that fault, MAJ (1: major), RETRY.\n"
+"\n"
+"Examples:\n"
+"  swapin                  # per process, until Ctrl-C\n"
+"  swapin -H -n 5 10 6     # top 5 with histograms, every 10 s for a minute\n"
+"  swapin -e -p 1234       # every swap fault of process 1234\n"
+"  swapin -j -d 60         # JSON totals over one minute\n";
+
+#define SW_PROC_FIELDS	(sizeof(struct sw_proc) / sizeof(__u64))
+#define SW_COUNT_FIELDS	(sizeof(struct sw_counts) / sizeof(__u64))
+
+enum { SW_FENTRY, SW_KPROBE };
+static const char *const attach_names[] = { "fentry", "kprobe", NULL };
+
+/* Programs per variant; [3] is frontswap's, used when kallsyms has it. */
+static const char *const fn[] = {
+	"do_swap_page", "do_swap_page", "swap_readpage", "__frontswap_load",
+};
+
+static const char *const progs[2][4] = {
+	{ "sw_fault_entry", "sw_fault_exit", "sw_read_exit",
+	  "sw_frontswap_exit" },
+	{ "sw_fault_entry_k", "sw_fault_exit_k", "sw_read_exit_k",
+	  "sw_frontswap_exit_k" },
+};
+
+struct sw_ctx {
+	struct ms_env env;
+	struct ms_bpf bpf;
+	struct ms_hook hooks[4];
+	size_t nhooks;
+	char targets[4][128];		/* kallsyms names of fn[] */
+	struct bpf_link *rets[4];	/* kretprobes, attached here */
+	int procs_fd;
+	__u32 *keys;			/* scratch for ms_hash_read() */
+	struct sw_proc *now, *prev, *delta;	/* sorted by tgid */
+	size_t n_now, n_prev;
+	unsigned long reports;
+	__u64 start_ns;			/* ms_now() at the start, for -e */
+	unsigned long n_events;
+};
+
+static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
+{
+	struct ms_env *env = &ctx->env;
+
+	ms_env_init(env, "swapin", usage, MS_OPT_EVENTS | MS_OPT_HIST |
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
+	ms_getopt(env, argc, argv, "", NULL);
+	if (env->events && env->interval)
+		ms_usage_error(env,
+			       "-e prints every swap fault as it ends: it takes no interval (use -d to stop)");
+	if (env->events && env->hist)
+		ms_usage_error(env, "-e and -H do not go together");
+}
+
+/*
+ * The text symbol /proc/kallsyms has for @name, into @out: the function
+ * itself, else a compiler clone (@name.constprop.N, .isra.N, .part.N;
+ * not .cold, a fragment).
+ */
+static bool find_ksym(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("MEMSTAT_KALLSYMS");
+	char line[256], sym[128], type;
+	size_t n = strlen(name);
+	bool found = false, exact = false;
+	FILE *f;
+
+	f = fopen(path ? path : "/proc/kallsyms", "r");
+	if (!f)
+		return false;
+	while (!exact && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %c %127s", &type, sym) != 2 ||
+		    (type != 't' && type != 'T') || strncmp(sym, name, n))
+			continue;
+		exact = !sym[n];
+		if (exact || (!found && (!strncmp(sym + n, ".constprop", 10) ||
+					 !strncmp(sym + n, ".isra", 5) ||
+					 !strncmp(sym + n, ".part", 5)))) {
+			snprintf(out, len, "%s", sym);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The hook table of the -A variant, on the functions kallsyms has. */
+static void pick_hooks(struct sw_ctx *ctx)
+{
+	const struct ms_env *env = &ctx->env;
+	int v, i;
+
+	v = env->attach ? ms_pick(env, "attach point", env->attach,
+				  attach_names) :
+	    ms_kernel_btf_exists() ? SW_FENTRY : SW_KPROBE;
+	for (i = 0; i < 4; i++) {
+		if (find_ksym(fn[i], ctx->targets[i], sizeof(ctx->targets[i])))
+			continue;
+		if (i == 3)
+			break;	/* no frontswap: no hits to count */
+		ms_fatal(env,
+			 "%s is not in /proc/kallsyms: the kernel needs CONFIG_SWAP",
+			 fn[i]);
+	}
+	for (ctx->nhooks = 0; ctx->nhooks < (size_t)i; ctx->nhooks++) {
+		struct ms_hook *h = &ctx->hooks[ctx->nhooks];
+
+		h->prog = progs[v][ctx->nhooks];
+		if (v == SW_FENTRY) {
+			/* BTF names the function, not its clone. */
+			h->type = MS_HOOK_FEXIT;
+			h->target = fn[ctx->nhooks];
+		} else {
+			h->type = ctx->nhooks ? MS_HOOK_NONE : MS_HOOK_KPROBE;
+			h->target = ctx->targets[ctx->nhooks];
+		}
+	}
+}
+
+/* kretprobes: libmemstat attaches kprobes only. */
+static void attach_rets(struct sw_ctx *ctx)
+{
+	struct bpf_program *prog;
+	size_t i;
+	long err;
+
+	for (i = 0; i < ctx->nhooks; i++) {
+		if (ctx->hooks[i].type != MS_HOOK_NONE)
+			continue;
+		prog = bpf_object__find_program_by_name(ctx->bpf.obj,
+							ctx->hooks[i].prog);
+		ctx->rets[i] = bpf_program__attach_kprobe(prog, true,
+							  ctx->hooks[i].target);
+		err = libbpf_get_error(ctx->rets[i]);
+		if (err) {
+			ctx->rets[i] = NULL;
+			ms_fatal(&ctx->env,
+				 "cannot attach a kretprobe to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
+				 ctx->hooks[i].target, ms_strerror(err));
+		}
+	}
+}
+
+static void detach(struct sw_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ctx->rets); i++) {
+		bpf_link__destroy(ctx->rets[i]);
+		ctx->rets[i] = NULL;
+	}
+	ms_bpf_detach(&ctx->bpf);
+}
+
+static int cmp_tgid(const void *a, const void *b)
+{
+	const struct sw_proc *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+/* procs[] into ctx->now, sorted by tgid. */
+static int read_all(struct sw_ctx *ctx)
+{
+	ssize_t n = ms_hash_read(ctx->procs_fd, ctx->keys, sizeof(__u32),
+				 ctx->now, sizeof(struct sw_proc),
+				 SW_MAX_PROCS);
+
+	if (n < 0) {
+		ms_warn(&ctx->env, "%s", ms_last_error());
+		return -1;
+	}
+	qsort(ctx->now, n, sizeof(*ctx->now), cmp_tgid);
+	ctx->n_now = n;
+	return 0;
+}
+
+/* d = a - b, field by field (b may be NULL); max_ns, comm and tgid a's. */
+static void proc_sub(struct sw_proc *d, const struct sw_proc *a,
+		     const struct sw_proc *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	__u64 *z = (__u64 *)d;
+	size_t f;
+
+	*d = *a;
+	if (!b)
+		return;
+	for (f = 0; f < SW_PROC_FIELDS; f++)
+		z[f] = x[f] - y[f];
+	memcpy(d->comm, a->comm, sizeof(d->comm));
+	d->tgid = a->tgid;
+	d->max_ns = a->max_ns;
+}
+
+/* Most fault time first, then most pages. */
+static int cmp_busy(const void *a, const void *b)
+{
+	const struct sw_proc *x = a, *y = b;
+
+	if (x->c.fault_ns != y->c.fault_ns)
+		return x->c.fault_ns > y->c.fault_ns ? -1 : 1;
+	if (x->c.pages != y->c.pages)
+		return x->c.pages > y->c.pages ? -1 : 1;
+	return 0;
+}
+
+/* The counts as JSON keys: pages also in KiB. */
+static void json_counts(struct ms_json *j, const struct sw_counts *c)
+{
+	ms_json_uint(j, "faults", c->faults);
+	ms_json_uint(j, "major", c->major);
+	ms_json_uint(j, "minor", c->faults - c->major);
+	ms_json_uint(j, "retry", c->retry);
+	ms_json_uint(j, "fault_ns", c->fault_ns);
+	ms_json_uint(j, "major_ns", c->major_ns);
+	ms_json_uint(j, "pages", c->pages);
+	ms_json_uint(j, "fault_pages", c->fault_pages);
+	ms_json_uint(j, "frontswap_pages", c->frontswap);
+	ms_json_uint(j, "pswpin", c->pages - c->frontswap);
+	ms_json_uint(j, "swapin_kib", ms_pages_kib(c->pages));
+	ms_json_uint(j, "fault_swapin_kib", ms_pages_kib(c->fault_pages));
+}
+
+static void comm_str(char *buf, const char *comm)
+{
+	memcpy(buf, comm, MS_COMM_LEN);
+	buf[MS_COMM_LEN] = '\0';
+}
+
+static void print_proc(const struct sw_ctx *ctx, const struct sw_proc *p)
+{
+	const struct ms_env *env = &ctx->env;
+	const struct sw_counts *c = &p->c;
+	char comm[MS_COMM_LEN + 1];
+	struct ms_json j;
+
+	comm_str(comm, p->comm);
+	if (env->json) {
+		ms_json_record(&j, env, "proc");
+		ms_json_uint(&j, "pid", p->tgid);
+		ms_json_str(&j, "comm", comm);
+		json_counts(&j, c);
+		ms_json_uint(&j, "major_max_ns", p->max_ns);
+		if (env->hist)
+			ms_hist_json(&j, "major_hist_us", p->hist.slots,
+				     MS_HIST_SLOTS);
+		ms_json_end(&j);
+		return;
+	}
+	printf("%7u %-15s %7llu %7llu %8.1f %6llu %6llu %8s %8s\n", p->tgid,
+	       comm, c->faults, c->major, c->fault_ns / 1e6,
+	       c->major ? c->major_ns / c->major / 1000 : 0, p->max_ns / 1000,
+	       ms_kib(env, ms_pages_kib(c->pages)),
+	       ms_kib(env, ms_pages_kib(c->fault_pages)));
+	if (!env->hist || !c->major)
+		return;
+	printf("\n  major swap fault latency, pid %u (%s):\n", p->tgid, comm);
+	ms_hist_print(stdout, p->hist.slots, MS_HIST_SLOTS, "usecs");
+	putchar('\n');
+}
+
+/* Print what changed since the last report (everything at the end). */
+static void print_tables(struct sw_ctx *ctx, bool since_start)
+{
+	size_t i, n = 0, shown;
+	char clock[16];
+
+	for (i = 0; i < ctx->n_now; i++) {
+		const struct sw_proc *old = NULL;
+		struct sw_proc *d = &ctx->delta[n];
+
+		if (!since_start)
+			old = bsearch(&ctx->now[i], ctx->prev, ctx->n_prev,
+				      sizeof(*ctx->prev), cmp_tgid);
+		proc_sub(d, &ctx->now[i], old);
+		if (d->c.faults || d->c.pages || d->c.frontswap)
+			n++;
+	}
+	qsort(ctx->delta, n, sizeof(*ctx->delta), cmp_busy);
+	shown = ctx->env.top && ctx->env.top < n ? ctx->env.top : n;
+	if (!ctx->env.json) {
+		if (ctx->env.timestamp)
+			printf("%s\n", ms_clock(clock, sizeof(clock)));
+		printf("%7s %-15s %7s %7s %8s %6s %6s %8s %8s\n", "PID", "COMM",
+		       "FAULTS", "MAJOR", "TIME_ms", "AVG_us", "MAX_us",
+		       "SWAPIN", "INFAULT");
+	}
+	for (i = 0; i < shown; i++)
+		print_proc(ctx, &ctx->delta[i]);
+}
+
+static int report(void *arg, unsigned long iter)
+{
+	struct sw_ctx *ctx = arg;
+	struct sw_proc *swap;
+
+	if (read_all(ctx))
+		return -1;
+	if (iter && !ctx->env.json)
+		putchar('\n');
+	print_tables(ctx, false);
+	swap = ctx->prev;
+	ctx->prev = ctx->now;
+	ctx->now = swap;
+	ctx->n_prev = ctx->n_now;
+	ctx->reports++;
+	return 0;
+}
+
+/* -e: one swap fault, printed as it comes. */
+static int on_event(void *arg, void *data, size_t size)
+{
+	const struct sw_event *e = data;
+	struct sw_ctx *ctx = arg;
+	const struct ms_env *env = &ctx->env;
+	__u64 elapsed = e->end_ns > ctx->start_ns ? e->end_ns - ctx->start_ns : 0;
+	bool major = e->ret & SW_VM_FAULT_MAJOR;
+	bool retry = e->ret & SW_VM_FAULT_RETRY;
+	char comm[MS_COMM_LEN + 1], clock[16];
+	struct ms_json j;
+
+	if (size < sizeof(*e))
+		return 0;
+	ctx->n_events++;
+	comm_str(comm, e->comm);
+	if (env->json) {
+		ms_json_record(&j, env, "event");
+		ms_json_uint(&j, "elapsed_ns", elapsed);
+		ms_json_uint(&j, "pid", e->pid);
+		ms_json_uint(&j, "tid", e->tid);
+		ms_json_str(&j, "comm", comm);
+		ms_json_uint(&j, "latency_ns", e->latency_ns);
+		ms_json_uint(&j, "pages", e->pages);
+		ms_json_uint(&j, "major", major);
+		ms_json_uint(&j, "retry", retry);
+		ms_json_end(&j);
+		return 0;
+	}
+	if (env->timestamp)
+		printf("%-9s ", ms_clock(clock, sizeof(clock)));
+	else
+		printf("%-9.3f ", elapsed / 1e9);
+	printf("%-15s %7u %7u %9.1f %5llu %3d %5d\n", comm, e->pid, e->tid,
+	       e->latency_ns / 1e3, e->pages, major, retry);
+	return 0;
+}
+
+/* Totals since the start, and what could not be counted. */
+static int print_summary(struct sw_ctx *ctx)
+{
+	const struct ms_env *env = &ctx->env;
+	__u64 drops[SW_NR_DROPS], dropped;
+	struct sw_counts t;
+	struct ms_json j;
+
+	if (read_all(ctx))
+		return -1;
+	if (ms_percpu_read(ms_bpf_map(&ctx->bpf, "totals"), 0, (__u64 *)&t,
+			   SW_COUNT_FIELDS)) {
+		ms_warn(env, "%s", ms_last_error());
+		return -1;
+	}
+	dropped = ms_bpf_drops(&ctx->bpf, drops, SW_NR_DROPS) -
+		  drops[SW_UNPAIRED];
+	if (!env->interval && !env->events)
+		print_tables(ctx, true);
+	if (dropped)
+		ms_warn(env,
+			"not counted: %llu faults not timed (too many at once), %llu processes (table full), %llu -e events (ring buffer full)",
+			drops[SW_DROP_INFLIGHT], drops[SW_DROP_PROC],
+			drops[SW_DROP_EVENT]);
+	if (env->json) {
+		ms_json_record(&j, env, "summary");
+		ms_json_uint(&j, "reports", ctx->reports);
+		json_counts(&j, &t);
+		if (env->events)
+			ms_json_uint(&j, "events", ctx->n_events);
+		ms_json_uint(&j, "dropped", dropped);
+		ms_json_uint(&j, "unpaired", drops[SW_UNPAIRED]);
+		ms_json_end(&j);
+		return 0;
+	}
+	printf("\nswapin: %lu reports", ctx->reports);
+	if (env->events)
+		printf(", %lu events", ctx->n_events);
+	printf("; since start:\n");
+	printf("  %llu swap faults (%llu major, %llu retried) in %.1f ms\n",
+	       t.faults, t.major, t.retry, t.fault_ns / 1e6);
+	printf("  read from swap %s (%llu pages: pswpin %llu, frontswap %llu), in faults %s\n",
+	       ms_kib(env, ms_pages_kib(t.pages)), t.pages,
+	       t.pages - t.frontswap, t.frontswap,
+	       ms_kib(env, ms_pages_kib(t.fault_pages)));
+	if (drops[SW_UNPAIRED])
+		printf("swapin: %llu faults begun before the start were not counted\n",
+		       drops[SW_UNPAIRED]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct sw_ctx ctx;
+	struct ms_loop loop = {
+		.ringbuf_fd = -1, .on_interval = report, .on_record = on_event,
+		.ctx = &ctx,
+	};
+	struct sw_cfg cfg = {};
+	int ret;
+
+	parse_args(&ctx, argc, argv);
+	ms_tool_init(&ctx.env);
+	pick_hooks(&ctx);
+	ctx.keys = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.keys));
+	ctx.now = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.now));
+	ctx.prev = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.prev));
+	ctx.delta = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.delta));
+
+	ms_filter_init(&ctx.env, &cfg.filter);
+	cfg.events = ctx.env.events;
+	ctx.start_ns = ms_now() * 1e9;
+	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ctx.nhooks, &cfg,
+		     sizeof(cfg));
+	attach_rets(&ctx);
+	ctx.procs_fd = ms_bpf_map(&ctx.bpf, "procs");
+	if (ctx.env.events) {
+		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
+		/* A line as each fault ends, also into a pipe. */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (!ctx.env.json)
+			printf("%-9s %-15s %7s %7s %9s %5s %3s %5s\n",
+			       ctx.env.timestamp ? "TIME" : "TIME(s)", "COMM",
+			       "PID", "TID", "LAT_us", "PAGES", "MAJ", "RETRY");
+	}
+	/* On stderr in JSON mode too: scripts wait for it. */
+	fprintf(stderr, "swapin: tracing swap-ins%s (%s); Ctrl-C to end\n",
+		ctx.env.pid ? " of one process" : "",
+		ctx.hooks[0].type == MS_HOOK_FEXIT ? "fentry" : "kprobe");
+
+	ret = ms_run(&ctx.env, &loop);
+	/* Detach first: the summary then adds up a stable picture. */
+	detach(&ctx);
+	if (print_summary(&ctx))
+		ret = -1;
+	ms_bpf_close(&ctx.bpf);
+	free(ctx.keys);
+	free(ctx.now);
+	free(ctx.prev);
+	free(ctx.delta);
+	if (fflush(stdout) || ferror(stdout))
+		return MS_EXIT_RUNTIME;
+	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+}
