@@ -59,9 +59,13 @@ static const struct ms_hook hooks_fexit[] = {
 	{ "ft_fexit", MS_HOOK_FEXIT, "handle_mm_fault" },
 };
 
-/* ft_return is attached by hand, before ft_entry: see attach_kprobes(). */
+/*
+ * The kretprobe first (ms_bpf_attach goes in table order, detach in
+ * reverse): a return whose entry was not seen is skipped, while an entry
+ * whose return went unseen would count as lost.
+ */
 static const struct ms_hook hooks_kprobe[] = {
-	{ "ft_return", MS_HOOK_NONE, NULL },
+	{ "ft_return", MS_HOOK_KRETPROBE, "handle_mm_fault" },
 	{ "ft_entry", MS_HOOK_KPROBE, "handle_mm_fault" },
 };
 
@@ -73,7 +77,6 @@ struct ft_ctx {
 	int sort;			/* index in sort_names */
 	__u32 stacks;			/* FT_STACK_* */
 	struct ms_bpf bpf;
-	struct bpf_link *ret_link;	/* kretprobe of the kprobe variant */
 	unsigned long reports;
 };
 
@@ -102,36 +105,6 @@ static void parse_args(struct ft_ctx *ctx, int argc, char **argv)
 				      attach_names);
 }
 
-/*
- * The kretprobe first: a return whose entry was not seen is skipped,
- * while an entry whose return went unseen would count as lost.  (The
- * lib's hook table has no kretprobe type.)
- */
-static int attach_kprobes(struct ft_ctx *ctx)
-{
-	struct bpf_program *prog;
-	long err;
-
-	prog = bpf_object__find_program_by_name(ctx->bpf.obj, "ft_return");
-	ctx->ret_link = bpf_program__attach_kprobe(prog, true,
-						   "handle_mm_fault");
-	err = libbpf_get_error(ctx->ret_link);
-	if (err) {
-		ctx->ret_link = NULL;
-		return ms_set_error(err,
-				    "cannot attach a kretprobe to handle_mm_fault: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
-				    ms_strerror(err));
-	}
-	return ms_bpf_attach(&ctx->bpf);
-}
-
-static void stop(struct ft_ctx *ctx)
-{
-	ms_bpf_detach(&ctx->bpf);
-	bpf_link__destroy(ctx->ret_link);
-	ctx->ret_link = NULL;
-}
-
 static int start(struct ft_ctx *ctx, int attach, const struct ft_cfg *cfg)
 {
 	int err;
@@ -147,10 +120,9 @@ static int start(struct ft_ctx *ctx, int attach, const struct ft_cfg *cfg)
 	if (!err)
 		err = ms_bpf_cfg(&ctx->bpf, cfg, sizeof(*cfg));
 	if (!err)
-		err = attach == FT_ATTACH_FEXIT ? ms_bpf_attach(&ctx->bpf) :
-		      attach_kprobes(ctx);
+		err = ms_bpf_attach(&ctx->bpf);
 	if (err && ctx->bpf.obj) {
-		stop(ctx);
+		ms_bpf_detach(&ctx->bpf);
 		ms_bpf_close(&ctx->bpf);
 	}
 	if (!err)
@@ -483,7 +455,7 @@ int main(int argc, char **argv)
 
 	ret = ms_run(&ctx.env, &loop);
 	/* Detach first: the summary then adds up a stable picture. */
-	stop(&ctx);
+	ms_bpf_detach(&ctx.bpf);
 	if (print_summary(&ctx))
 		ret = -1;
 	ms_bpf_close(&ctx.bpf);

@@ -64,7 +64,6 @@ struct hf_ctx {
 	struct ms_bpf bpf;
 	struct ms_hook hooks[3];
 	char targets[3][128];		/* kallsyms names of fn[] */
-	struct bpf_link *rets[3];	/* kretprobes, attached here */
 	int maps_fd;
 	struct hf_key *keys;		/* scratch for ms_hash_read() */
 	struct hf_map *now, *prev, *delta;	/* sorted by key */
@@ -88,34 +87,6 @@ static void parse_args(struct hf_ctx *ctx, int argc, char **argv)
 		ms_usage_error(env, "-e and -H do not go together");
 }
 
-/* @name in /proc/kallsyms, else a .constprop/.isra/.part clone (not .cold). */
-static bool find_ksym(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("MEMSTAT_KALLSYMS");
-	char line[256], sym[128], type;
-	size_t n = strlen(name);
-	bool found = false, exact = false;
-	FILE *f;
-
-	f = fopen(path ? path : "/proc/kallsyms", "r");
-	if (!f)
-		return false;
-	while (!exact && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %c %127s", &type, sym) != 2 ||
-		    (type != 't' && type != 'T') || strncmp(sym, name, n))
-			continue;
-		exact = !sym[n];
-		if (exact || (!found && (!strncmp(sym + n, ".constprop", 10) ||
-					 !strncmp(sym + n, ".isra", 5) ||
-					 !strncmp(sym + n, ".part", 5)))) {
-			snprintf(out, len, "%s", sym);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /* The hook table of the -A variant, on the functions kallsyms has. */
 static void pick_hooks(struct hf_ctx *ctx)
 {
@@ -128,39 +99,16 @@ static void pick_hooks(struct hf_ctx *ctx)
 	for (i = 0; i < 3; i++) {
 		struct ms_hook *h = &ctx->hooks[i];
 
-		if (!find_ksym(fn[i], ctx->targets[i], sizeof(ctx->targets[i])))
+		if (ms_ksym_func(fn[i], ctx->targets[i],
+				 sizeof(ctx->targets[i])))
 			ms_fatal(env,
 				 "%s is not in /proc/kallsyms: the kernel needs CONFIG_HUGETLBFS",
 				 fn[i]);
 		h->prog = progs[v][i];
 		/* fentry: BTF names the function, not its clone. */
 		h->type = v == HF_FENTRY ? MS_HOOK_FEXIT :
-			  i ? MS_HOOK_NONE : MS_HOOK_KPROBE;
+			  i ? MS_HOOK_KRETPROBE : MS_HOOK_KPROBE;
 		h->target = v == HF_FENTRY ? fn[i] : ctx->targets[i];
-	}
-}
-
-/* kretprobes: libmemstat attaches kprobes only. */
-static void attach_rets(struct hf_ctx *ctx)
-{
-	struct bpf_program *prog;
-	size_t i;
-	long err;
-
-	for (i = 0; i < ARRAY_SIZE(ctx->hooks); i++) {
-		if (ctx->hooks[i].type != MS_HOOK_NONE)
-			continue;
-		prog = bpf_object__find_program_by_name(ctx->bpf.obj,
-							ctx->hooks[i].prog);
-		ctx->rets[i] = bpf_program__attach_kprobe(prog, true,
-							  ctx->hooks[i].target);
-		err = libbpf_get_error(ctx->rets[i]);
-		if (err) {
-			ctx->rets[i] = NULL;
-			ms_fatal(&ctx->env,
-				 "cannot attach a kretprobe to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
-				 ctx->hooks[i].target, ms_strerror(err));
-		}
 	}
 }
 
@@ -450,7 +398,6 @@ int main(int argc, char **argv)
 		.ctx = &ctx,
 	};
 	struct hf_cfg cfg = {};
-	size_t i;
 	int ret;
 
 	parse_args(&ctx, argc, argv);
@@ -466,7 +413,6 @@ int main(int argc, char **argv)
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ARRAY_SIZE(ctx.hooks),
 		     &cfg, sizeof(cfg));
-	attach_rets(&ctx);
 	ctx.maps_fd = ms_bpf_map(&ctx.bpf, "maps");
 	if (ctx.env.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
@@ -484,8 +430,6 @@ int main(int argc, char **argv)
 
 	ret = ms_run(&ctx.env, &loop);
 	/* Detach first: the summary then adds up a stable picture. */
-	for (i = 0; i < ARRAY_SIZE(ctx.rets); i++)
-		bpf_link__destroy(ctx.rets[i]);
 	ms_bpf_detach(&ctx.bpf);
 	if (print_summary(&ctx))
 		ret = -1;

@@ -76,38 +76,15 @@ static void parse_args(struct ok_ctx *ctx, int argc, char **argv)
 					  attach_names) : -1;
 }
 
-/* @name or a compiler clone of it (.constprop.N, .isra.N, .part.N). */
-static bool func_matches(const char *sym, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(sym, name, n) &&
-	       (!sym[n] || !strncmp(sym + n, ".constprop.", 11) ||
-		!strncmp(sym + n, ".isra.", 6) || !strncmp(sym + n, ".part.", 6));
-}
-
 /* The kallsyms names of the victim-hook candidates (empty: none). */
 static void find_funcs(struct ok_ctx *ctx)
 {
-	const char *path = getenv("MEMSTAT_KALLSYMS");
-	char line[512], name[128], type;
-	unsigned long long addr;
-	FILE *f = fopen(path ? path : "/proc/kallsyms", "r");
 	int i;
 
-	if (!f)
-		ms_fatal(&ctx->env, "cannot read %s: %m",
-			 path ? path : "/proc/kallsyms");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3 ||
-		    (type != 't' && type != 'T'))
-			continue;
-		for (i = 0; i < 2; i++)
-			if (!ctx->target[i][0] && func_matches(name, attach_funcs[i]))
-				snprintf(ctx->target[i], sizeof(ctx->target[i]),
-					 "%s", name);
-	}
-	fclose(f);
+	for (i = 0; i < 2; i++)
+		if (ms_ksym_func(attach_funcs[i], ctx->target[i],
+				 sizeof(ctx->target[i])))
+			ctx->target[i][0] = '\0';
 }
 
 /* A memcg path from its components, leaf first. */

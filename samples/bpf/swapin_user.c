@@ -76,7 +76,6 @@ struct sw_ctx {
 	struct ms_hook hooks[4];
 	size_t nhooks;
 	char targets[4][128];		/* kallsyms names of fn[] */
-	struct bpf_link *rets[4];	/* kretprobes, attached here */
 	int procs_fd;
 	__u32 *keys;			/* scratch for ms_hash_read() */
 	struct sw_proc *now, *prev, *delta;	/* sorted by tgid */
@@ -100,38 +99,6 @@ static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
 		ms_usage_error(env, "-e and -H do not go together");
 }
 
-/*
- * The text symbol /proc/kallsyms has for @name, into @out: the function
- * itself, else a compiler clone (@name.constprop.N, .isra.N, .part.N;
- * not .cold, a fragment).
- */
-static bool find_ksym(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("MEMSTAT_KALLSYMS");
-	char line[256], sym[128], type;
-	size_t n = strlen(name);
-	bool found = false, exact = false;
-	FILE *f;
-
-	f = fopen(path ? path : "/proc/kallsyms", "r");
-	if (!f)
-		return false;
-	while (!exact && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %c %127s", &type, sym) != 2 ||
-		    (type != 't' && type != 'T') || strncmp(sym, name, n))
-			continue;
-		exact = !sym[n];
-		if (exact || (!found && (!strncmp(sym + n, ".constprop", 10) ||
-					 !strncmp(sym + n, ".isra", 5) ||
-					 !strncmp(sym + n, ".part", 5)))) {
-			snprintf(out, len, "%s", sym);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /* The hook table of the -A variant, on the functions kallsyms has. */
 static void pick_hooks(struct sw_ctx *ctx)
 {
@@ -142,7 +109,8 @@ static void pick_hooks(struct sw_ctx *ctx)
 				  attach_names) :
 	    ms_kernel_btf_exists() ? SW_FENTRY : SW_KPROBE;
 	for (i = 0; i < 4; i++) {
-		if (find_ksym(fn[i], ctx->targets[i], sizeof(ctx->targets[i])))
+		if (!ms_ksym_func(fn[i], ctx->targets[i],
+				  sizeof(ctx->targets[i])))
 			continue;
 		if (i == 3)
 			break;	/* no frontswap: no hits to count */
@@ -159,45 +127,11 @@ static void pick_hooks(struct sw_ctx *ctx)
 			h->type = MS_HOOK_FEXIT;
 			h->target = fn[ctx->nhooks];
 		} else {
-			h->type = ctx->nhooks ? MS_HOOK_NONE : MS_HOOK_KPROBE;
+			h->type = ctx->nhooks ? MS_HOOK_KRETPROBE :
+						 MS_HOOK_KPROBE;
 			h->target = ctx->targets[ctx->nhooks];
 		}
 	}
-}
-
-/* kretprobes: libmemstat attaches kprobes only. */
-static void attach_rets(struct sw_ctx *ctx)
-{
-	struct bpf_program *prog;
-	size_t i;
-	long err;
-
-	for (i = 0; i < ctx->nhooks; i++) {
-		if (ctx->hooks[i].type != MS_HOOK_NONE)
-			continue;
-		prog = bpf_object__find_program_by_name(ctx->bpf.obj,
-							ctx->hooks[i].prog);
-		ctx->rets[i] = bpf_program__attach_kprobe(prog, true,
-							  ctx->hooks[i].target);
-		err = libbpf_get_error(ctx->rets[i]);
-		if (err) {
-			ctx->rets[i] = NULL;
-			ms_fatal(&ctx->env,
-				 "cannot attach a kretprobe to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
-				 ctx->hooks[i].target, ms_strerror(err));
-		}
-	}
-}
-
-static void detach(struct sw_ctx *ctx)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(ctx->rets); i++) {
-		bpf_link__destroy(ctx->rets[i]);
-		ctx->rets[i] = NULL;
-	}
-	ms_bpf_detach(&ctx->bpf);
 }
 
 static int cmp_tgid(const void *a, const void *b)
@@ -468,7 +402,6 @@ int main(int argc, char **argv)
 	ctx.start_ns = ms_now() * 1e9;
 	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ctx.nhooks, &cfg,
 		     sizeof(cfg));
-	attach_rets(&ctx);
 	ctx.procs_fd = ms_bpf_map(&ctx.bpf, "procs");
 	if (ctx.env.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
@@ -486,7 +419,7 @@ int main(int argc, char **argv)
 
 	ret = ms_run(&ctx.env, &loop);
 	/* Detach first: the summary then adds up a stable picture. */
-	detach(&ctx);
+	ms_bpf_detach(&ctx.bpf);
 	if (print_summary(&ctx))
 		ret = -1;
 	ms_bpf_close(&ctx.bpf);

@@ -231,6 +231,7 @@ struct bpf_link;
 enum ms_hook_type {
 	MS_HOOK_TRACEPOINT,	/* target "category:event" (raw tracepoint) */
 	MS_HOOK_KPROBE,		/* target: kernel function */
+	MS_HOOK_KRETPROBE,	/* target: kernel function, its return */
 	MS_HOOK_FEXIT,		/* target: kernel function, needs BTF */
 	MS_HOOK_ITER,		/* BPF iterator: ms_bpf_iter_read() runs it */
 	MS_HOOK_NONE,		/* loaded, not attached: ms_bpf_run() */
@@ -358,6 +359,13 @@ void ms_ksyms_init(const struct ms_env *env, struct ms_ksym_req *reqs,
 		   size_t n);
 /* Reread when modules came or went since the last read; true if so. */
 bool ms_ksyms_refresh(void);
+/*
+ * The text symbol /proc/kallsyms (MEMSTAT_KALLSYMS) has for function
+ * @name, into @out: @name itself, else a compiler clone of it
+ * (.constprop.N, .isra.N, .part.N; never .cold, a fragment), for a
+ * kprobe.  0, or -ENOENT when there is neither (inlined or not built).
+ */
+int ms_ksym_func(const char *name, char *out, size_t len);
 /* Name of the symbol at or below @addr (NULL if none), its offset. */
 const char *ms_ksym_name(unsigned long long addr, unsigned long long *offset);
 

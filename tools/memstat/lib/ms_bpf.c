@@ -192,7 +192,10 @@ static struct bpf_link *ms_hook_attach(const struct ms_hook *h,
 							  colon + 1 :
 							  h->target);
 	case MS_HOOK_KPROBE:
-		return bpf_program__attach_kprobe(prog, false, h->target);
+	case MS_HOOK_KRETPROBE:
+		return bpf_program__attach_kprobe(prog,
+						  h->type == MS_HOOK_KRETPROBE,
+						  h->target);
 	case MS_HOOK_FEXIT:
 		return bpf_program__attach_trace(prog);
 	case MS_HOOK_ITER:
@@ -210,9 +213,11 @@ static int ms_attach_error(const struct ms_hook *h, long err)
 				    "cannot attach to tracepoint %s: %s (kernel needs CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS)",
 				    h->target, ms_strerror(err));
 	case MS_HOOK_KPROBE:
+	case MS_HOOK_KRETPROBE:
 		return ms_set_error(err,
-				    "cannot attach a kprobe to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
-				    h->target, ms_strerror(err));
+				    "cannot attach a %s to %s: %s (kernel needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
+				    h->type == MS_HOOK_KPROBE ? "kprobe" :
+				    "kretprobe", h->target, ms_strerror(err));
 	case MS_HOOK_FEXIT:
 		return ms_set_error(err, "fexit on %s failed: %s", h->target,
 				    ms_strerror(err));

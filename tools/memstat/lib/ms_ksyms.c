@@ -302,3 +302,32 @@ void ms_stack_free(char **frames, int n)
 	for (i = 0; i < n; i++)
 		free(frames[i]);
 }
+
+int ms_ksym_func(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("MEMSTAT_KALLSYMS");
+	char line[256], sym[128], type;
+	size_t n = strlen(name);
+	bool found = false, exact = false;
+	FILE *f;
+
+	f = fopen(path ? path : "/proc/kallsyms", "r");
+	if (!f)
+		return ms_set_error(-errno, "cannot read /proc/kallsyms: %s",
+				    strerror(errno));
+	while (!exact && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %c %127s", &type, sym) != 2 ||
+		    (type != 't' && type != 'T') || strncmp(sym, name, n))
+			continue;
+		exact = !sym[n];
+		if (exact || (!found && (!strncmp(sym + n, ".constprop.", 11) ||
+					 !strncmp(sym + n, ".isra.", 6) ||
+					 !strncmp(sym + n, ".part.", 6)))) {
+			snprintf(out, len, "%s", sym);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found ? 0 : ms_set_error(-ENOENT, "%s is not in /proc/kallsyms",
+					name);
+}
