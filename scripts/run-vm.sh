@@ -14,7 +14,8 @@
 # Everything downloaded or built is cached under $MEMSTAT_CACHE
 # (default ~/.cache/memstat), keyed by content.  Runs sharing a cache take
 # turns (the prepared trees are checked out and built in place).
-# MEMSTAT_TESTS="pr_test.sh ..." runs only those selftests.
+# MEMSTAT_TESTS="pr_test.sh ..." runs only those selftests;
+# MEMSTAT_BENCH="faults swapin ..." benchmarks only those tools' events.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -126,6 +127,7 @@ write_vm_main() {
 	cp "$scripts/vm/$script.sh" "$out/vm-main.sh"
 	chmod +x "$out/vm-main.sh"
 	echo "$tests" > "$out/tests.list"
+	echo "${MEMSTAT_BENCH:-}" > "$out/bench.list"
 }
 
 # boot LABEL BZIMAGE PAYLOAD [MODULES_DEB KABI]
