@@ -41,14 +41,12 @@ if ! flock -n 9; then
 	flock 9
 fi
 # The tools of tools/memstat/memstat_tools.h (MEMSTAT_ONLY_TOOLS="pr ..."
-# builds only those); every selftest runs, cli_test.sh first and
-# cgroup_test.sh last (it leaves the memory controller in a cgroup v1
-# hierarchy), unless MEMSTAT_TESTS names some.
+# builds only those); every selftest runs, cli_test.sh first, unless
+# MEMSTAT_TESTS names some.
 tools=${MEMSTAT_ONLY_TOOLS:-$(make -s -C "$MEMSTAT_TOP/tools/memstat" list)}
 [ -n "$tools" ] || die "no tools in tools/memstat/memstat_tools.h"
 tests=${MEMSTAT_TESTS:-cli_test.sh $(cd "$MEMSTAT_TOP/tools/testing/selftests/memstat" &&
-	ls *_test.sh | grep -vx -e cli_test.sh -e cgroup_test.sh |
-	LC_ALL=C sort | tr '\n' ' ') cgroup_test.sh}
+	ls *_test.sh | grep -vx cli_test.sh | LC_ALL=C sort | tr '\n' ' ')}
 host_passed=0 host_failed=0
 
 # host_check DESC CMD...: a TAP line for a check made on the host.

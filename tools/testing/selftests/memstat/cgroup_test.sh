@@ -3,12 +3,12 @@
 #
 # -c CGROUP in every tool, in a cgroup v1 memory hierarchy (openEuler
 # 22.03's default) and in cgroup v2, at once.  Two identical workloads
-# run together: A in in/sub, below the cgroup the tools are given (in),
-# and B in out beside it, in both hierarchies.  Each faults in 64 MiB of
-# anonymous memory under a 32 MiB limit of its own memory cgroup (zram
-# swap): page allocations, page faults and memcg limit reclaim, started
-# after the tools.  Ground truth: the pids the test started and the
-# cgroups it put them in.
+# run together: A in the child "sub" of the cgroup the tools are given
+# ("in") and B in "out" beside it, in both hierarchies.  Each faults in
+# 64 MiB of anonymous memory under a 32 MiB limit of its own memory
+# cgroup (zram swap): page allocations, page faults and memcg limit
+# reclaim, started after the tools.  Ground truth: the pids the test
+# started and the cgroups it put them in.
 # - procstat, pagealloc, dreclaim: every pid in the tool's JSON is A's,
 #   and A's is there (B did the same, outside).
 # - vmscan: memcg limit reclaims counted with -c in plus those with
@@ -18,9 +18,10 @@
 # - paf (fail_page_alloc: patched kernel): with fault injection for A
 #   and B, paf -c in counts exactly A's failed pipe writes.
 # The memory controller moves to a v1 hierarchy only when no cgroup v2
-# group uses it and it never comes back while the hierarchy lives, so
-# the runner runs this test last; the limits are then v1's, else v2's
-# (and the v1 checks skip, saying why).
+# group uses it (so this test runs early: cli_test.sh uses none), and
+# back only when the hierarchy is unmounted with no child cgroup left,
+# dying ones included: the teardown waits for them.  Without a v1
+# hierarchy the limits are v2's and the v1 checks skip, saying why.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
@@ -170,7 +171,7 @@ fi
 for h in v1 v2; do
 	if ! echo " $hiers " | grep -q " $h "; then
 		for i in 1 2 3 4 5 6 7; do
-			skip "$h: no cgroup v1 memory hierarchy (the controller is held by cgroup v2)"
+			skip "$h: no v1 memory hierarchy (cgroup v2 holds the controller)"
 		done
 		continue
 	fi
@@ -209,6 +210,25 @@ for h in $hiers; do
 	rmdir $d/in/sub $d/in $d/out
 done
 rmdir $v2
-grep -q " $v1 cgroup " /proc/mounts && umount $v1
+if grep -q " $v1 cgroup " /proc/mounts; then
+	# The workloads' swap entries in the per-CPU swap slot caches hold
+	# their memory cgroups: a swapoff drains them.
+	for dev in $(awk 'NR > 1 { print $1 }' /proc/swaps); do
+		swapoff "$dev" && swapon "$dev"
+	done
+	memcgs() { awk -v f=$1 '$1 == "memory" { print $f }' /proc/cgroups; }
+	i=0
+	while [ "$(memcgs 3)" != 1 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	umount $v1
+	while [ "$(memcgs 2)" != 0 ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	diag "memory controller back in cgroup v2 after $((i / 10)) s:" \
+	     "$(awk '$1 == "memory"' /proc/cgroups)"
+fi
 rm -rf "$tmp"
 tap_exit
