@@ -368,6 +368,7 @@ static int print_final(struct ok_ctx *ctx)
 		return -1;
 	if (ctx->env.json) {
 		ms_json_record(&j, &ctx->env, "drops");
+		ms_json_uint(&j, "reports", ctx->reports);
 		ms_json_uint(&j, "records", ctx->kills);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "dropped_ringbuf", each[OK_DROP_RINGBUF]);
@@ -376,8 +377,9 @@ static int print_final(struct ok_ctx *ctx)
 		ms_json_uint(&j, "dropped_stacks", each[OK_DROP_STACK]);
 		ms_json_end(&j);
 	} else {
-		printf("oomkill: %lu kill records, %llu dropped; hook %s\n",
-		       ctx->kills, dropped, ctx->target[ctx->hook]);
+		printf("oomkill: %lu reports; %lu kill records, %llu dropped; hook %s\n",
+		       ctx->reports, ctx->kills, dropped,
+		       ctx->target[ctx->hook]);
 	}
 	return 0;
 }

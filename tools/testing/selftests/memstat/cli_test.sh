@@ -120,7 +120,7 @@ for sig in INT TERM; do
 		$tool 1 > "$out" 2> "$tmp/err" &
 		pid=$!
 		i=0
-		while ! grep -q -E 'PID|^KiB|^NID|^TIME|OUTSTAND' "$out" 2>/dev/null &&
+		while ! grep -q -E 'PID|^KiB|^NID|^TIME|OUTSTAND|^OOM' "$out" 2>/dev/null &&
 		      [ $i -lt 600 ]; do
 			sleep 0.1
 			i=$((i + 1))
