@@ -232,8 +232,14 @@ if [ -n "$ko" ]; then
 	v=$(echo "$loaded" | rows_of categories | grep '"name":"percpu"' |
 	    pages_of outstanding)
 	want=$(( (percpu1 - percpu0) / page_kb ))
-	check "loaded: percpu category = Percpu growth in /proc/meminfo (${v:-0} vs $want pages)" \
-		"${v:-0}" -eq "$want" -a "$want" -gt 0
+	# Earlier tests' per-CPU maps may leave populated room in the chunks:
+	# then the module's areas take no new page and there is nothing to see.
+	if [ "$want" -eq 0 ] && [ "${v:-0}" -eq 0 ]; then
+		skip "loaded: percpu: the module's areas fit in populated chunk pages (Percpu +0)"
+	else
+		check "loaded: percpu category = Percpu growth in /proc/meminfo (${v:-0} vs $want pages)" \
+			"${v:-0}" -eq "$want" -a "$want" -gt 0
+	fi
 
 	# After the unload: none of those pages is outstanding.  (Per-CPU
 	# chunks stay populated, and kernel page tables of vmalloc space
