@@ -235,9 +235,10 @@ if [ -n "$ko" ]; then
 	# Earlier tests' per-CPU maps may leave populated room in the chunks:
 	# then the module's areas take no new page and there is nothing to see.
 	if [ "$want" -eq 0 ] && [ "${v:-0}" -eq 0 ]; then
-		skip "loaded: percpu: the module's areas fit in populated chunk pages (Percpu +0)"
+		skip "loaded: percpu: the module's areas took no new page (Percpu +0)"
 	else
-		check "loaded: percpu category = Percpu growth in /proc/meminfo (${v:-0} vs $want pages)" \
+		what="percpu category = Percpu growth in /proc/meminfo"
+		check "loaded: $what (${v:-0} vs $want pages)" \
 			"${v:-0}" -eq "$want" -a "$want" -gt 0
 	fi
 
