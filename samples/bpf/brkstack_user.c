@@ -111,9 +111,6 @@ static void parse_args(struct bs_ctx *ctx, int argc, char **argv)
 		    MS_OPT_EVENTS | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_PID |
 		    MS_OPT_CGROUP);
 	ms_getopt(env, argc, argv, "", NULL);
-	if (env->events && env->interval)
-		ms_usage_error(env,
-			       "-e prints every call as it returns: it takes no interval (use -d to stop)");
 }
 
 static int cmp_key(const void *a, const void *b)

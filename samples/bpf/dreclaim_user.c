@@ -20,7 +20,7 @@
 #include "dreclaim_common.h"
 
 static const char usage[] =
-"Usage: dreclaim [-e | -H] [-n N] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"Usage: dreclaim [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
 "                [interval [count]]\n"
 "\n"
 "Direct reclaim per process: how many times each process stalled in\n"
@@ -31,7 +31,8 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  -e, --events       one line per reclaim instead of tables\n"
-"  -H, --histogram    latency histograms (log2, usecs) per process\n"
+"  -H, --histogram    latency histograms (log2, usecs) per process;\n"
+"                     with -e, in the tables at the end\n"
 "  -n, --top N        the N processes with the most reclaim time\n"
 "                     (default 20, 0: all)\n"
 "  -p, --pid PID      only process PID (filtered in the kernel)\n"
@@ -93,11 +94,6 @@ static void parse_args(struct dr_ctx *ctx, int argc, char **argv)
 	ms_env_init(env, "dreclaim", usage, MS_OPT_EVENTS | MS_OPT_HIST |
 		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
 	ms_getopt(env, argc, argv, "", NULL);
-	if (env->events && env->interval)
-		ms_usage_error(env,
-			       "-e prints every reclaim as it ends: it takes no interval (use -d to stop)");
-	if (env->events && env->hist)
-		ms_usage_error(env, "-e and -H do not go together");
 }
 
 static int cmp_tgid(const void *a, const void *b)
@@ -387,7 +383,7 @@ static int print_summary(struct dr_ctx *ctx)
 		wakeups += ctx->nodes_now[nid].wakeups;
 		runs += ctx->nodes_now[nid].runs;
 	}
-	if (!env->interval && !env->events)
+	if (!env->interval && (!env->events || env->hist))
 		print_tables(ctx, true);
 	if (dropped)
 		ms_warn(env,

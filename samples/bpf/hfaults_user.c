@@ -15,7 +15,7 @@
 #include "hfaults_common.h"
 
 static const char usage[] =
-"Usage: hfaults [-e | -H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"Usage: hfaults [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
 "               [-d SEC] [interval [count]]\n"
 "\n"
 "hugetlb faults per process and mapping: how many faults each process\n"
@@ -26,7 +26,8 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  -e, --events       one line per fault instead of tables\n"
-"  -H, --histogram    latency histograms (log2, usecs) per row\n"
+"  -H, --histogram    latency histograms (log2, usecs) per row;\n"
+"                     with -e, in the tables at the end\n"
 "  -n N               the N rows with the most fault time (default 20,\n"
 "                     0: all)\n"
 "  -p, --pid PID      only process PID (filtered in the kernel)\n"
@@ -80,11 +81,6 @@ static void parse_args(struct hf_ctx *ctx, int argc, char **argv)
 	ms_env_init(env, "hfaults", usage, MS_OPT_EVENTS | MS_OPT_HIST |
 		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
-	if (env->events && env->interval)
-		ms_usage_error(env,
-			       "-e prints every fault as it ends: it takes no interval (use -d to stop)");
-	if (env->events && env->hist)
-		ms_usage_error(env, "-e and -H do not go together");
 }
 
 /* The hook table of the -A variant, on the functions kallsyms has. */
@@ -355,7 +351,7 @@ static int print_summary(struct hf_ctx *ctx)
 	}
 	dropped = ms_bpf_drops(&ctx->bpf, drops, HF_NR_DROPS) -
 		  drops[HF_UNPAIRED];
-	if (!env->interval && !env->events)
+	if (!env->interval && (!env->events || env->hist))
 		print_tables(ctx, true);
 	if (dropped)
 		ms_warn(env,

@@ -22,7 +22,7 @@
 #include "swapin_common.h"
 
 static const char usage[] =
-"Usage: swapin [-e | -H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"Usage: swapin [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
 "              [-d SEC] [interval [count]]\n"
 "\n"
 "Swap-ins per process: swap faults (major: read from swap; minor: found\n"
@@ -33,7 +33,8 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  -e, --events       one line per swap fault instead of tables\n"
-"  -H, --histogram    major fault latency histograms (log2, usecs)\n"
+"  -H, --histogram    major fault latency histograms (log2, usecs);\n"
+"                     with -e, in the tables at the end\n"
 "  -n, --top N        the N processes with the most fault time\n"
 "                     (default 20, 0: all)\n"
 "  -p, --pid PID      only process PID (filtered in the kernel)\n"
@@ -92,11 +93,6 @@ static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
 	ms_env_init(env, "swapin", usage, MS_OPT_EVENTS | MS_OPT_HIST |
 		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
-	if (env->events && env->interval)
-		ms_usage_error(env,
-			       "-e prints every swap fault as it ends: it takes no interval (use -d to stop)");
-	if (env->events && env->hist)
-		ms_usage_error(env, "-e and -H do not go together");
 }
 
 /* The hook table of the -A variant, on the functions kallsyms has. */
@@ -345,7 +341,7 @@ static int print_summary(struct sw_ctx *ctx)
 	}
 	dropped = ms_bpf_drops(&ctx->bpf, drops, SW_NR_DROPS) -
 		  drops[SW_UNPAIRED];
-	if (!env->interval && !env->events)
+	if (!env->interval && (!env->events || env->hist))
 		print_tables(ctx, true);
 	if (dropped)
 		ms_warn(env,

@@ -284,6 +284,9 @@ static void ms_parse_positional(struct ms_env *env, int argc, char **argv)
 	if (optind < argc)
 		ms_usage_error(env, "unexpected argument '%s' (try %s -h)",
 			       argv[optind], env->prog);
+	if (env->events && env->interval)
+		ms_usage_error(env,
+			       "-e prints each event as it happens: it takes no interval (use -d SEC to stop)");
 }
 
 static const struct option ms_common_longopts[] = {
