@@ -130,16 +130,18 @@ diag "run 1 (pid $wpid1): swapin $f1 faults, $m1 major, $rt1 retried," \
 diag "run 2 (pid $wpid2): swapin $f2 faults, $m2 major, $rt2 retried," \
 	"$p2 pages ($fp2 in faults); swapped out $s2 pages, majflt $mj2"
 check "swapin: run 1 paged out pages ($s1 of $((kb / page_kib)))" "${s1:-0}" -gt 0
-check "swapin: run 1 pages read = its swapped-out pages ($p1 vs $s1)" \
-	"${p1:-x}" = "$s1" -a "${fp1:-x}" = "$s1"
+# A page or so may come back outside the faults (seen once: 2049 read,
+# 2048 in faults): the faults' own must be the pages swapped out.
+check "swapin: run 1 pages read in its faults = its swapped-out pages ($fp1 vs $s1; $p1 in all)" \
+	"${fp1:-x}" = "$s1" -a "${p1:-0}" -ge "$s1"
 check "swapin: run 1 major faults = getrusage majflt = pages ($m1, $mj1, $s1)" \
 	"${m1:-x}" = "$mj1" -a "$mj1" = "$s1"
 check "swapin: run 1 faults = major faults, none retried ($f1, $m1, $rt1)" \
 	"${f1:-x}" = "${m1:-y}" -a "${rt1:-x}" = 0
 
 # ---- run 2: the swap cache and readahead --------------------------------
-check "swapin: run 2 pages read = its swapped-out pages ($p2 vs $s2)" \
-	"${p2:-x}" = "$s2" -a "${fp2:-x}" = "$s2" -a "$s2" -gt 0
+check "swapin: run 2 pages read in its faults = its swapped-out pages ($fp2 vs $s2; $p2 in all)" \
+	"${fp2:-x}" = "$s2" -a "${p2:-0}" -ge "$s2" -a "$s2" -gt 0
 check "swapin: run 2 major faults = getrusage majflt ($m2 vs $mj2)" \
 	"${m2:-x}" = "$mj2"
 check "swapin: run 2 faulted on every page, fewer major (readahead) ($f2, $m2, $s2)" \
