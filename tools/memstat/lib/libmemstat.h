@@ -7,6 +7,7 @@
  *   bpf        open, load, attach from a table of hooks, config map,
  *              per-CPU and hash map reads, drop counters
  *   loop       one run loop: intervals, ring buffer, -d, signals
+ *   rows       hash map rows as their change since the last report
  *   symbols    /proc/kallsyms read once per process, module-aware
  *              kernel stacks
  *   user symbols  user stacks on elfutils' libdwfl, one per process,
@@ -339,6 +340,44 @@ struct ms_loop {
 int ms_run(const struct ms_env *env, const struct ms_loop *loop);
 /* A final summary is printed after interval runs and after a signal. */
 bool ms_summary_wanted(const struct ms_env *env);
+
+/* ---- tables of rows ------------------------------------------------ */
+
+/*
+ * The rows of a BPF hash map reported as their change since the last
+ * report.  A row (the map's value) holds its key and its names first,
+ * then from byte @counters to its end nothing but __u64 counters.  The
+ * tool sets the fields up to fixup, then ms_rows_alloc(); per report
+ * ms_rows_read(), ms_rows_delta(), and after printing ms_rows_next().
+ */
+struct ms_rows {
+	int fd;				/* the hash map */
+	size_t key_size, row_size;	/* its key and value */
+	size_t max;			/* its max_entries */
+	size_t counters;		/* offset of the first counter */
+	/* rows by key: now[] is sorted with it, prev[] searched */
+	int (*cmp)(const void *a, const void *b);
+	/* NULL, or: put back @now's fields that are no counts (maxima) */
+	void (*fixup)(void *delta, const void *now);
+	void *keys;			/* scratch for ms_hash_read() */
+	void *now, *prev;		/* this report's rows, the last one's */
+	void *delta;			/* the rows ms_rows_delta() kept */
+	size_t n_now, n_prev;
+};
+
+/* Room for max rows, or exit 1. */
+void ms_rows_alloc(struct ms_rows *r, const struct ms_env *env);
+void ms_rows_free(struct ms_rows *r);
+/* The map into now[], sorted by key; 0 or -errno. */
+int ms_rows_read(struct ms_rows *r);
+/*
+ * Into delta[], in key order: each row of now[] less its row in prev[]
+ * (all of it @since_start), kept when @changed says so; how many.
+ */
+size_t ms_rows_delta(struct ms_rows *r, bool since_start,
+		     bool (*changed)(const void *row));
+/* now[] becomes prev[], the base of the next report. */
+void ms_rows_next(struct ms_rows *r);
 
 /* ---- kernel symbols ------------------------------------------------ */
 
