@@ -340,6 +340,13 @@ struct ms_loop {
 int ms_run(const struct ms_env *env, const struct ms_loop *loop);
 /* A final summary is printed after interval runs and after a signal. */
 bool ms_summary_wanted(const struct ms_env *env);
+/*
+ * A tool's end after ms_run() returned @err: detach, so that @summary
+ * (NULL: none; called with @ctx) adds up a stable picture, and close.
+ * Returns the exit code: 1 if the run, the summary or stdout failed.
+ */
+int ms_finish(struct ms_bpf *b, int err, int (*summary)(void *ctx),
+	      void *ctx);
 
 /* ---- tables of rows ------------------------------------------------ */
 

@@ -2,7 +2,7 @@
 /*
  * libmemstat: the run loop every tool shares.  Reports every interval,
  * ring buffer records as they come, the -d deadline, the count, signals
- * and the end of the -p process, in one place.
+ * and the end of the -p process, in one place; a tool's end.
  */
 #include <errno.h>
 #include <signal.h>
@@ -157,4 +157,16 @@ int ms_run(const struct ms_env *env, const struct ms_loop *loop)
 		return err;
 	}
 	return 0;
+}
+
+int ms_finish(struct ms_bpf *b, int err, int (*summary)(void *ctx),
+	      void *ctx)
+{
+	ms_bpf_detach(b);
+	if (summary && summary(ctx))
+		err = -1;
+	ms_bpf_close(b);
+	if (fflush(stdout) || ferror(stdout) || err)
+		return MS_EXIT_RUNTIME;
+	return MS_EXIT_OK;
 }
