@@ -6,7 +6,8 @@
  *   output     JSON Lines (nested objects and arrays), sizes, times
  *   bpf        open, load, attach from a table of hooks, config map,
  *              per-CPU and hash map reads, drop counters
- *   loop       one run loop: intervals, ring buffer, -d, signals
+ *   loop       one run loop: intervals, ring buffer, -d, signals;
+ *              -e event lines; the end (summary, exit code)
  *   rows       hash map rows as their change since the last report
  *   symbols    /proc/kallsyms read once per process, module-aware
  *              kernel stacks
@@ -182,6 +183,12 @@ const char *ms_fmt_kib(char *buf, size_t len, long long kib, bool raw);
 /* The same in one of 16 rotating static buffers, for printf arguments. */
 const char *ms_kib(const struct ms_env *env, long long kib);
 
+/*
+ * The first @len bytes of @s (a kernel name: comm, d_name, maybe without
+ * a NUL) as a string in @buf, of @len + 1 bytes; returns @buf.
+ */
+char *ms_cstr(char *buf, const char *s, size_t len);
+
 /* Counters that per-CPU drift makes negative read as 0, as in /proc. */
 static inline long long ms_clamp0(long long v)
 {
@@ -347,6 +354,33 @@ bool ms_summary_wanted(const struct ms_env *env);
  */
 int ms_finish(struct ms_bpf *b, int err, int (*summary)(void *ctx),
 	      void *ctx);
+/* A report's start: a blank line after the first, the clock with -T. */
+void ms_report_begin(const struct ms_env *env, unsigned long iter);
+
+/*
+ * -e: a line (with -j a record "event") per ring buffer record as it
+ * comes, each led by its time: seconds since the start, or the clock
+ * with -T (JSON: elapsed_ns), and pid, tid, comm in JSON.
+ */
+struct ms_events {
+	const struct ms_env *env;
+	__u64 start_ns;		/* ms_now() at the start, in nanoseconds */
+	unsigned long count;	/* events printed */
+};
+
+/* Before attaching: the start time; stdout line-buffered (into pipes). */
+void ms_events_start(struct ms_events *ev, const struct ms_env *env);
+/* The column heads, none with -j: "TIME(s)" (-T: "TIME"), then @fmt. */
+__printf(2, 3)
+void ms_events_header(const struct ms_events *ev, const char *fmt, ...);
+/*
+ * Count an event of thread @tid of process @pid at @ts_ns (the clock of
+ * bpf_ktime_get_ns()).  With -j, open its record in @j with elapsed_ns,
+ * pid, tid and @comm for the tool to add to and end, and return 0; else
+ * print the time column and return its width.
+ */
+int ms_event_begin(struct ms_events *ev, struct ms_json *j, __u64 ts_ns,
+		   __u32 pid, __u32 tid, const char *comm);
 
 /* ---- tables of rows ------------------------------------------------ */
 
