@@ -129,6 +129,48 @@ struct {								\
 	__p;								\
 })
 
+/*
+ * System calls traced from raw_syscalls:sys_enter to sys_exit: a record
+ * per thread in the tool's hash "inflight" (key: tid) from the entry to
+ * the exit, and in its one-entry array "pending" how many there are, so
+ * that the exit of every other system call returns after an array read.
+ */
+/* sys_enter: keep *@rec for thread @tid; a full map is drop @reason. */
+#define ms_call_enter(tid, rec, reason)					\
+({									\
+	__u64 *__ep = ms_map_elem(&pending, 0);				\
+	__u32 __et = (tid);						\
+									\
+	if (bpf_map_update_elem(&inflight, &__et, rec, BPF_ANY))	\
+		count_drop(reason);					\
+	else if (__ep)							\
+		__sync_fetch_and_add(__ep, 1);				\
+})
+
+/* sys_exit: the current thread's record; NULL, at once if none pends. */
+#define ms_call_find()							\
+({									\
+	typeof(*inflight.value) *__fr = NULL;				\
+	__u64 *__fp = ms_map_elem(&pending, 0);				\
+	__u32 __ft;							\
+									\
+	if (__fp && *__fp) {						\
+		__ft = bpf_get_current_pid_tgid();			\
+		__fr = bpf_map_lookup_elem(&inflight, &__ft);		\
+	}								\
+	__fr;								\
+})
+
+/* sys_exit: thread @tid's call is done. */
+#define ms_call_done(tid)						\
+({									\
+	__u64 *__dp = ms_map_elem(&pending, 0);				\
+	__u32 __dt = (tid);						\
+									\
+	if (!bpf_map_delete_elem(&inflight, &__dt) && __dp)		\
+		__sync_fetch_and_add(__dp, -1);				\
+})
+
 /* Records for the user side, read by ms_run(). */
 #define MS_RINGBUF_MAP(bytes)						\
 struct {								\
