@@ -51,16 +51,16 @@ struct {
 } inflight SEC(".maps");
 
 /*
- * busy[0]: threads inside a traced brk() now.  sys_exit runs at the end
- * of every system call: while this is 0 it returns after an array read,
- * not a hash lookup (which doubled its cost).
+ * pending[0]: threads inside a traced brk() now.  sys_exit runs at the
+ * end of every system call: while this is 0 it returns after an array
+ * read, not a hash lookup (which doubled its cost).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} busy SEC(".maps");
+} pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -130,9 +130,9 @@ int bs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *task;
 	struct bs_inflight rec = {};
 	struct mm_struct *mm = NULL;
-	__u32 tid, zero = 0;
+	__u32 tid;
 	struct bs_cfg *cfg;
-	__u64 id, *n;
+	__u64 id;
 
 	if (ctx->args[1] != __NR_brk)
 		return 0;
@@ -151,11 +151,7 @@ int bs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		count_drop(BS_DROP_STACK);
 	}
 	tid = id;
-	n = bpf_map_lookup_elem(&busy, &zero);
-	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
-		count_drop(BS_DROP_INFLIGHT);
-	else if (n)
-		__sync_fetch_and_add(n, 1);
+	ms_call_enter(tid, &rec, BS_DROP_INFLIGHT);
 	new_proc(id >> 32);
 	return 0;
 }
@@ -201,33 +197,28 @@ static __always_inline bool returned_brk(__u64 ret)
 SEC("raw_tracepoint/sys_exit")
 int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), after = ctx->args[1];
 	struct bs_val fresh = {}, *v;
+	__u64 id, after = ctx->args[1];
 	struct bs_inflight *rec;
-	__u32 tid = id, zero = 0;
 	struct bs_key key;
 	struct bs_cfg *cfg;
-	__u64 *n;
+	__u32 tid;
 
-	n = bpf_map_lookup_elem(&busy, &zero);
-	if (!n || !*n)
-		return 0;
-	rec = bpf_map_lookup_elem(&inflight, &tid);
+	rec = ms_call_find();
 	if (!rec)
 		return 0;
-	__sync_fetch_and_add(n, -1);
+	id = bpf_get_current_pid_tgid();
+	tid = id;
 	if (!returned_brk(after)) {
 		count_drop(BS_DROP_NOT_BRK);
-		bpf_map_delete_elem(&inflight, &tid);
+		ms_call_done(tid);
 		return 0;
 	}
 	key.tgid = id >> 32;
 	key.stack_id = rec->stack_id;
 	v = bpf_map_lookup_elem(&totals, &key);
-	if (!v) {
-		bpf_map_update_elem(&totals, &key, &fresh, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&totals, &key);
-	}
+	if (!v)
+		v = ms_map_insert(&totals, &key, &fresh);
 	if (v) {
 		if (after > rec->brk)
 			__sync_fetch_and_add(&v->grow, after - rec->brk);
@@ -242,7 +233,7 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	cfg = ms_cfg();
 	if (cfg && cfg->events)
 		send_call(rec, id, after);
-	bpf_map_delete_elem(&inflight, &tid);
+	ms_call_done(tid);
 	return 0;
 }
 

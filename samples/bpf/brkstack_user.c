@@ -99,8 +99,8 @@ struct bs_ctx {
 	size_t nrows, ngroups;
 	void *frames;			/* tsearch tree of struct bs_frames */
 	void *seen;			/* tsearch tree of tgids tracked */
-	unsigned long reports, events, tracked, untracked;
-	__u64 start_ns;
+	unsigned long reports, tracked, untracked;
+	struct ms_events ev;		/* -e */
 };
 
 static void parse_args(struct bs_ctx *ctx, int argc, char **argv)
@@ -151,7 +151,7 @@ static void comm_of(struct bs_ctx *ctx, __u32 tgid, char *buf)
 	if (bpf_map_lookup_elem(ctx->procs_fd, &tgid, &p))
 		strcpy(buf, "?");
 	else
-		snprintf(buf, MS_COMM_LEN + 1, "%.*s", MS_COMM_LEN, p.comm);
+		ms_cstr(buf, p.comm, MS_COMM_LEN);
 }
 
 /* Most growth first, then most shrinkage, then most calls. */
@@ -253,12 +253,10 @@ static void print_row(struct bs_ctx *ctx, const struct bs_row *r,
 static void print_tables(struct bs_ctx *ctx)
 {
 	const struct ms_env *env = &ctx->env;
-	char comm[MS_COMM_LEN + 1], clock[16];
+	char comm[MS_COMM_LEN + 1];
 	size_t g, i;
 	struct ms_json j;
 
-	if (!env->json && env->timestamp)
-		printf("%s\n", ms_clock(clock, sizeof(clock)));
 	for (g = 0; g < ctx->ngroups && g < env->top; g++) {
 		const struct bs_group *p = &ctx->groups[g];
 
@@ -290,8 +288,7 @@ static int report(void *arg, unsigned long iter)
 
 	if (read_totals(ctx))
 		return -1;
-	if (iter && !ctx->env.json)
-		putchar('\n');
+	ms_report_begin(&ctx->env, iter);
 	print_tables(ctx);
 	ctx->reports++;
 	return 0;
@@ -301,30 +298,21 @@ static int report(void *arg, unsigned long iter)
 static void print_call(struct bs_ctx *ctx, const struct bs_event *e)
 {
 	struct bs_key key = { .tgid = e->tgid, .stack_id = e->stack_id };
-	const struct ms_env *env = &ctx->env;
 	long long delta = e->new_brk - e->old_brk;
-	char comm[MS_COMM_LEN + 1], clock[16];
+	char comm[MS_COMM_LEN + 1];
 	struct bs_frames *f;
 	struct ms_json j;
 
-	snprintf(comm, sizeof(comm), "%.*s", MS_COMM_LEN, e->comm);
+	ms_cstr(comm, e->comm, MS_COMM_LEN);
 	f = frames_get(ctx, key);
-	if (env->json) {
-		ms_json_record(&j, env, "event");
-		ms_json_uint(&j, "elapsed_ns", e->ts_ns - ctx->start_ns);
-		ms_json_uint(&j, "pid", e->tgid);
-		ms_json_uint(&j, "tid", e->tid);
-		ms_json_str(&j, "comm", comm);
+	ms_event_begin(&ctx->ev, &j, e->ts_ns, e->tgid, e->tid, comm);
+	if (ctx->env.json) {
 		ms_json_int(&j, "delta_kib", delta / 1024);
 		ms_json_str_array(&j, "stack", (const char *const *)f->frames,
 				  f->nframes);
 		ms_json_end(&j);
 		return;
 	}
-	if (env->timestamp)
-		printf("%-9s ", ms_clock(clock, sizeof(clock)));
-	else
-		printf("%-9.3f ", (e->ts_ns - ctx->start_ns) / 1e9);
 	printf("%-15s %7u %+9lld %s\n", comm, e->tid, delta,
 	       f->nframes ? f->frames[0] : "[no user stack]");
 }
@@ -375,15 +363,15 @@ static int on_record(void *arg, void *data, size_t size)
 	} else if (e->kind == BS_MOVED) {
 		ms_usyms_refresh(e->tgid);
 	} else if (e->kind == BS_CALL) {
-		ctx->events++;
 		print_call(ctx, e);
 	}
 	return 0;
 }
 
-static int print_summary(struct bs_ctx *ctx)
+static int print_summary(void *arg)
 {
 	__u64 drops[BS_NR_DROPS], dropped;
+	struct bs_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
 	struct bs_val all = {};
 	struct ms_json j;
@@ -391,8 +379,10 @@ static int print_summary(struct bs_ctx *ctx)
 
 	if (read_totals(ctx))
 		return -1;
-	if (!env->interval && !env->events)
+	if (!env->interval && !env->events) {
+		ms_report_begin(env, 0);
 		print_tables(ctx);
+	}
 	for (i = 0; i < ctx->ngroups; i++) {
 		all.grow += ctx->groups[i].sum.grow;
 		all.shrink += ctx->groups[i].sum.shrink;
@@ -409,7 +399,7 @@ static int print_summary(struct bs_ctx *ctx)
 		json_val(&j, &all);
 		ms_json_uint(&j, "untracked", ctx->untracked);
 		if (env->events)
-			ms_json_uint(&j, "events", ctx->events);
+			ms_json_uint(&j, "events", ctx->ev.count);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "no_stack", drops[BS_DROP_STACK]);
 		ms_json_end(&j);
@@ -443,7 +433,8 @@ int main(int argc, char **argv)
 
 	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
-	ctx.start_ns = ms_now() * 1e9;
+	if (ctx.env.events)
+		ms_events_start(&ctx.ev, &ctx.env);
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
 		     sizeof(cfg));
 	ctx.totals_fd = ms_bpf_map(&ctx.bpf, "totals");
@@ -451,22 +442,15 @@ int main(int argc, char **argv)
 	ctx.stacks_fd = ms_bpf_map(&ctx.bpf, "stacks");
 	/* Always: a process's first brk() says to read its maps. */
 	loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
-	if (ctx.env.events) {
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		if (!ctx.env.json)
-			printf("%-9s %-15s %7s %9s %s\n",
-			       ctx.env.timestamp ? "TIME" : "TIME(s)", "COMM",
-			       "TID", "BYTES", "CALLER");
-	}
+	if (ctx.env.events)
+		ms_events_header(&ctx.ev, "%-15s %7s %9s %s\n", "COMM", "TID",
+				 "BYTES", "CALLER");
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "brkstack: tracing brk()%s; Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "");
 
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
 	while (ctx.frames) {	/* a node's first member is its key */
 		struct bs_frames *f = *(struct bs_frames **)ctx.frames;
 
@@ -485,7 +469,5 @@ int main(int argc, char **argv)
 	free(ctx.vals);
 	free(ctx.rows);
 	free(ctx.groups);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ret;
 }

@@ -71,21 +71,7 @@ struct {
 /* procs[tgid], created on first use; NULL (and a drop) when full. */
 static __always_inline struct dr_proc *get_proc(__u32 tgid)
 {
-	struct dr_proc *p = bpf_map_lookup_elem(&procs, &tgid);
-	__u32 zero = 0;
-
-	if (p)
-		return p;
-	p = bpf_map_lookup_elem(&proc_zero, &zero);
-	if (!p)
-		return NULL;
-	bpf_get_current_comm(p->comm, sizeof(p->comm));
-	p->tgid = tgid;
-	bpf_map_update_elem(&procs, &tgid, p, BPF_NOEXIST);
-	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p)
-		count_drop(DR_DROP_PROC);
-	return p;
+	return ms_proc_get(&procs, tgid, ms_map_elem(&proc_zero, 0), DR_DROP_PROC);
 }
 
 static __always_inline int reclaim_begin(struct bpf_raw_tracepoint_args *ctx,

@@ -51,7 +51,6 @@ static const char usage[] =
 "  dreclaim -e -p 1234     # every reclaim of process 1234\n"
 "  dreclaim -j -d 60       # JSON totals over one minute\n";
 
-#define DR_PROC_FIELDS	(sizeof(struct dr_proc) / sizeof(__u64))
 #define DR_NODE_FIELDS	(sizeof(struct dr_node) / sizeof(__u64))
 #define DR_TOTAL_FIELDS	(sizeof(struct dr_totals) / sizeof(__u64))
 
@@ -75,14 +74,11 @@ static const struct ms_hook hooks[] = {
 struct dr_ctx {
 	struct ms_env env;
 	struct ms_bpf bpf;
-	int procs_fd, kswapd_fd;
-	__u32 *keys;			/* scratch for ms_hash_read() */
-	struct dr_proc *now, *prev, *delta;	/* sorted by tgid */
-	size_t n_now, n_prev;
+	int kswapd_fd;
+	struct ms_rows procs;		/* struct dr_proc */
 	struct dr_node nodes_now[MS_MAX_NODES], nodes_prev[MS_MAX_NODES];
 	unsigned long reports;
-	__u64 start_ns;			/* ms_now() at the start, for -e */
-	unsigned long n_events;
+	struct ms_events ev;		/* -e */
 };
 
 static const char *const kind_names[DR_NR_KINDS] = { "direct", "memcg" };
@@ -103,50 +99,38 @@ static int cmp_tgid(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
-/* procs[] into ctx->now, sorted by tgid; the node counters. */
+/* procs[] into ctx->procs, sorted by tgid; the node counters. */
 static int read_all(struct dr_ctx *ctx)
 {
-	ssize_t n = ms_hash_read(ctx->procs_fd, ctx->keys, sizeof(__u32),
-				 ctx->now, sizeof(struct dr_proc),
-				 DR_MAX_PROCS);
+	int err = ms_rows_read(&ctx->procs);
 	__u32 nid;
 
-	for (nid = 0; n >= 0 && nid < MS_MAX_NODES; nid++)
-		if (ms_percpu_read(ctx->kswapd_fd, nid,
-				   (__u64 *)&ctx->nodes_now[nid],
-				   DR_NODE_FIELDS))
-			n = -1;
-	if (n < 0) {
+	for (nid = 0; !err && nid < MS_MAX_NODES; nid++)
+		err = ms_percpu_read(ctx->kswapd_fd, nid,
+				     (__u64 *)&ctx->nodes_now[nid],
+				     DR_NODE_FIELDS);
+	if (err) {
 		ms_warn(&ctx->env, "%s", ms_last_error());
 		return -1;
 	}
-	qsort(ctx->now, n, sizeof(*ctx->now), cmp_tgid);
-	ctx->n_now = n;
 	return 0;
 }
 
-/* d = a - b, field by field (b may be NULL); max_ns, comm and tgid a's. */
-static void proc_sub(struct dr_proc *d, const struct dr_proc *a,
-		     const struct dr_proc *b)
+/* A maximum is since the start: no difference. */
+static void keep_max(void *delta, const void *now)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-	__u64 *z = (__u64 *)d;
-	size_t f;
+	struct dr_proc *d = delta;
+	const struct dr_proc *a = now;
 	int k;
 
-	*d = *a;
-	if (!b)
-		return;
-	for (f = 0; f < DR_PROC_FIELDS; f++)
-		z[f] = x[f] - y[f];
-	memcpy(d->comm, a->comm, sizeof(d->comm));
-	d->tgid = a->tgid;
 	for (k = 0; k < DR_NR_KINDS; k++)
 		d->kind[k].max_ns = a->kind[k].max_ns;
 }
 
-static bool proc_active(const struct dr_proc *p)
+static bool proc_active(const void *row)
 {
+	const struct dr_proc *p = row;
+
 	return p->kind[DR_DIRECT].count || p->kind[DR_MEMCG].count ||
 	       p->kswapd_wakeups;
 }
@@ -177,12 +161,6 @@ static void json_reclaim(struct ms_json *j, const char *kind,
 	ms_json_uint2(j, kind, "_lru_kib", ms_pages_kib(lru));
 }
 
-static void comm_str(char *buf, const char *comm)
-{
-	memcpy(buf, comm, MS_COMM_LEN);
-	buf[MS_COMM_LEN] = '\0';
-}
-
 static void print_proc(const struct dr_ctx *ctx, const struct dr_proc *p)
 {
 	const struct dr_reclaim *d = &p->kind[DR_DIRECT];
@@ -192,7 +170,7 @@ static void print_proc(const struct dr_ctx *ctx, const struct dr_proc *p)
 	struct ms_json j;
 	int k;
 
-	comm_str(comm, p->comm);
+	ms_cstr(comm, p->comm, MS_COMM_LEN);
 	if (env->json) {
 		ms_json_record(&j, env, "proc");
 		ms_json_uint(&j, "pid", p->tgid);
@@ -262,60 +240,32 @@ static void print_nodes(const struct dr_ctx *ctx, const struct dr_node *base)
 static void print_tables(struct dr_ctx *ctx, bool since_start)
 {
 	static const struct dr_node zero_nodes[MS_MAX_NODES];
-	size_t i, n = 0, shown;
-	char clock[16];
+	struct dr_proc *d = ctx->procs.delta;
+	size_t i, n;
 
-	for (i = 0; i < ctx->n_now; i++) {
-		const struct dr_proc *old = NULL;
-		struct dr_proc *d = &ctx->delta[n];
-
-		if (!since_start)
-			old = bsearch(&ctx->now[i], ctx->prev, ctx->n_prev,
-				      sizeof(*ctx->prev), cmp_tgid);
-		proc_sub(d, &ctx->now[i], old);
-		if (proc_active(d))
-			n++;
-	}
-	qsort(ctx->delta, n, sizeof(*ctx->delta), cmp_busy);
-	shown = ctx->env.top && ctx->env.top < n ? ctx->env.top : n;
-	if (!ctx->env.json) {
-		if (ctx->env.timestamp)
-			printf("%s\n", ms_clock(clock, sizeof(clock)));
+	n = ms_rows_delta(&ctx->procs, since_start, proc_active);
+	qsort(d, n, sizeof(*d), cmp_busy);
+	if (!ctx->env.json)
 		printf("%7s %-15s %6s %7s %6s %6s %7s %5s %7s %5s\n",
 		       "PID", "COMM", "DIRECT", "TIME_ms", "AVG_us", "MAX_us",
 		       "RECLAIM", "MEMCG", "MCG_ms", "WAKE");
-	}
-	for (i = 0; i < shown; i++)
-		print_proc(ctx, &ctx->delta[i]);
+	for (i = 0; i < n && i < ctx->env.top; i++)
+		print_proc(ctx, &d[i]);
 	print_nodes(ctx, since_start ? zero_nodes : ctx->nodes_prev);
 }
 
 static int report(void *arg, unsigned long iter)
 {
 	struct dr_ctx *ctx = arg;
-	struct dr_proc *swap;
 
 	if (read_all(ctx))
 		return -1;
-	if (iter && !ctx->env.json)
-		putchar('\n');
+	ms_report_begin(&ctx->env, iter);
 	print_tables(ctx, false);
-	swap = ctx->prev;
-	ctx->prev = ctx->now;
-	ctx->now = swap;
-	ctx->n_prev = ctx->n_now;
+	ms_rows_next(&ctx->procs);
 	memcpy(ctx->nodes_prev, ctx->nodes_now, sizeof(ctx->nodes_prev));
 	ctx->reports++;
 	return 0;
-}
-
-static void print_event_header(const struct ms_env *env)
-{
-	if (env->json)
-		return;
-	printf("%-9s %-15s %7s %7s %-6s %8s %7s %3s %s\n",
-	       env->timestamp ? "TIME" : "TIME(s)", "COMM", "PID", "TID",
-	       "KIND", "LAT_us", "RECLAIM", "ORD", "GFP");
 }
 
 /* -e: one reclaim, printed as it comes. */
@@ -324,23 +274,17 @@ static int on_event(void *arg, void *data, size_t size)
 	const struct dr_event *e = data;
 	struct dr_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
-	__u64 elapsed = e->end_ns > ctx->start_ns ? e->end_ns - ctx->start_ns : 0;
-	char comm[MS_COMM_LEN + 1], clock[16], gfp[16];
+	char comm[MS_COMM_LEN + 1], gfp[16];
 	const char *kind;
 	struct ms_json j;
 
 	if (size < sizeof(*e))
 		return 0;
-	ctx->n_events++;
 	kind = e->kind < DR_NR_KINDS ? kind_names[e->kind] : "?";
-	comm_str(comm, e->comm);
+	ms_cstr(comm, e->comm, MS_COMM_LEN);
 	snprintf(gfp, sizeof(gfp), "0x%x", e->gfp);
+	ms_event_begin(&ctx->ev, &j, e->end_ns, e->pid, e->tid, comm);
 	if (env->json) {
-		ms_json_record(&j, env, "event");
-		ms_json_uint(&j, "elapsed_ns", elapsed);
-		ms_json_uint(&j, "pid", e->pid);
-		ms_json_uint(&j, "tid", e->tid);
-		ms_json_str(&j, "comm", comm);
 		ms_json_str(&j, "kind", kind);
 		ms_json_uint(&j, "latency_ns", e->latency_ns);
 		ms_json_uint(&j, "reclaimed_kib", ms_pages_kib(e->reclaimed));
@@ -350,10 +294,6 @@ static int on_event(void *arg, void *data, size_t size)
 		ms_json_end(&j);
 		return 0;
 	}
-	if (env->timestamp)
-		printf("%-9s ", ms_clock(clock, sizeof(clock)));
-	else
-		printf("%-9.3f ", elapsed / 1e9);
 	printf("%-15s %7u %7u %-6s %8.1f %7s %3u %s\n", comm, e->pid, e->tid,
 	       kind, e->latency_ns / 1e3,
 	       ms_kib(env, ms_pages_kib(e->reclaimed)), e->order, gfp);
@@ -361,9 +301,10 @@ static int on_event(void *arg, void *data, size_t size)
 }
 
 /* Totals since the start, and what could not be counted. */
-static int print_summary(struct dr_ctx *ctx)
+static int print_summary(void *arg)
 {
 	__u64 drops[DR_NR_DROPS], dropped, wakeups = 0, runs = 0;
+	struct dr_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
 	struct dr_totals t;
 	struct ms_json j;
@@ -383,8 +324,10 @@ static int print_summary(struct dr_ctx *ctx)
 		wakeups += ctx->nodes_now[nid].wakeups;
 		runs += ctx->nodes_now[nid].runs;
 	}
-	if (!env->interval && (!env->events || env->hist))
+	if (!env->interval && (!env->events || env->hist)) {
+		ms_report_begin(env, 0);
 		print_tables(ctx, true);
+	}
 	if (dropped)
 		ms_warn(env,
 			"not counted: %llu reclaims not timed (too many at once), %llu processes (table full), %llu -e events (ring buffer full), %llu on nodes >= %d",
@@ -405,7 +348,7 @@ static int print_summary(struct dr_ctx *ctx)
 		ms_json_uint(&j, "kswapd_wakeups", wakeups);
 		ms_json_uint(&j, "kswapd_runs", runs);
 		if (env->events)
-			ms_json_uint(&j, "events", ctx->n_events);
+			ms_json_uint(&j, "events", ctx->ev.count);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "unpaired", drops[DR_UNPAIRED]);
 		ms_json_end(&j);
@@ -413,7 +356,7 @@ static int print_summary(struct dr_ctx *ctx)
 	}
 	printf("\ndreclaim: %lu reports", ctx->reports);
 	if (env->events)
-		printf(", %lu events", ctx->n_events);
+		printf(", %lu events", ctx->ev.count);
 	printf("; since start:\n");
 	for (k = 0; k < DR_NR_KINDS; k++)
 		printf("  %-6s %8llu reclaims in %9.1f ms, reclaimed %s, LRU %s\n",
@@ -443,39 +386,33 @@ int main(int argc, char **argv)
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
-	ctx.keys = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.keys));
-	ctx.now = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.now));
-	ctx.prev = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.prev));
-	ctx.delta = ms_zalloc(&ctx.env, DR_MAX_PROCS, sizeof(*ctx.delta));
+	ctx.procs = (struct ms_rows){
+		.key_size = sizeof(__u32), .row_size = sizeof(struct dr_proc),
+		.max = DR_MAX_PROCS, .cmp = cmp_tgid, .fixup = keep_max,
+		.counters = offsetof(struct dr_proc, kswapd_wakeups),
+	};
+	ms_rows_alloc(&ctx.procs, &ctx.env);
 
 	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
-	ctx.start_ns = ms_now() * 1e9;
+	if (ctx.env.events)
+		ms_events_start(&ctx.ev, &ctx.env);
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
 		     sizeof(cfg));
-	ctx.procs_fd = ms_bpf_map(&ctx.bpf, "procs");
+	ctx.procs.fd = ms_bpf_map(&ctx.bpf, "procs");
 	ctx.kswapd_fd = ms_bpf_map(&ctx.bpf, "kswapd");
 	if (ctx.env.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
-		/* A line as each reclaim ends, also into a pipe. */
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		print_event_header(&ctx.env);
+		ms_events_header(&ctx.ev, "%-15s %7s %7s %-6s %8s %7s %3s %s\n",
+				 "COMM", "PID", "TID", "KIND", "LAT_us",
+				 "RECLAIM", "ORD", "GFP");
 	}
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "dreclaim: tracing direct reclaim%s; Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "");
 
-	ret = ms_run(&ctx.env, &loop);
-	/* Detach first: the summary then adds up a stable picture. */
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	free(ctx.keys);
-	free(ctx.now);
-	free(ctx.prev);
-	free(ctx.delta);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
+	ms_rows_free(&ctx.procs);
+	return ret;
 }

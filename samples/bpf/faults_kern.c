@@ -97,18 +97,6 @@ struct {
 	__type(value, struct ft_zero);
 } zero_vals SEC(".maps");
 
-/* Insert @init under @key unless there, then look it up (NULL: full). */
-static __always_inline void *get_or_init(void *map, const void *key,
-					 const void *init)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
 /* Stack ids to record: -1 for none asked or none taken (a drop). */
 static __always_inline void take_stacks(void *ctx, struct ft_cfg *cfg,
 					__s32 *kstack, __s32 *ustack)
@@ -147,7 +135,7 @@ static __always_inline void count_file(__u64 file, __u32 tgid, __u32 kind,
 		bpf_probe_read_kernel_str(z->file.name, sizeof(z->file.name),
 					  (void *)name);
 		bpf_get_current_comm(z->file.comm, sizeof(z->file.comm));
-		f = get_or_init(&files, &key, &z->file);
+		f = ms_map_insert(&files, &key, &z->file);
 	}
 	if (f)
 		__sync_fetch_and_add(&f->faults[kind], 1);
@@ -195,7 +183,7 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 	p = bpf_map_lookup_elem(&procs, &pkey);
 	if (!p) {
 		bpf_get_current_comm(z->proc.comm, sizeof(z->proc.comm));
-		p = get_or_init(&procs, &pkey, &z->proc);
+		p = ms_map_insert(&procs, &pkey, &z->proc);
 		if (p && (cfg->stacks & FT_STACK_USER) &&
 		    bpf_ringbuf_output(&events, &pkey.tgid, sizeof(pkey.tgid), 0))
 			count_drop(FT_DROP_TRACK);
@@ -216,7 +204,7 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 	g = bpf_map_lookup_elem(&groups, &gkey);
 	if (!g) {
 		bpf_get_current_comm(gzero.comm, sizeof(gzero.comm));
-		g = get_or_init(&groups, &gkey, &gzero);
+		g = ms_map_insert(&groups, &gkey, &gzero);
 	}
 	if (g)
 		__sync_fetch_and_add(&g->faults[kind], 1);

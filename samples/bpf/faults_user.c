@@ -360,12 +360,8 @@ static void print_stacks(struct ft_ctx *ctx)
 static int report(void *arg, unsigned long iter)
 {
 	struct ft_ctx *ctx = arg;
-	char clock[16];
 
-	if (iter && !ctx->env.json)
-		putchar('\n');
-	if (ctx->env.timestamp && !ctx->env.json)
-		printf("%s\n", ms_clock(clock, sizeof(clock)));
+	ms_report_begin(&ctx->env, iter);
 	print_procs(ctx);
 	print_files(ctx);
 	if (ctx->stacks)
@@ -375,7 +371,7 @@ static int report(void *arg, unsigned long iter)
 }
 
 /* Totals since the start, and what could not be counted. */
-static int print_summary(struct ft_ctx *ctx)
+static int print_summary(void *arg)
 {
 	static const char *const names[FT_TOTAL_FIELDS + FT_NR_DROPS] = {
 		"minor", "major", "file_minor", "file_major", "gup", "retry",
@@ -384,6 +380,7 @@ static int print_summary(struct ft_ctx *ctx)
 	};
 	__u64 all[FT_TOTAL_FIELDS + FT_NR_DROPS], dropped;
 	__u64 *drops = all + FT_TOTAL_FIELDS;
+	struct ft_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
 	struct ft_totals t;
 	struct ms_json j;
@@ -453,14 +450,8 @@ int main(int argc, char **argv)
 		ctx.env.pid ? " of one process" : "",
 		attach_names[ctx.attach]);
 
-	ret = ms_run(&ctx.env, &loop);
-	/* Detach first: the summary then adds up a stable picture. */
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
 	ms_usyms_free();
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ret;
 }

@@ -65,13 +65,6 @@ struct {
 
 #define rd(dst, src)	bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
 
-static __always_inline struct hf_totals *get_totals(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&totals, &zero);
-}
-
 /* The file of @vma: key, name, huge page order, shared. */
 static __always_inline void read_vma(struct hf_inflight *rec,
 				     struct vm_area_struct *vma)
@@ -131,11 +124,10 @@ static __always_inline int fault_entry(struct vm_area_struct *vma,
 static __always_inline struct hf_map *get_map(struct hf_inflight *rec)
 {
 	struct hf_map *m = bpf_map_lookup_elem(&maps, &rec->key);
-	__u32 zero = 0;
 
 	if (m)
 		return m;
-	m = bpf_map_lookup_elem(&scratch, &zero);
+	m = ms_map_elem(&scratch, 0);
 	if (!m)
 		return NULL;
 	__builtin_memset(m, 0, sizeof(*m));
@@ -144,8 +136,7 @@ static __always_inline struct hf_map *get_map(struct hf_inflight *rec)
 	m->key = rec->key;
 	m->order = rec->order;
 	m->shared = rec->shared;
-	bpf_map_update_elem(&maps, &rec->key, m, BPF_NOEXIST);
-	m = bpf_map_lookup_elem(&maps, &rec->key);
+	m = ms_map_insert(&maps, &rec->key, m);
 	if (!m)
 		count_drop(HF_DROP_MAP);
 	return m;
@@ -192,7 +183,7 @@ static __always_inline int fault_exit(__u32 ret)
 	}
 	now = bpf_ktime_get_ns();
 	latency = now - rec->start_ns;
-	t = get_totals();
+	t = ms_map_elem(&totals, 0);
 	if (t) {
 		t->faults++;
 		t->allocs += rec->allocs;
@@ -235,7 +226,7 @@ static __always_inline int page_alloc(__u64 page)
 		rec->allocs++;
 		return 0;
 	}
-	t = get_totals();
+	t = ms_map_elem(&totals, 0);
 	if (t)
 		t->other_allocs++;
 	return 0;

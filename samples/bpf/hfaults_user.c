@@ -45,10 +45,7 @@ static const char usage[] =
 "  hfaults -e -p 1234      # every hugetlb fault of process 1234\n"
 "  hfaults -j -d 60        # JSON totals over one minute\n";
 
-#define HF_MAP_FIELDS	(sizeof(struct hf_map) / sizeof(__u64))
 #define HF_TOTAL_FIELDS	(sizeof(struct hf_totals) / sizeof(__u64))
-/* The counters of hf_map: from faults on, __u64 each. */
-#define HF_FIRST	(offsetof(struct hf_map, faults) / sizeof(__u64))
 
 enum { HF_FENTRY, HF_KPROBE };
 static const char *const attach_names[] = { "fentry", "kprobe", NULL };
@@ -65,13 +62,9 @@ struct hf_ctx {
 	struct ms_bpf bpf;
 	struct ms_hook hooks[3];
 	char targets[3][128];		/* kallsyms names of fn[] */
-	int maps_fd;
-	struct hf_key *keys;		/* scratch for ms_hash_read() */
-	struct hf_map *now, *prev, *delta;	/* sorted by key */
-	size_t n_now, n_prev;
+	struct ms_rows maps;		/* struct hf_map */
 	unsigned long reports;
-	__u64 start_ns;			/* ms_now() at the start, for -e */
-	unsigned long n_events;
+	struct ms_events ev;		/* -e */
 };
 
 static void parse_args(struct hf_ctx *ctx, int argc, char **argv)
@@ -120,35 +113,30 @@ static int cmp_key(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
-/* maps[] into ctx->now, sorted by key. */
+/* maps[] into ctx->maps, sorted by key. */
 static int read_all(struct hf_ctx *ctx)
 {
-	ssize_t n = ms_hash_read(ctx->maps_fd, ctx->keys, sizeof(struct hf_key),
-				 ctx->now, sizeof(struct hf_map), HF_MAX_KEYS);
-
-	if (n < 0) {
+	if (ms_rows_read(&ctx->maps)) {
 		ms_warn(&ctx->env, "%s", ms_last_error());
 		return -1;
 	}
-	qsort(ctx->now, n, sizeof(*ctx->now), cmp_key);
-	ctx->n_now = n;
 	return 0;
 }
 
-/* d = a - b for the counters (b may be NULL); max_ns a's. */
-static void map_sub(struct hf_map *d, const struct hf_map *a,
-		    const struct hf_map *b)
+/* The maximum is since the start: no difference. */
+static void keep_max(void *delta, const void *now)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-	__u64 *z = (__u64 *)d;
-	size_t f;
+	const struct hf_map *a = now;
+	struct hf_map *d = delta;
 
-	*d = *a;
-	if (!b)
-		return;
-	for (f = HF_FIRST; f < HF_MAP_FIELDS; f++)
-		z[f] = x[f] - y[f];
 	d->max_ns = a->max_ns;
+}
+
+static bool map_active(const void *row)
+{
+	const struct hf_map *m = row;
+
+	return m->faults || m->allocs;
 }
 
 /* Most fault time first. */
@@ -159,12 +147,6 @@ static int cmp_busy(const void *a, const void *b)
 	if (x->fault_ns != y->fault_ns)
 		return x->fault_ns > y->fault_ns ? -1 : 1;
 	return cmp_key(a, b);
-}
-
-static void str_of(char *buf, const char *s, size_t len)
-{
-	memcpy(buf, s, len);
-	buf[len] = '\0';
 }
 
 static long long hpage_kib(__u32 order)
@@ -178,8 +160,8 @@ static void print_map(const struct hf_ctx *ctx, const struct hf_map *m)
 	const struct ms_env *env = &ctx->env;
 	struct ms_json j;
 
-	str_of(comm, m->comm, MS_COMM_LEN);
-	str_of(name, m->name, HF_NAME_LEN);
+	ms_cstr(comm, m->comm, MS_COMM_LEN);
+	ms_cstr(name, m->name, HF_NAME_LEN);
 	if (env->json) {
 		ms_json_record(&j, env, "mapping");
 		ms_json_uint(&j, "pid", m->key.tgid);
@@ -231,7 +213,7 @@ static void print_procs(const struct hf_ctx *ctx, const struct hf_map *m,
 		s.ns += m[i].fault_ns;
 		if (i + 1 < n && m[i + 1].key.tgid == m[i].key.tgid)
 			continue;
-		str_of(comm, m[i].comm, MS_COMM_LEN);
+		ms_cstr(comm, m[i].comm, MS_COMM_LEN);
 		ms_json_record(&j, &ctx->env, "proc");
 		ms_json_uint(&j, "pid", m[i].key.tgid);
 		ms_json_str(&j, "comm", comm);
@@ -248,49 +230,30 @@ static void print_procs(const struct hf_ctx *ctx, const struct hf_map *m,
 /* Print what changed since the last report (everything at the end). */
 static void print_tables(struct hf_ctx *ctx, bool since_start)
 {
-	size_t i, n = 0, shown;
-	char clock[16];
+	struct hf_map *d = ctx->maps.delta;
+	size_t i, n;
 
-	for (i = 0; i < ctx->n_now; i++) {
-		const struct hf_map *old = NULL;
-		struct hf_map *d = &ctx->delta[n];
-
-		if (!since_start)
-			old = bsearch(&ctx->now[i], ctx->prev, ctx->n_prev,
-				      sizeof(*ctx->prev), cmp_key);
-		map_sub(d, &ctx->now[i], old);
-		if (d->faults || d->allocs)
-			n++;
-	}
+	n = ms_rows_delta(&ctx->maps, since_start, map_active);
 	/* delta[] is still in key order: processes together. */
 	if (ctx->env.json)
-		print_procs(ctx, ctx->delta, n);
-	qsort(ctx->delta, n, sizeof(*ctx->delta), cmp_busy);
-	shown = ctx->env.top && ctx->env.top < n ? ctx->env.top : n;
-	if (!ctx->env.json) {
-		if (ctx->env.timestamp)
-			printf("%s\n", ms_clock(clock, sizeof(clock)));
+		print_procs(ctx, d, n);
+	qsort(d, n, sizeof(*d), cmp_busy);
+	if (!ctx->env.json)
 		printf("%7s %-15s %7s %7s %8s %6s %6s %s\n", "PID", "COMM",
 		       "FAULTS", "NEW", "TIME_ms", "AVG_us", "HPAGE", "FILE");
-	}
-	for (i = 0; i < shown; i++)
-		print_map(ctx, &ctx->delta[i]);
+	for (i = 0; i < n && i < ctx->env.top; i++)
+		print_map(ctx, &d[i]);
 }
 
 static int report(void *arg, unsigned long iter)
 {
 	struct hf_ctx *ctx = arg;
-	struct hf_map *swap;
 
 	if (read_all(ctx))
 		return -1;
-	if (iter && !ctx->env.json)
-		putchar('\n');
+	ms_report_begin(&ctx->env, iter);
 	print_tables(ctx, false);
-	swap = ctx->prev;
-	ctx->prev = ctx->now;
-	ctx->now = swap;
-	ctx->n_prev = ctx->n_now;
+	ms_rows_next(&ctx->maps);
 	ctx->reports++;
 	return 0;
 }
@@ -301,21 +264,15 @@ static int on_event(void *arg, void *data, size_t size)
 	const struct hf_event *e = data;
 	struct hf_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
-	__u64 elapsed = e->end_ns > ctx->start_ns ? e->end_ns - ctx->start_ns : 0;
-	char comm[MS_COMM_LEN + 1], name[HF_NAME_LEN + 1], clock[16];
+	char comm[MS_COMM_LEN + 1], name[HF_NAME_LEN + 1];
 	struct ms_json j;
 
 	if (size < sizeof(*e))
 		return 0;
-	ctx->n_events++;
-	str_of(comm, e->comm, MS_COMM_LEN);
-	str_of(name, e->name, HF_NAME_LEN);
+	ms_cstr(comm, e->comm, MS_COMM_LEN);
+	ms_cstr(name, e->name, HF_NAME_LEN);
+	ms_event_begin(&ctx->ev, &j, e->end_ns, e->pid, e->tid, comm);
 	if (env->json) {
-		ms_json_record(&j, env, "event");
-		ms_json_uint(&j, "elapsed_ns", elapsed);
-		ms_json_uint(&j, "pid", e->pid);
-		ms_json_uint(&j, "tid", e->tid);
-		ms_json_str(&j, "comm", comm);
 		ms_json_str(&j, "file", name);
 		ms_json_uint(&j, "ino", e->ino);
 		ms_json_uint(&j, "address", e->address);
@@ -325,18 +282,15 @@ static int on_event(void *arg, void *data, size_t size)
 		ms_json_end(&j);
 		return 0;
 	}
-	if (env->timestamp)
-		printf("%-9s ", ms_clock(clock, sizeof(clock)));
-	else
-		printf("%-9.3f ", elapsed / 1e9);
 	printf("%-15s %7u %9.1f %3llu %14llx %.16s\n", comm, e->tid,
 	       e->latency_ns / 1e3, e->allocs, e->address, name);
 	return 0;
 }
 
 /* Totals since the start, and what could not be counted. */
-static int print_summary(struct hf_ctx *ctx)
+static int print_summary(void *arg)
 {
+	struct hf_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
 	__u64 drops[HF_NR_DROPS], dropped;
 	struct hf_totals t;
@@ -351,8 +305,10 @@ static int print_summary(struct hf_ctx *ctx)
 	}
 	dropped = ms_bpf_drops(&ctx->bpf, drops, HF_NR_DROPS) -
 		  drops[HF_UNPAIRED];
-	if (!env->interval && (!env->events || env->hist))
+	if (!env->interval && (!env->events || env->hist)) {
+		ms_report_begin(env, 0);
 		print_tables(ctx, true);
+	}
 	if (dropped)
 		ms_warn(env,
 			"not counted: %llu faults not timed (too many at once), %llu mappings (table full), %llu -e events (ring buffer full)",
@@ -367,7 +323,7 @@ static int print_summary(struct hf_ctx *ctx)
 		ms_json_uint(&j, "errors", t.errors);
 		ms_json_uint(&j, "fault_ns", t.fault_ns);
 		if (env->events)
-			ms_json_uint(&j, "events", ctx->n_events);
+			ms_json_uint(&j, "events", ctx->ev.count);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "unpaired", drops[HF_UNPAIRED]);
 		ms_json_end(&j);
@@ -375,7 +331,7 @@ static int print_summary(struct hf_ctx *ctx)
 	}
 	printf("\nhfaults: %lu reports", ctx->reports);
 	if (env->events)
-		printf(", %lu events", ctx->n_events);
+		printf(", %lu events", ctx->ev.count);
 	printf("; since start:\n");
 	printf("  %llu hugetlb faults (%llu failed) in %.1f ms took %llu huge pages\n",
 	       t.faults, t.errors, t.fault_ns / 1e6, t.allocs);
@@ -399,42 +355,34 @@ int main(int argc, char **argv)
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
 	pick_hooks(&ctx);
-	ctx.keys = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.keys));
-	ctx.now = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.now));
-	ctx.prev = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.prev));
-	ctx.delta = ms_zalloc(&ctx.env, HF_MAX_KEYS, sizeof(*ctx.delta));
+	ctx.maps = (struct ms_rows){
+		.key_size = sizeof(struct hf_key),
+		.row_size = sizeof(struct hf_map), .max = HF_MAX_KEYS,
+		.cmp = cmp_key, .fixup = keep_max,
+		.counters = offsetof(struct hf_map, faults),
+	};
+	ms_rows_alloc(&ctx.maps, &ctx.env);
 
 	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
-	ctx.start_ns = ms_now() * 1e9;
+	if (ctx.env.events)
+		ms_events_start(&ctx.ev, &ctx.env);
 	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ARRAY_SIZE(ctx.hooks),
 		     &cfg, sizeof(cfg));
-	ctx.maps_fd = ms_bpf_map(&ctx.bpf, "maps");
+	ctx.maps.fd = ms_bpf_map(&ctx.bpf, "maps");
 	if (ctx.env.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
-		/* A line as each fault ends, also into a pipe. */
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		if (!ctx.env.json)
-			printf("%-9s %-15s %7s %9s %3s %14s %s\n",
-			       ctx.env.timestamp ? "TIME" : "TIME(s)", "COMM",
-			       "TID", "LAT_us", "NEW", "ADDRESS", "FILE");
+		ms_events_header(&ctx.ev, "%-15s %7s %9s %3s %14s %s\n",
+				 "COMM", "TID", "LAT_us", "NEW", "ADDRESS",
+				 "FILE");
 	}
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "hfaults: tracing hugetlb faults%s (%s); Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "",
 		ctx.hooks[0].type == MS_HOOK_FEXIT ? "fentry" : "kprobe");
 
-	ret = ms_run(&ctx.env, &loop);
-	/* Detach first: the summary then adds up a stable picture. */
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	free(ctx.keys);
-	free(ctx.now);
-	free(ctx.prev);
-	free(ctx.delta);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
+	ms_rows_free(&ctx.maps);
+	return ret;
 }

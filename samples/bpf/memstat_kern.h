@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * memstat: what every <tool>_kern.c repeats, once: the config map and
- * the drop counters, per-CPU counters, the -p and -c filters, log2
- * histograms.
+ * the drop counters, per-CPU counters, records created at first use
+ * (per process), the -p and -c filters, log2 histograms.
  * Include after the kernel headers a tool needs and bpf_helpers.h.
  */
 #ifndef __MEMSTAT_KERN_H
@@ -28,6 +28,29 @@
 static_assert(MS_COMM_LEN == TASK_COMM_LEN, "MS_COMM_LEN is TASK_COMM_LEN");
 static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 
+/* Entry @idx of array @map as a pointer to its value; NULL past the end. */
+#define ms_map_elem(map, idx)						\
+({									\
+	typeof(map) __em = (map);					\
+	__u32 __ei = (idx);						\
+									\
+	(typeof(*__em->value) *)bpf_map_lookup_elem(__em, &__ei);	\
+})
+
+/*
+ * A record created at first use, after a lookup of @key in hash @map
+ * missed: insert @init unless another CPU was first (BPF_NOEXIST), then
+ * look it up.  NULL only when @map is full.
+ */
+#define ms_map_insert(map, key, init)					\
+({									\
+	typeof(map) __im = (map);					\
+	typeof(key) __ik = (key);					\
+									\
+	bpf_map_update_elem(__im, __ik, init, BPF_NOEXIST);		\
+	(typeof(*__im->value) *)bpf_map_lookup_elem(__im, __ik);	\
+})
+
 /*
  * The tool's configuration, @cfg_type, written once by the user side
  * (ms_bpf_cfg) before attaching; ms_cfg() looks it up (NULL: missing).
@@ -41,12 +64,7 @@ struct {								\
 	__type(value, cfg_type);					\
 } ms_cfg_map SEC(".maps")
 
-#define ms_cfg()							\
-({									\
-	__u32 __zero = 0;						\
-	(typeof(*ms_cfg_map.value) *)bpf_map_lookup_elem(&ms_cfg_map,	\
-							 &__zero);	\
-})
+#define ms_cfg()	ms_map_elem(&ms_cfg_map, 0)
 
 /*
  * The current task passes the filter of the config map (whose struct
@@ -83,6 +101,75 @@ struct {								\
 } drops SEC(".maps")
 
 #define count_drop(reason)	ms_percpu_add(&drops, reason, 1)
+
+/*
+ * Process @pid's record in hash @map, whose value starts with char
+ * comm[MS_COMM_LEN] and __u32 tgid: at first use a zeroed one with the
+ * current comm, built in @zero (evaluated only then: a zeroed value
+ * nothing else writes, a local or for records too large for the BPF
+ * stack a per-CPU array's).  NULL when @map is full: drop @reason.
+ */
+#define ms_proc_get(map, pid, zero, reason)				\
+({									\
+	typeof(map) __pm = (map);					\
+	__u32 __pp = (pid);						\
+	typeof(*__pm->value) *__p = bpf_map_lookup_elem(__pm, &__pp);	\
+									\
+	if (!__p) {							\
+		typeof(__p) __z = (zero);				\
+									\
+		if (__z) {						\
+			bpf_get_current_comm(__z->comm, sizeof(__z->comm)); \
+			__z->tgid = __pp;				\
+			__p = ms_map_insert(__pm, &__pp, __z);		\
+		}							\
+		if (!__p)						\
+			count_drop(reason);				\
+	}								\
+	__p;								\
+})
+
+/*
+ * System calls traced from raw_syscalls:sys_enter to sys_exit: a record
+ * per thread in the tool's hash "inflight" (key: tid) from the entry to
+ * the exit, and in its one-entry array "pending" how many there are, so
+ * that the exit of every other system call returns after an array read.
+ */
+/* sys_enter: keep *@rec for thread @tid; a full map is drop @reason. */
+#define ms_call_enter(tid, rec, reason)					\
+({									\
+	__u64 *__ep = ms_map_elem(&pending, 0);				\
+	__u32 __et = (tid);						\
+									\
+	if (bpf_map_update_elem(&inflight, &__et, rec, BPF_ANY))	\
+		count_drop(reason);					\
+	else if (__ep)							\
+		__sync_fetch_and_add(__ep, 1);				\
+})
+
+/* sys_exit: the current thread's record; NULL, at once if none pends. */
+#define ms_call_find()							\
+({									\
+	typeof(*inflight.value) *__fr = NULL;				\
+	__u64 *__fp = ms_map_elem(&pending, 0);				\
+	__u32 __ft;							\
+									\
+	if (__fp && *__fp) {						\
+		__ft = bpf_get_current_pid_tgid();			\
+		__fr = bpf_map_lookup_elem(&inflight, &__ft);		\
+	}								\
+	__fr;								\
+})
+
+/* sys_exit: thread @tid's call is done. */
+#define ms_call_done(tid)						\
+({									\
+	__u64 *__dp = ms_map_elem(&pending, 0);				\
+	__u32 __dt = (tid);						\
+									\
+	if (!bpf_map_delete_elem(&inflight, &__dt) && __dp)		\
+		__sync_fetch_and_add(__dp, -1);				\
+})
 
 /* Records for the user side, read by ms_run(). */
 #define MS_RINGBUF_MAP(bytes)						\

@@ -106,8 +106,8 @@ int mm_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	int call = call_of(ctx->args[1]);
 	struct mm_call_rec rec = {};
 	struct mm_cfg *cfg;
-	__u64 id, *pend;
-	__u32 tid, zero = 0;
+	__u64 id;
+	__u32 tid;
 
 	/* Every system call comes here: nothing before this. */
 	if (call < 0)
@@ -133,28 +133,16 @@ int mm_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		if (!rd(mm, task->mm) && mm)
 			rd(rec.old_brk, mm->brk);
 	}
-	pend = bpf_map_lookup_elem(&pending, &zero);
-	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
-		count_drop(MM_DROP_INFLIGHT);
-	else if (pend)
-		__sync_fetch_and_add(pend, 1);
+	ms_call_enter(tid, &rec, MM_DROP_INFLIGHT);
 	return 0;
 }
 
 /* procs[tgid], created on first use; NULL (and a drop) when full. */
 static __always_inline struct mm_proc *get_proc(__u32 tgid)
 {
-	struct mm_proc *p = bpf_map_lookup_elem(&procs, &tgid);
-	struct mm_proc zero = { .tgid = tgid };
+	struct mm_proc zero = {};
 
-	if (p)
-		return p;
-	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
-	bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST);
-	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p)
-		count_drop(MM_DROP_PROC);
-	return p;
+	return ms_proc_get(&procs, tgid, &zero, MM_DROP_PROC);
 }
 
 static __always_inline void count_file(struct mm_call_rec *rec)
@@ -165,8 +153,7 @@ static __always_inline void count_file(struct mm_call_rec *rec)
 
 	if (!f) {
 		__builtin_memcpy(zero.name, rec->name, sizeof(zero.name));
-		bpf_map_update_elem(&files, &key, &zero, BPF_NOEXIST);
-		f = bpf_map_lookup_elem(&files, &key);
+		f = ms_map_insert(&files, &key, &zero);
 		if (!f) {
 			count_drop(MM_DROP_FILE);
 			return;
@@ -218,22 +205,19 @@ static __always_inline void count_bytes(struct mm_proc *p,
 SEC("raw_tracepoint/sys_exit")
 int mm_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 id, *pend;
+	__u64 id;
 	struct mm_call_rec *rec, *e;
 	struct mm_cfg *cfg;
 	struct mm_proc *p;
-	__u32 tid, call, zero = 0;
+	__u32 tid, call;
 	bool ok;
 
 	/* Most exits: no call of ours is under way anywhere. */
-	pend = bpf_map_lookup_elem(&pending, &zero);
-	if (!pend || !*pend)
+	rec = ms_call_find();
+	if (!rec)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	tid = id;
-	rec = bpf_map_lookup_elem(&inflight, &tid);
-	if (!rec)
-		return 0;
 	rec->ret = ctx->args[1];
 	rec->ts_ns = bpf_ktime_get_ns();
 	rec->pid = id >> 32;
@@ -261,8 +245,7 @@ int mm_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			count_drop(MM_DROP_EVENT);
 		}
 	}
-	if (!bpf_map_delete_elem(&inflight, &tid))
-		__sync_fetch_and_add(pend, -1);
+	ms_call_done(tid);
 	return 0;
 }
 

@@ -87,8 +87,8 @@ static const struct ms_flag_name mremap_names[] = {
 struct mm_ctx {
 	struct ms_env env;
 	struct ms_bpf bpf;
-	__u64 start_ns;
-	unsigned long n_events, reports;
+	struct ms_events ev;		/* lines, without -S */
+	unsigned long reports;
 	void *keys, *vals, *rows;	/* scratch for ms_hash_read() */
 };
 
@@ -230,32 +230,20 @@ static int on_event(void *arg, void *data, size_t size)
 {
 	const struct mm_call_rec *e = data;
 	struct mm_ctx *ctx = arg;
-	const struct ms_env *env = &ctx->env;
-	__u64 elapsed = e->ts_ns > ctx->start_ns ? e->ts_ns - ctx->start_ns : 0;
-	char comm[MS_COMM_LEN + 1], clock[16], line[512];
+	char comm[MS_COMM_LEN + 1], line[512];
 	struct ms_json j;
 	int col;
 
 	if (size < sizeof(*e) || e->call >= MM_NR_CALLS)
 		return 0;
-	ctx->n_events++;
-	memcpy(comm, e->comm, MS_COMM_LEN);
-	comm[MS_COMM_LEN] = '\0';
-	if (env->json) {
-		ms_json_record(&j, env, "event");
-		ms_json_uint(&j, "elapsed_ns", elapsed);
-		ms_json_uint(&j, "pid", e->pid);
-		ms_json_uint(&j, "tid", e->tid);
-		ms_json_str(&j, "comm", comm);
+	ms_cstr(comm, e->comm, MS_COMM_LEN);
+	col = ms_event_begin(&ctx->ev, &j, e->ts_ns, e->pid, e->tid, comm);
+	if (ctx->env.json) {
 		ms_json_str(&j, "call", call_names[e->call]);
 		print_call(ctx, e, &j, NULL);
 		ms_json_end(&j);
 		return 0;
 	}
-	if (env->timestamp)
-		col = printf("%-9s ", ms_clock(clock, sizeof(clock)));
-	else
-		col = printf("%-9.3f ", elapsed / 1e9);
 	col += printf("%7u %-12.12s %-8s", e->pid, comm, call_names[e->call]);
 	print_call(ctx, e, NULL, line);
 	ms_print_wrapped(line, col, 12, 80);
@@ -305,8 +293,7 @@ static void print_procs(struct mm_ctx *ctx)
 	for (i = 0; i < n; i++, p++) {
 		char comm[MS_COMM_LEN + 1];
 
-		memcpy(comm, p->comm, MS_COMM_LEN);
-		comm[MS_COMM_LEN] = '\0';
+		ms_cstr(comm, p->comm, MS_COMM_LEN);
 		for (fails = 0, c = 0; c < MM_NR_CALLS; c++)
 			fails += p->failed[c];
 		if (!env->json) {
@@ -385,14 +372,10 @@ static void print_files(struct mm_ctx *ctx)
 static int report(void *arg, unsigned long iter)
 {
 	struct mm_ctx *ctx = arg;
-	char clock[16];
 
 	if (!ctx->env.summary)
 		return 0;
-	if (iter && !ctx->env.json)
-		putchar('\n');
-	if (ctx->env.timestamp && !ctx->env.json)
-		printf("%s\n", ms_clock(clock, sizeof(clock)));
+	ms_report_begin(&ctx->env, iter);
 	print_procs(ctx);
 	print_files(ctx);
 	ctx->reports++;
@@ -400,8 +383,9 @@ static int report(void *arg, unsigned long iter)
 }
 
 /* Totals over the processes' table, and what could not be seen. */
-static void print_summary(struct mm_ctx *ctx)
+static int print_summary(void *arg)
 {
+	struct mm_ctx *ctx = arg;
 	__u64 drops[MM_NR_DROPS], calls[MM_NR_CALLS] = {}, failed = 0, dropped;
 	const struct ms_env *env = &ctx->env;
 	struct mm_proc *p = ctx->vals;
@@ -431,19 +415,19 @@ static void print_summary(struct mm_ctx *ctx)
 			ms_json_uint(&j, call_names[c], calls[c]);
 		ms_json_uint(&j, "failed", failed);
 		if (!env->summary)
-			ms_json_uint(&j, "events", ctx->n_events);
+			ms_json_uint(&j, "events", ctx->ev.count);
 		else
 			ms_json_uint(&j, "reports", ctx->reports);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "lost_events", drops[MM_DROP_EVENT]);
 		ms_json_uint(&j, "compat", drops[MM_COMPAT]);
 		ms_json_end(&j);
-		return;
+		return 0;
 	}
 	if (env->summary)
 		printf("\nmmapsnoop: %lu reports;", ctx->reports);
 	else
-		printf("\nmmapsnoop: %lu lines;", ctx->n_events);
+		printf("\nmmapsnoop: %lu lines;", ctx->ev.count);
 	for (c = 0; c < MM_NR_CALLS; c++)
 		printf(" %llu %s", calls[c], call_names[c]);
 	printf(", %llu failed", failed);
@@ -451,6 +435,7 @@ static void print_summary(struct mm_ctx *ctx)
 	if (drops[MM_COMPAT])
 		printf("mmapsnoop: %llu calls of 32-bit tasks not traced\n",
 		       drops[MM_COMPAT]);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -472,28 +457,22 @@ int main(int argc, char **argv)
 	ctx.rows = ms_zalloc(&ctx.env, MM_MAX_FILES, sizeof(struct mm_file_row));
 	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = !ctx.env.summary;
-	ctx.start_ns = ms_now() * 1e9;
+	if (cfg.events)
+		ms_events_start(&ctx.ev, &ctx.env);
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
 		     sizeof(cfg));
 	if (cfg.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		if (!ctx.env.json)
-			printf("%-9s %7s %-12s %-8s %s\n",
-			       ctx.env.timestamp ? "TIME" : "TIME(s)", "PID",
-			       "COMM", "CALL", "ARGS = RESULT");
+		ms_events_header(&ctx.ev, "%7s %-12s %-8s %s\n", "PID", "COMM",
+				 "CALL", "ARGS = RESULT");
 	}
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "mmapsnoop: tracing memory map calls%s; Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "");
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	print_summary(&ctx);
-	ms_bpf_close(&ctx.bpf);
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
 	free(ctx.keys);
 	free(ctx.vals);
 	free(ctx.rows);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ret;
 }

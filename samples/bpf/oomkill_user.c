@@ -351,8 +351,9 @@ static int report(void *arg, unsigned long iter)
 	return print_counts(ctx, "counts");
 }
 
-static int print_final(struct ok_ctx *ctx)
+static int print_final(void *arg)
 {
+	struct ok_ctx *ctx = arg;
 	__u64 each[OK_NR_DROPS], dropped;
 	struct ms_json j;
 
@@ -393,7 +394,6 @@ int main(int argc, char **argv)
 	};
 	struct ok_cfg cfg = {};
 	size_t nhooks = 0;
-	int ret;
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
@@ -423,12 +423,5 @@ int main(int argc, char **argv)
 	fprintf(stderr, "oomkill: tracing OOM kills (%s); Ctrl-C to end\n",
 		ctx.target[ctx.hook]);
 
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	if (print_final(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_final, &ctx);
 }

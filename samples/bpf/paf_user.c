@@ -356,8 +356,9 @@ static int report(void *arg, unsigned long iter)
 	return 0;
 }
 
-static int print_final(struct paf_ctx *ctx)
+static int print_final(void *arg)
 {
+	struct paf_ctx *ctx = arg;
 	__u64 each[PAF_NR_DROPS], dropped, total = ctx->failures;
 	struct ms_json j;
 	size_t r;
@@ -443,7 +444,7 @@ int main(int argc, char **argv)
 		.on_record = on_record, .on_interval = report,
 		.watch_pid = true, .ctx = &ctx,
 	};
-	int ret, entry;
+	int entry;
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
@@ -465,12 +466,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "paf: tracing page allocation failures (%s %s); Ctrl-C to end\n",
 			attach_names[!ctx.fexit], ctx.attach);
 
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	if (print_final(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_final, &ctx);
 }

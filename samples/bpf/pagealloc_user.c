@@ -421,6 +421,11 @@ static int report(void *arg, unsigned long iter)
 	return report_all(arg, false);
 }
 
+static int print_summary(void *arg)
+{
+	return report_all(arg, true);
+}
+
 int main(int argc, char **argv)
 {
 	static struct pa_ctx ctx;
@@ -431,7 +436,7 @@ int main(int argc, char **argv)
 	};
 	struct ms_env *env = &ctx.env;
 	struct pa_cfg cfg = {};
-	int ret, kp;
+	int kp;
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(env);
@@ -462,12 +467,5 @@ int main(int argc, char **argv)
 	fprintf(stderr, "pagealloc: tracing page allocations (%s:%s)%s; Ctrl-C to end\n",
 		kp ? "kprobe" : "kmem", ctx.event,
 		env->pid ? " of one process" : "");
-	ret = ms_run(env, &loop);
-	/* Detach first: the summary then adds up a stable picture. */
-	ms_bpf_detach(&ctx.bpf);
-	if (report_all(&ctx, true))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	return ret || fflush(stdout) || ferror(stdout) ? MS_EXIT_RUNTIME :
-							  MS_EXIT_OK;
+	return ms_finish(&ctx.bpf, ms_run(env, &loop), print_summary, &ctx);
 }

@@ -192,8 +192,9 @@ static int report(void *arg, unsigned long iter)
 }
 
 /* Totals since the start, and what could not be counted. */
-static int print_summary(struct pr_ctx *ctx)
+static int print_summary(void *arg)
 {
+	struct pr_ctx *ctx = arg;
 	static const struct pr_counts zero[PR_NR_SLOTS];
 	__u64 scanned[2] = {}, reclaimed[2] = {}, drops[PR_NR_DROPS], dropped;
 	struct ms_json j;
@@ -239,7 +240,6 @@ int main(int argc, char **argv)
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
 	struct pr_cfg cfg = {};
-	int ret;
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
@@ -250,12 +250,5 @@ int main(int argc, char **argv)
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "pr: tracing LRU reclaim; Ctrl-C to end\n");
 
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary, &ctx);
 }

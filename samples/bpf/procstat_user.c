@@ -337,9 +337,10 @@ static int report(void *arg, unsigned long iter)
 	return 0;
 }
 
-/* Returns the tasks that could not be read: each is missing from a report. */
-static __u64 print_summary(struct procstat_ctx *ctx)
+/* Tasks that could not be read, each missing from a report, fail the run. */
+static int print_summary(void *arg)
 {
+	struct procstat_ctx *ctx = arg;
 	__u64 unreadable = ms_bpf_drops(&ctx->bpf, NULL, PROCSTAT_NR_DROPS);
 	struct ms_json j;
 
@@ -351,13 +352,13 @@ static __u64 print_summary(struct procstat_ctx *ctx)
 		if (ms_summary_wanted(&ctx->env))
 			printf("\nprocstat: %lu reports, %llu tasks unreadable\n",
 			       ctx->reports, unreadable);
-		return unreadable;
+		return unreadable ? -1 : 0;
 	}
 	ms_json_record(&j, &ctx->env, "summary");
 	ms_json_uint(&j, "reports", ctx->reports);
 	ms_json_uint(&j, "unreadable_tasks", unreadable);
 	ms_json_end(&j);
-	return unreadable;
+	return unreadable ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -376,13 +377,8 @@ int main(int argc, char **argv)
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
 		     sizeof(cfg));
 
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
 	free(ctx.buf);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ret;
 }

@@ -100,8 +100,8 @@ int sh_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	int call = call_of(ctx->args[1]);
 	struct sh_call_rec rec = {};
 	struct sh_cfg *cfg;
-	__u64 id, *pend;
-	__u32 tid, zero = 0;
+	__u64 id;
+	__u32 tid;
 
 	/* Every system call comes here: nothing before this. */
 	if (call < 0)
@@ -133,48 +133,33 @@ int sh_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		bpf_probe_read_user_str(rec.name, sizeof(rec.name),
 					(void *)rec.args[0]);
 	}
-	pend = bpf_map_lookup_elem(&pending, &zero);
-	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
-		count_drop(SH_DROP_INFLIGHT);
-	else if (pend)
-		__sync_fetch_and_add(pend, 1);
+	ms_call_enter(tid, &rec, SH_DROP_INFLIGHT);
 	return 0;
 }
 
 /* procs[tgid], created on first use; NULL (and a drop) when full. */
 static __always_inline struct sh_proc *get_proc(__u32 tgid)
 {
-	struct sh_proc *p = bpf_map_lookup_elem(&procs, &tgid);
-	struct sh_proc zero = { .tgid = tgid };
+	struct sh_proc zero = {};
 
-	if (p)
-		return p;
-	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
-	bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST);
-	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p)
-		count_drop(SH_DROP_PROC);
-	return p;
+	return ms_proc_get(&procs, tgid, &zero, SH_DROP_PROC);
 }
 
 SEC("raw_tracepoint/sys_exit")
 int sh_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 id, *pend;
+	__u64 id;
 	struct sh_call_rec *rec, *e;
 	struct sh_cfg *cfg;
 	struct sh_proc *p;
-	__u32 tid, call, zero = 0;
+	__u32 tid, call;
 
 	/* Most exits: no call of ours is under way anywhere. */
-	pend = bpf_map_lookup_elem(&pending, &zero);
-	if (!pend || !*pend)
+	rec = ms_call_find();
+	if (!rec)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	tid = id;
-	rec = bpf_map_lookup_elem(&inflight, &tid);
-	if (!rec)
-		return 0;
 	rec->ret = ctx->args[1];
 	rec->ts_ns = bpf_ktime_get_ns();
 	rec->pid = id >> 32;
@@ -199,8 +184,7 @@ int sh_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			count_drop(SH_DROP_EVENT);
 		}
 	}
-	if (!bpf_map_delete_elem(&inflight, &tid))
-		__sync_fetch_and_add(pend, -1);
+	ms_call_done(tid);
 	return 0;
 }
 

@@ -97,8 +97,8 @@ static const char *const shmctl_cmds[] = {
 struct sh_ctx {
 	struct ms_env env;
 	struct ms_bpf bpf;
-	__u64 start_ns;
-	unsigned long n_events, reports;
+	struct ms_events ev;		/* lines, without -S */
+	unsigned long reports;
 	__u32 *keys;
 	struct sh_proc *procs;
 };
@@ -258,32 +258,20 @@ static int on_event(void *arg, void *data, size_t size)
 {
 	const struct sh_call_rec *e = data;
 	struct sh_ctx *ctx = arg;
-	const struct ms_env *env = &ctx->env;
-	__u64 elapsed = e->ts_ns > ctx->start_ns ? e->ts_ns - ctx->start_ns : 0;
-	char comm[MS_COMM_LEN + 1], clock[16], line[512];
+	char comm[MS_COMM_LEN + 1], line[512];
 	struct ms_json j;
 	int col;
 
 	if (size < sizeof(*e) || e->call >= SH_NR_CALLS)
 		return 0;
-	ctx->n_events++;
-	memcpy(comm, e->comm, MS_COMM_LEN);
-	comm[MS_COMM_LEN] = '\0';
-	if (env->json) {
-		ms_json_record(&j, env, "event");
-		ms_json_uint(&j, "elapsed_ns", elapsed);
-		ms_json_uint(&j, "pid", e->pid);
-		ms_json_uint(&j, "tid", e->tid);
-		ms_json_str(&j, "comm", comm);
+	ms_cstr(comm, e->comm, MS_COMM_LEN);
+	col = ms_event_begin(&ctx->ev, &j, e->ts_ns, e->pid, e->tid, comm);
+	if (ctx->env.json) {
 		ms_json_str(&j, "call", call_names[e->call]);
 		print_call(ctx, e, &j, NULL);
 		ms_json_end(&j);
 		return 0;
 	}
-	if (env->timestamp)
-		col = printf("%-9s ", ms_clock(clock, sizeof(clock)));
-	else
-		col = printf("%-9.3f ", elapsed / 1e9);
 	col += printf("%7u %-12.12s %-12s", e->pid, comm, call_names[e->call]);
 	print_call(ctx, e, NULL, line);
 	ms_print_wrapped(line, col, 12, 80);
@@ -334,8 +322,7 @@ static void print_procs(struct sh_ctx *ctx, bool show, __u64 *calls,
 		char comm[MS_COMM_LEN + 1];
 		__u64 fails = 0;
 
-		memcpy(comm, p->comm, MS_COMM_LEN);
-		comm[MS_COMM_LEN] = '\0';
+		ms_cstr(comm, p->comm, MS_COMM_LEN);
 		for (c = 0; c < SH_NR_CALLS; c++)
 			fails += p->failed[c];
 		if (!env->json) {
@@ -363,21 +350,18 @@ static int report(void *arg, unsigned long iter)
 {
 	__u64 calls[SH_NR_CALLS] = {}, failed[SH_NR_CALLS] = {};
 	struct sh_ctx *ctx = arg;
-	char clock[16];
 
 	if (!ctx->env.summary)
 		return 0;
-	if (iter && !ctx->env.json)
-		putchar('\n');
-	if (ctx->env.timestamp && !ctx->env.json)
-		printf("%s\n", ms_clock(clock, sizeof(clock)));
+	ms_report_begin(&ctx->env, iter);
 	print_procs(ctx, true, calls, failed);
 	ctx->reports++;
 	return 0;
 }
 
-static void print_summary(struct sh_ctx *ctx)
+static int print_summary(void *arg)
 {
+	struct sh_ctx *ctx = arg;
 	__u64 drops[SH_NR_DROPS], calls[SH_NR_CALLS] = {};
 	__u64 failed[SH_NR_CALLS] = {}, nfailed = 0, dropped;
 	const struct ms_env *env = &ctx->env;
@@ -401,19 +385,19 @@ static void print_summary(struct sh_ctx *ctx)
 			ms_json_uint(&j, call_names[c], calls[c]);
 		ms_json_uint(&j, "failed", nfailed);
 		if (!env->summary)
-			ms_json_uint(&j, "events", ctx->n_events);
+			ms_json_uint(&j, "events", ctx->ev.count);
 		else
 			ms_json_uint(&j, "reports", ctx->reports);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "lost_events", drops[SH_DROP_EVENT]);
 		ms_json_uint(&j, "compat", drops[SH_COMPAT]);
 		ms_json_end(&j);
-		return;
+		return 0;
 	}
 	if (env->summary)
 		printf("\nshmsnoop: %lu reports;", ctx->reports);
 	else
-		printf("\nshmsnoop: %lu lines;", ctx->n_events);
+		printf("\nshmsnoop: %lu lines;", ctx->ev.count);
 	for (c = 0; c < SH_NR_CALLS; c++)
 		printf("%s %llu %s", c == 4 ? "\n " : "", calls[c],
 		       call_names[c]);
@@ -422,6 +406,7 @@ static void print_summary(struct sh_ctx *ctx)
 	if (drops[SH_COMPAT])
 		printf("shmsnoop: %llu calls of 32-bit tasks not traced\n",
 		       drops[SH_COMPAT]);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -440,27 +425,21 @@ int main(int argc, char **argv)
 	ctx.procs = ms_zalloc(&ctx.env, SH_MAX_PROCS, sizeof(*ctx.procs));
 	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = !ctx.env.summary;
-	ctx.start_ns = ms_now() * 1e9;
+	if (cfg.events)
+		ms_events_start(&ctx.ev, &ctx.env);
 	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
 		     sizeof(cfg));
 	if (cfg.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		if (!ctx.env.json)
-			printf("%-9s %7s %-12s %-12s %s\n",
-			       ctx.env.timestamp ? "TIME" : "TIME(s)", "PID",
-			       "COMM", "CALL", "ARGS = RESULT");
+		ms_events_header(&ctx.ev, "%7s %-12s %-12s %s\n", "PID",
+				 "COMM", "CALL", "ARGS = RESULT");
 	}
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "shmsnoop: tracing shared memory calls%s; Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "");
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	print_summary(&ctx);
-	ms_bpf_close(&ctx.bpf);
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
 	free(ctx.keys);
 	free(ctx.procs);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ret;
 }

@@ -66,28 +66,7 @@ struct {
 /* procs[tgid], created on first use; NULL (and a drop) when full. */
 static __always_inline struct sw_proc *get_proc(__u32 tgid)
 {
-	struct sw_proc *p = bpf_map_lookup_elem(&procs, &tgid);
-	__u32 zero = 0;
-
-	if (p)
-		return p;
-	p = bpf_map_lookup_elem(&proc_zero, &zero);
-	if (!p)
-		return NULL;
-	bpf_get_current_comm(p->comm, sizeof(p->comm));
-	p->tgid = tgid;
-	bpf_map_update_elem(&procs, &tgid, p, BPF_NOEXIST);
-	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p)
-		count_drop(SW_DROP_PROC);
-	return p;
-}
-
-static __always_inline struct sw_counts *get_totals(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&totals, &zero);
+	return ms_proc_get(&procs, tgid, ms_map_elem(&proc_zero, 0), SW_DROP_PROC);
 }
 
 static __always_inline int fault_entry(void)
@@ -154,7 +133,7 @@ static __always_inline int fault_exit(__u32 ret)
 	}
 	now = bpf_ktime_get_ns();
 	latency = now - rec->start_ns;
-	t = get_totals();
+	t = ms_map_elem(&totals, 0);
 	if (t)
 		count_fault(t, latency, ret);
 	p = get_proc(id >> 32);
@@ -189,7 +168,7 @@ static __always_inline int page_read(int ret, bool frontswap)
 	in_fault = rec;
 	if (rec && !frontswap)
 		rec->pages++;
-	t = get_totals();
+	t = ms_map_elem(&totals, 0);
 	p = get_proc(id >> 32);
 	if (frontswap) {
 		if (t)

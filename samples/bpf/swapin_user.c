@@ -53,7 +53,6 @@ static const char usage[] =
 "  swapin -e -p 1234       # every swap fault of process 1234\n"
 "  swapin -j -d 60         # JSON totals over one minute\n";
 
-#define SW_PROC_FIELDS	(sizeof(struct sw_proc) / sizeof(__u64))
 #define SW_COUNT_FIELDS	(sizeof(struct sw_counts) / sizeof(__u64))
 
 enum { SW_FENTRY, SW_KPROBE };
@@ -77,13 +76,9 @@ struct sw_ctx {
 	struct ms_hook hooks[4];
 	size_t nhooks;
 	char targets[4][128];		/* kallsyms names of fn[] */
-	int procs_fd;
-	__u32 *keys;			/* scratch for ms_hash_read() */
-	struct sw_proc *now, *prev, *delta;	/* sorted by tgid */
-	size_t n_now, n_prev;
+	struct ms_rows procs;		/* struct sw_proc */
 	unsigned long reports;
-	__u64 start_ns;			/* ms_now() at the start, for -e */
-	unsigned long n_events;
+	struct ms_events ev;		/* -e */
 };
 
 static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
@@ -137,38 +132,30 @@ static int cmp_tgid(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
-/* procs[] into ctx->now, sorted by tgid. */
+/* procs[] into ctx->procs, sorted by tgid. */
 static int read_all(struct sw_ctx *ctx)
 {
-	ssize_t n = ms_hash_read(ctx->procs_fd, ctx->keys, sizeof(__u32),
-				 ctx->now, sizeof(struct sw_proc),
-				 SW_MAX_PROCS);
-
-	if (n < 0) {
+	if (ms_rows_read(&ctx->procs)) {
 		ms_warn(&ctx->env, "%s", ms_last_error());
 		return -1;
 	}
-	qsort(ctx->now, n, sizeof(*ctx->now), cmp_tgid);
-	ctx->n_now = n;
 	return 0;
 }
 
-/* d = a - b, field by field (b may be NULL); max_ns, comm and tgid a's. */
-static void proc_sub(struct sw_proc *d, const struct sw_proc *a,
-		     const struct sw_proc *b)
+/* The maximum is since the start: no difference. */
+static void keep_max(void *delta, const void *now)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-	__u64 *z = (__u64 *)d;
-	size_t f;
+	const struct sw_proc *a = now;
+	struct sw_proc *d = delta;
 
-	*d = *a;
-	if (!b)
-		return;
-	for (f = 0; f < SW_PROC_FIELDS; f++)
-		z[f] = x[f] - y[f];
-	memcpy(d->comm, a->comm, sizeof(d->comm));
-	d->tgid = a->tgid;
 	d->max_ns = a->max_ns;
+}
+
+static bool proc_active(const void *row)
+{
+	const struct sw_counts *c = &((const struct sw_proc *)row)->c;
+
+	return c->faults || c->pages || c->frontswap;
 }
 
 /* Most fault time first, then most pages. */
@@ -200,12 +187,6 @@ static void json_counts(struct ms_json *j, const struct sw_counts *c)
 	ms_json_uint(j, "fault_swapin_kib", ms_pages_kib(c->fault_pages));
 }
 
-static void comm_str(char *buf, const char *comm)
-{
-	memcpy(buf, comm, MS_COMM_LEN);
-	buf[MS_COMM_LEN] = '\0';
-}
-
 static void print_proc(const struct sw_ctx *ctx, const struct sw_proc *p)
 {
 	const struct ms_env *env = &ctx->env;
@@ -213,7 +194,7 @@ static void print_proc(const struct sw_ctx *ctx, const struct sw_proc *p)
 	char comm[MS_COMM_LEN + 1];
 	struct ms_json j;
 
-	comm_str(comm, p->comm);
+	ms_cstr(comm, p->comm, MS_COMM_LEN);
 	if (env->json) {
 		ms_json_record(&j, env, "proc");
 		ms_json_uint(&j, "pid", p->tgid);
@@ -241,47 +222,28 @@ static void print_proc(const struct sw_ctx *ctx, const struct sw_proc *p)
 /* Print what changed since the last report (everything at the end). */
 static void print_tables(struct sw_ctx *ctx, bool since_start)
 {
-	size_t i, n = 0, shown;
-	char clock[16];
+	struct sw_proc *d = ctx->procs.delta;
+	size_t i, n;
 
-	for (i = 0; i < ctx->n_now; i++) {
-		const struct sw_proc *old = NULL;
-		struct sw_proc *d = &ctx->delta[n];
-
-		if (!since_start)
-			old = bsearch(&ctx->now[i], ctx->prev, ctx->n_prev,
-				      sizeof(*ctx->prev), cmp_tgid);
-		proc_sub(d, &ctx->now[i], old);
-		if (d->c.faults || d->c.pages || d->c.frontswap)
-			n++;
-	}
-	qsort(ctx->delta, n, sizeof(*ctx->delta), cmp_busy);
-	shown = ctx->env.top && ctx->env.top < n ? ctx->env.top : n;
-	if (!ctx->env.json) {
-		if (ctx->env.timestamp)
-			printf("%s\n", ms_clock(clock, sizeof(clock)));
+	n = ms_rows_delta(&ctx->procs, since_start, proc_active);
+	qsort(d, n, sizeof(*d), cmp_busy);
+	if (!ctx->env.json)
 		printf("%7s %-15s %7s %7s %8s %6s %6s %8s %8s\n", "PID", "COMM",
 		       "FAULTS", "MAJOR", "TIME_ms", "AVG_us", "MAX_us",
 		       "SWAPIN", "INFAULT");
-	}
-	for (i = 0; i < shown; i++)
-		print_proc(ctx, &ctx->delta[i]);
+	for (i = 0; i < n && i < ctx->env.top; i++)
+		print_proc(ctx, &d[i]);
 }
 
 static int report(void *arg, unsigned long iter)
 {
 	struct sw_ctx *ctx = arg;
-	struct sw_proc *swap;
 
 	if (read_all(ctx))
 		return -1;
-	if (iter && !ctx->env.json)
-		putchar('\n');
+	ms_report_begin(&ctx->env, iter);
 	print_tables(ctx, false);
-	swap = ctx->prev;
-	ctx->prev = ctx->now;
-	ctx->now = swap;
-	ctx->n_prev = ctx->n_now;
+	ms_rows_next(&ctx->procs);
 	ctx->reports++;
 	return 0;
 }
@@ -292,22 +254,16 @@ static int on_event(void *arg, void *data, size_t size)
 	const struct sw_event *e = data;
 	struct sw_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
-	__u64 elapsed = e->end_ns > ctx->start_ns ? e->end_ns - ctx->start_ns : 0;
 	bool major = e->ret & SW_VM_FAULT_MAJOR;
 	bool retry = e->ret & SW_VM_FAULT_RETRY;
-	char comm[MS_COMM_LEN + 1], clock[16];
+	char comm[MS_COMM_LEN + 1];
 	struct ms_json j;
 
 	if (size < sizeof(*e))
 		return 0;
-	ctx->n_events++;
-	comm_str(comm, e->comm);
+	ms_cstr(comm, e->comm, MS_COMM_LEN);
+	ms_event_begin(&ctx->ev, &j, e->end_ns, e->pid, e->tid, comm);
 	if (env->json) {
-		ms_json_record(&j, env, "event");
-		ms_json_uint(&j, "elapsed_ns", elapsed);
-		ms_json_uint(&j, "pid", e->pid);
-		ms_json_uint(&j, "tid", e->tid);
-		ms_json_str(&j, "comm", comm);
 		ms_json_uint(&j, "latency_ns", e->latency_ns);
 		ms_json_uint(&j, "pages", e->pages);
 		ms_json_uint(&j, "major", major);
@@ -315,18 +271,15 @@ static int on_event(void *arg, void *data, size_t size)
 		ms_json_end(&j);
 		return 0;
 	}
-	if (env->timestamp)
-		printf("%-9s ", ms_clock(clock, sizeof(clock)));
-	else
-		printf("%-9.3f ", elapsed / 1e9);
 	printf("%-15s %7u %7u %9.1f %5llu %3d %5d\n", comm, e->pid, e->tid,
 	       e->latency_ns / 1e3, e->pages, major, retry);
 	return 0;
 }
 
 /* Totals since the start, and what could not be counted. */
-static int print_summary(struct sw_ctx *ctx)
+static int print_summary(void *arg)
 {
+	struct sw_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
 	__u64 drops[SW_NR_DROPS], dropped;
 	struct sw_counts t;
@@ -341,8 +294,10 @@ static int print_summary(struct sw_ctx *ctx)
 	}
 	dropped = ms_bpf_drops(&ctx->bpf, drops, SW_NR_DROPS) -
 		  drops[SW_UNPAIRED];
-	if (!env->interval && (!env->events || env->hist))
+	if (!env->interval && (!env->events || env->hist)) {
+		ms_report_begin(env, 0);
 		print_tables(ctx, true);
+	}
 	if (dropped)
 		ms_warn(env,
 			"not counted: %llu faults not timed (too many at once), %llu processes (table full), %llu -e events (ring buffer full)",
@@ -353,7 +308,7 @@ static int print_summary(struct sw_ctx *ctx)
 		ms_json_uint(&j, "reports", ctx->reports);
 		json_counts(&j, &t);
 		if (env->events)
-			ms_json_uint(&j, "events", ctx->n_events);
+			ms_json_uint(&j, "events", ctx->ev.count);
 		ms_json_uint(&j, "dropped", dropped);
 		ms_json_uint(&j, "unpaired", drops[SW_UNPAIRED]);
 		ms_json_end(&j);
@@ -361,7 +316,7 @@ static int print_summary(struct sw_ctx *ctx)
 	}
 	printf("\nswapin: %lu reports", ctx->reports);
 	if (env->events)
-		printf(", %lu events", ctx->n_events);
+		printf(", %lu events", ctx->ev.count);
 	printf("; since start:\n");
 	printf("  %llu swap faults (%llu major, %llu retried) in %.1f ms\n",
 	       t.faults, t.major, t.retry, t.fault_ns / 1e6);
@@ -388,42 +343,33 @@ int main(int argc, char **argv)
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
 	pick_hooks(&ctx);
-	ctx.keys = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.keys));
-	ctx.now = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.now));
-	ctx.prev = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.prev));
-	ctx.delta = ms_zalloc(&ctx.env, SW_MAX_PROCS, sizeof(*ctx.delta));
+	ctx.procs = (struct ms_rows){
+		.key_size = sizeof(__u32), .row_size = sizeof(struct sw_proc),
+		.max = SW_MAX_PROCS, .cmp = cmp_tgid, .fixup = keep_max,
+		.counters = offsetof(struct sw_proc, c),
+	};
+	ms_rows_alloc(&ctx.procs, &ctx.env);
 
 	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
-	ctx.start_ns = ms_now() * 1e9;
+	if (ctx.env.events)
+		ms_events_start(&ctx.ev, &ctx.env);
 	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ctx.nhooks, &cfg,
 		     sizeof(cfg));
-	ctx.procs_fd = ms_bpf_map(&ctx.bpf, "procs");
+	ctx.procs.fd = ms_bpf_map(&ctx.bpf, "procs");
 	if (ctx.env.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
-		/* A line as each fault ends, also into a pipe. */
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		if (!ctx.env.json)
-			printf("%-9s %-15s %7s %7s %9s %5s %3s %5s\n",
-			       ctx.env.timestamp ? "TIME" : "TIME(s)", "COMM",
-			       "PID", "TID", "LAT_us", "PAGES", "MAJ", "RETRY");
+		ms_events_header(&ctx.ev, "%-15s %7s %7s %9s %5s %3s %5s\n",
+				 "COMM", "PID", "TID", "LAT_us", "PAGES", "MAJ",
+				 "RETRY");
 	}
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "swapin: tracing swap-ins%s (%s); Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "",
 		ctx.hooks[0].type == MS_HOOK_FEXIT ? "fentry" : "kprobe");
 
-	ret = ms_run(&ctx.env, &loop);
-	/* Detach first: the summary then adds up a stable picture. */
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	free(ctx.keys);
-	free(ctx.now);
-	free(ctx.prev);
-	free(ctx.delta);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			&ctx);
+	ms_rows_free(&ctx.procs);
+	return ret;
 }

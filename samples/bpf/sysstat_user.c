@@ -235,18 +235,20 @@ static int report(void *arg, unsigned long iter)
 	return 0;
 }
 
-static void print_summary(const struct sysstat_ctx *ctx)
+static int print_summary(void *arg)
 {
+	const struct sysstat_ctx *ctx = arg;
 	struct ms_json j;
 
 	if (!ctx->env.json) {
 		if (ms_summary_wanted(&ctx->env))
 			printf("\nsysstat: %lu reports\n", ctx->reports);
-		return;
+		return 0;
 	}
 	ms_json_record(&j, &ctx->env, "summary");
 	ms_json_uint(&j, "reports", ctx->reports);
 	ms_json_end(&j);
+	return 0;
 }
 
 /* Kernel addresses the BPF program reads, resolved once. */
@@ -291,7 +293,6 @@ int main(int argc, char **argv)
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
 	struct sysstat_cfg cfg = {};
-	int ret;
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(&ctx.env);
@@ -300,11 +301,6 @@ int main(int argc, char **argv)
 		     sizeof(cfg));
 	ctx.snapshot_fd = ms_bpf_map(&ctx.bpf, "snapshot");
 
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	print_summary(&ctx);
-	ms_bpf_close(&ctx.bpf);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
+			 &ctx);
 }

@@ -227,8 +227,9 @@ static int report(void *arg, unsigned long iter)
 }
 
 /* Totals since the start, and what could not be timed. */
-static int print_summary(struct vs_ctx *ctx)
+static int print_summary(void *arg)
 {
+	struct vs_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
 	const struct vs_snap *s = &ctx->now;
 	const __u64 *c = s->counts;
@@ -283,7 +284,6 @@ int main(int argc, char **argv)
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
 	struct vs_cfg cfg = {};
-	int ret;
 
 	ms_env_init(&ctx.env, "vmscan", usage, MS_OPT_HIST | MS_OPT_PID |
 		    MS_OPT_CGROUP);
@@ -298,12 +298,5 @@ int main(int argc, char **argv)
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "vmscan: tracing reclaim; Ctrl-C to end\n");
 
-	ret = ms_run(&ctx.env, &loop);
-	ms_bpf_detach(&ctx.bpf);
-	if (print_summary(&ctx))
-		ret = -1;
-	ms_bpf_close(&ctx.bpf);
-	if (fflush(stdout) || ferror(stdout))
-		return MS_EXIT_RUNTIME;
-	return ret ? MS_EXIT_RUNTIME : MS_EXIT_OK;
+	return ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary, &ctx);
 }

@@ -6,7 +6,9 @@
  *   output     JSON Lines (nested objects and arrays), sizes, times
  *   bpf        open, load, attach from a table of hooks, config map,
  *              per-CPU and hash map reads, drop counters
- *   loop       one run loop: intervals, ring buffer, -d, signals
+ *   loop       one run loop: intervals, ring buffer, -d, signals;
+ *              -e event lines; the end (summary, exit code)
+ *   rows       hash map rows as their change since the last report
  *   symbols    /proc/kallsyms read once per process, module-aware
  *              kernel stacks
  *   user symbols  user stacks on elfutils' libdwfl, one per process,
@@ -181,6 +183,12 @@ const char *ms_fmt_kib(char *buf, size_t len, long long kib, bool raw);
 /* The same in one of 16 rotating static buffers, for printf arguments. */
 const char *ms_kib(const struct ms_env *env, long long kib);
 
+/*
+ * The first @len bytes of @s (a kernel name: comm, d_name, maybe without
+ * a NUL) as a string in @buf, of @len + 1 bytes; returns @buf.
+ */
+char *ms_cstr(char *buf, const char *s, size_t len);
+
 /* Counters that per-CPU drift makes negative read as 0, as in /proc. */
 static inline long long ms_clamp0(long long v)
 {
@@ -339,6 +347,78 @@ struct ms_loop {
 int ms_run(const struct ms_env *env, const struct ms_loop *loop);
 /* A final summary is printed after interval runs and after a signal. */
 bool ms_summary_wanted(const struct ms_env *env);
+/*
+ * A tool's end after ms_run() returned @err: detach, so that @summary
+ * (NULL: none; called with @ctx) adds up a stable picture, and close.
+ * Returns the exit code: 1 if the run, the summary or stdout failed.
+ */
+int ms_finish(struct ms_bpf *b, int err, int (*summary)(void *ctx),
+	      void *ctx);
+/* A report's start: a blank line after the first, the clock with -T. */
+void ms_report_begin(const struct ms_env *env, unsigned long iter);
+
+/*
+ * -e: a line (with -j a record "event") per ring buffer record as it
+ * comes, each led by its time: seconds since the start, or the clock
+ * with -T (JSON: elapsed_ns), and pid, tid, comm in JSON.
+ */
+struct ms_events {
+	const struct ms_env *env;
+	__u64 start_ns;		/* ms_now() at the start, in nanoseconds */
+	unsigned long count;	/* events printed */
+};
+
+/* Before attaching: the start time; stdout line-buffered (into pipes). */
+void ms_events_start(struct ms_events *ev, const struct ms_env *env);
+/* The column heads, none with -j: "TIME(s)" (-T: "TIME"), then @fmt. */
+__printf(2, 3)
+void ms_events_header(const struct ms_events *ev, const char *fmt, ...);
+/*
+ * Count an event of thread @tid of process @pid at @ts_ns (the clock of
+ * bpf_ktime_get_ns()).  With -j, open its record in @j with elapsed_ns,
+ * pid, tid and @comm for the tool to add to and end, and return 0; else
+ * print the time column and return its width.
+ */
+int ms_event_begin(struct ms_events *ev, struct ms_json *j, __u64 ts_ns,
+		   __u32 pid, __u32 tid, const char *comm);
+
+/* ---- tables of rows ------------------------------------------------ */
+
+/*
+ * The rows of a BPF hash map reported as their change since the last
+ * report.  A row (the map's value) holds its key and its names first,
+ * then from byte @counters to its end nothing but __u64 counters.  The
+ * tool sets the fields up to fixup, then ms_rows_alloc(); per report
+ * ms_rows_read(), ms_rows_delta(), and after printing ms_rows_next().
+ */
+struct ms_rows {
+	int fd;				/* the hash map */
+	size_t key_size, row_size;	/* its key and value */
+	size_t max;			/* its max_entries */
+	size_t counters;		/* offset of the first counter */
+	/* rows by key: now[] is sorted with it, prev[] searched */
+	int (*cmp)(const void *a, const void *b);
+	/* NULL, or: put back @now's fields that are no counts (maxima) */
+	void (*fixup)(void *delta, const void *now);
+	void *keys;			/* scratch for ms_hash_read() */
+	void *now, *prev;		/* this report's rows, the last one's */
+	void *delta;			/* the rows ms_rows_delta() kept */
+	size_t n_now, n_prev;
+};
+
+/* Room for max rows, or exit 1. */
+void ms_rows_alloc(struct ms_rows *r, const struct ms_env *env);
+void ms_rows_free(struct ms_rows *r);
+/* The map into now[], sorted by key; 0 or -errno. */
+int ms_rows_read(struct ms_rows *r);
+/*
+ * Into delta[], in key order: each row of now[] less its row in prev[]
+ * (all of it @since_start), kept when @changed says so; how many.
+ */
+size_t ms_rows_delta(struct ms_rows *r, bool since_start,
+		     bool (*changed)(const void *row));
+/* now[] becomes prev[], the base of the next report. */
+void ms_rows_next(struct ms_rows *r);
 
 /* ---- kernel symbols ------------------------------------------------ */
 

@@ -2,10 +2,12 @@
 /*
  * libmemstat: the run loop every tool shares.  Reports every interval,
  * ring buffer records as they come, the -d deadline, the count, signals
- * and the end of the -p process, in one place.
+ * and the end of the -p process, in one place; the head of each report
+ * and -e line, and a tool's end.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <time.h>
 #include <linux/compiler.h>
 #include <bpf/libbpf.h>
@@ -157,4 +159,69 @@ int ms_run(const struct ms_env *env, const struct ms_loop *loop)
 		return err;
 	}
 	return 0;
+}
+
+int ms_finish(struct ms_bpf *b, int err, int (*summary)(void *ctx),
+	      void *ctx)
+{
+	ms_bpf_detach(b);
+	if (summary && summary(ctx))
+		err = -1;
+	ms_bpf_close(b);
+	if (fflush(stdout) || ferror(stdout) || err)
+		return MS_EXIT_RUNTIME;
+	return MS_EXIT_OK;
+}
+
+void ms_report_begin(const struct ms_env *env, unsigned long iter)
+{
+	char clock[16];
+
+	if (env->json)
+		return;
+	if (iter)
+		putchar('\n');
+	if (env->timestamp)
+		printf("%s\n", ms_clock(clock, sizeof(clock)));
+}
+
+void ms_events_start(struct ms_events *ev, const struct ms_env *env)
+{
+	ev->env = env;
+	ev->start_ns = ms_now() * 1e9;
+	ev->count = 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+void ms_events_header(const struct ms_events *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ev->env->json)
+		return;
+	printf("%-9s ", ev->env->timestamp ? "TIME" : "TIME(s)");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+int ms_event_begin(struct ms_events *ev, struct ms_json *j, __u64 ts_ns,
+		   __u32 pid, __u32 tid, const char *comm)
+{
+	const struct ms_env *env = ev->env;
+	__u64 elapsed = ts_ns > ev->start_ns ? ts_ns - ev->start_ns : 0;
+	char clock[16];
+
+	ev->count++;
+	if (env->json) {
+		ms_json_record(j, env, "event");
+		ms_json_uint(j, "elapsed_ns", elapsed);
+		ms_json_uint(j, "pid", pid);
+		ms_json_uint(j, "tid", tid);
+		ms_json_str(j, "comm", comm);
+		return 0;
+	}
+	if (env->timestamp)
+		return printf("%-9s ", ms_clock(clock, sizeof(clock)));
+	return printf("%-9.3f ", elapsed / 1e9);
 }

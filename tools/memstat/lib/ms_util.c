@@ -384,6 +384,13 @@ const char *ms_clock(char *buf, size_t len)
 	return buf;
 }
 
+char *ms_cstr(char *buf, const char *s, size_t len)
+{
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
 long ms_page_kib(void)
 {
 	static long kib;
