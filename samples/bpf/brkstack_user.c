@@ -109,7 +109,7 @@ static void parse_args(struct bs_ctx *ctx, int argc, char **argv)
 
 	ms_env_init(env, "brkstack", usage,
 		    MS_OPT_EVENTS | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_PID |
-		    MS_OPT_CGROUP);
+		    MS_OPT_CGROUP | MS_OPT_CGROUP_COLUMN);
 	ms_getopt(env, argc, argv, "", NULL);
 }
 
@@ -265,15 +265,19 @@ static void print_tables(struct bs_ctx *ctx)
 			ms_json_record(&j, env, "proc");
 			ms_json_uint(&j, "pid", p->tgid);
 			ms_json_str(&j, "comm", comm);
+			ms_cgroup_column(env, &j, p->tgid);
 			json_val(&j, &p->sum);
 			ms_json_uint(&j, "stacks", p->n);
 			ms_json_end(&j);
 		} else {
-			printf("%s%-7s %-16s %9s %9s %7s\n", g ? "\n" : "",
+			printf("%s%-7s %-16s %9s %9s %7s", g ? "\n" : "",
 			       "PID", "COMM", "GROWN", "SHRUNK", "CALLS");
-			printf("%-7u %-16s %9s %9s %7llu\n", p->tgid, comm,
+			ms_cgroup_head(env);
+			printf("\n%-7u %-16s %9s %9s %7llu", p->tgid, comm,
 			       ms_kib(env, kib(p->sum.grow)),
 			       ms_kib(env, kib(p->sum.shrink)), p->sum.calls);
+			ms_cgroup_column(env, NULL, p->tgid);
+			putchar('\n');
 		}
 		for (i = 0; i < p->n && i < env->top; i++)
 			print_row(ctx, &ctx->rows[p->first + i], comm);

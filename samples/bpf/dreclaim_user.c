@@ -88,7 +88,8 @@ static void parse_args(struct dr_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "dreclaim", usage, MS_OPT_EVENTS | MS_OPT_HIST |
-		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_CGROUP_COLUMN);
 	ms_getopt(env, argc, argv, "", NULL);
 }
 
@@ -175,6 +176,7 @@ static void print_proc(const struct dr_ctx *ctx, const struct dr_proc *p)
 		ms_json_record(&j, env, "proc");
 		ms_json_uint(&j, "pid", p->tgid);
 		ms_json_str(&j, "comm", comm);
+		ms_cgroup_column(env, &j, p->tgid);
 		for (k = 0; k < DR_NR_KINDS; k++) {
 			const struct dr_reclaim *r = &p->kind[k];
 
@@ -190,11 +192,13 @@ static void print_proc(const struct dr_ctx *ctx, const struct dr_proc *p)
 		ms_json_end(&j);
 		return;
 	}
-	printf("%7u %-15s %6llu %7.1f %6llu %6llu %7s %5llu %7.1f %5llu\n",
+	printf("%7u %-15s %6llu %7.1f %6llu %6llu %7s %5llu %7.1f %5llu",
 	       p->tgid, comm, d->count, d->total_ns / 1e6,
 	       d->count ? d->total_ns / d->count / 1000 : 0, d->max_ns / 1000,
 	       ms_kib(env, ms_pages_kib(d->reclaimed)), m->count,
 	       m->total_ns / 1e6, p->kswapd_wakeups);
+	ms_cgroup_column(env, NULL, p->tgid);
+	putchar('\n');
 	if (!env->hist)
 		return;
 	for (k = 0; k < DR_NR_KINDS; k++) {
@@ -245,10 +249,13 @@ static void print_tables(struct dr_ctx *ctx, bool since_start)
 
 	n = ms_rows_delta(&ctx->procs, since_start, proc_active);
 	qsort(d, n, sizeof(*d), cmp_busy);
-	if (!ctx->env.json)
-		printf("%7s %-15s %6s %7s %6s %6s %7s %5s %7s %5s\n",
+	if (!ctx->env.json) {
+		printf("%7s %-15s %6s %7s %6s %6s %7s %5s %7s %5s",
 		       "PID", "COMM", "DIRECT", "TIME_ms", "AVG_us", "MAX_us",
 		       "RECLAIM", "MEMCG", "MCG_ms", "WAKE");
+		ms_cgroup_head(&ctx->env);
+		putchar('\n');
+	}
 	for (i = 0; i < n && i < ctx->env.top; i++)
 		print_proc(ctx, &d[i]);
 	print_nodes(ctx, since_start ? zero_nodes : ctx->nodes_prev);

@@ -91,7 +91,8 @@ static void parse_args(struct ft_ctx *ctx, int argc, char **argv)
 	int opt;
 
 	ms_env_init(env, "faults", usage,
-		    MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_TOP | MS_OPT_FRAMES |
+		    MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_CGROUP_COLUMN | MS_OPT_TOP | MS_OPT_FRAMES |
 		    MS_OPT_THREADS | MS_OPT_SORT | MS_OPT_ATTACH);
 	while ((opt = ms_getopt(env, argc, argv, "KU", longopts)) != -1)
 		ctx->stacks |= opt == 'K' ? FT_STACK_KERNEL : FT_STACK_USER;
@@ -214,10 +215,13 @@ static void print_procs(struct ft_ctx *ctx)
 	n = read_rows(ctx, "procs", sizeof(struct ft_proc_key),
 		      sizeof(struct ft_proc), offsetof(struct ft_proc, faults),
 		      FT_MAX_PROCS, &keys, &vals, &rows);
-	if (!env->json)
-		printf("%7s %s%-15s %9s %8s %9s %8s %7s\n", "PID",
+	if (!env->json) {
+		printf("%7s %s%-15s %9s %8s %9s %8s %7s", "PID",
 		       env->threads ? "    TID " : "", "COMM", "MINOR",
 		       "MAJOR", "FMINOR", "FMAJOR", "GUP");
+		ms_cgroup_head(env);
+		putchar('\n');
+	}
 	for (i = 0; i < n; i++) {
 		const struct ft_proc_key *k = rows[i].key;
 		const struct ft_proc *p = rows[i].val;
@@ -228,6 +232,7 @@ static void print_procs(struct ft_ctx *ctx)
 			if (env->threads)
 				ms_json_uint(&j, "tid", k->tid);
 			ms_json_str(&j, "comm", p->comm);
+			ms_cgroup_column(env, &j, k->tgid);
 			ms_json_uint(&j, "minor", p->faults[FT_MINOR]);
 			ms_json_uint(&j, "major", p->faults[FT_MAJOR]);
 			ms_json_uint(&j, "file_minor", p->file[FT_MINOR]);
@@ -239,9 +244,11 @@ static void print_procs(struct ft_ctx *ctx)
 		printf("%7u ", k->tgid);
 		if (env->threads)
 			printf("%7u ", k->tid);
-		printf("%-15s %9llu %8llu %9llu %8llu %7llu\n", p->comm,
+		printf("%-15s %9llu %8llu %9llu %8llu %7llu", p->comm,
 		       p->faults[FT_MINOR], p->faults[FT_MAJOR],
 		       p->file[FT_MINOR], p->file[FT_MAJOR], p->gup);
+		ms_cgroup_column(env, NULL, k->tgid);
+		putchar('\n');
 	}
 	free_rows(keys, vals, rows);
 }

@@ -72,7 +72,8 @@ static void parse_args(struct hf_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "hfaults", usage, MS_OPT_EVENTS | MS_OPT_HIST |
-		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_CGROUP_COLUMN | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
 }
 
@@ -166,6 +167,7 @@ static void print_map(const struct hf_ctx *ctx, const struct hf_map *m)
 		ms_json_record(&j, env, "mapping");
 		ms_json_uint(&j, "pid", m->key.tgid);
 		ms_json_str(&j, "comm", comm);
+		ms_cgroup_column(env, &j, m->key.tgid);
 		ms_json_str(&j, "file", name);
 		ms_json_uint(&j, "dev", m->key.dev);
 		ms_json_uint(&j, "ino", m->key.ino);
@@ -184,10 +186,14 @@ static void print_map(const struct hf_ctx *ctx, const struct hf_map *m)
 		ms_json_end(&j);
 		return;
 	}
-	printf("%7u %-15s %7llu %7llu %8.1f %6llu %6s %.16s\n", m->key.tgid,
+	/* FILE padded only when CGROUP follows it. */
+	printf("%7u %-15s %7llu %7llu %8.1f %6llu %6s %-*.16s", m->key.tgid,
 	       comm, m->faults, m->allocs, m->fault_ns / 1e6,
 	       m->faults ? m->fault_ns / m->faults / 1000 : 0,
-	       ms_kib(env, hpage_kib(m->order)), name);
+	       ms_kib(env, hpage_kib(m->order)), env->show_cgroup ? 16 : 0,
+	       name);
+	ms_cgroup_column(env, NULL, m->key.tgid);
+	putchar('\n');
 	if (!env->hist)
 		return;
 	printf("\n  hugetlb fault latency, pid %u (%s), %s:\n", m->key.tgid,
@@ -217,6 +223,7 @@ static void print_procs(const struct hf_ctx *ctx, const struct hf_map *m,
 		ms_json_record(&j, &ctx->env, "proc");
 		ms_json_uint(&j, "pid", m[i].key.tgid);
 		ms_json_str(&j, "comm", comm);
+		ms_cgroup_column(&ctx->env, &j, m[i].key.tgid);
 		ms_json_uint(&j, "faults", s.faults);
 		ms_json_uint(&j, "new_pages", s.allocs);
 		ms_json_uint(&j, "new_kib", s.kib);
@@ -238,9 +245,13 @@ static void print_tables(struct hf_ctx *ctx, bool since_start)
 	if (ctx->env.json)
 		print_procs(ctx, d, n);
 	qsort(d, n, sizeof(*d), cmp_busy);
-	if (!ctx->env.json)
-		printf("%7s %-15s %7s %7s %8s %6s %6s %s\n", "PID", "COMM",
-		       "FAULTS", "NEW", "TIME_ms", "AVG_us", "HPAGE", "FILE");
+	if (!ctx->env.json) {
+		printf("%7s %-15s %7s %7s %8s %6s %6s %-*s", "PID", "COMM",
+		       "FAULTS", "NEW", "TIME_ms", "AVG_us", "HPAGE",
+		       ctx->env.show_cgroup ? 16 : 0, "FILE");
+		ms_cgroup_head(&ctx->env);
+		putchar('\n');
+	}
 	for (i = 0; i < n && i < ctx->env.top; i++)
 		print_map(ctx, &d[i]);
 }

@@ -103,7 +103,8 @@ static void parse_args(struct mm_ctx *ctx, int argc, char **argv,
 	int c;
 
 	ms_env_init(env, "mmapsnoop", usage,
-		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
+		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_CGROUP_COLUMN);
 	while ((c = ms_getopt(env, argc, argv, "b", longopts)) != -1)
 		if (c == 'b')
 			cfg->no_brk = 1;
@@ -286,10 +287,13 @@ static void print_procs(struct mm_ctx *ctx)
 	qsort(p, n, sizeof(*p), cmp_proc);
 	if (env->top && (size_t)n > env->top)
 		n = env->top;
-	if (!env->json)
-		printf("%7s %-12s %5s %5s %5s %5s %5s %4s %7s %7s %7s %6s\n",
+	if (!env->json) {
+		printf("%7s %-12s %5s %5s %5s %5s %5s %4s %7s %7s %7s %6s",
 		       "PID", "COMM", "MMAP", "MUNMP", "MREMP", "MPROT", "BRK",
 		       "FAIL", "MAPPED", "UNMAPPD", "FILEMAP", "BRK+");
+		ms_cgroup_head(env);
+		putchar('\n');
+	}
 	for (i = 0; i < n; i++, p++) {
 		char comm[MS_COMM_LEN + 1];
 
@@ -297,7 +301,7 @@ static void print_procs(struct mm_ctx *ctx)
 		for (fails = 0, c = 0; c < MM_NR_CALLS; c++)
 			fails += p->failed[c];
 		if (!env->json) {
-			printf("%7u %-12.12s %5llu %5llu %5llu %5llu %5llu %4zd %7s %7s %7s %6s\n",
+			printf("%7u %-12.12s %5llu %5llu %5llu %5llu %5llu %4zd %7s %7s %7s %6s",
 			       p->tgid, comm, p->calls[MM_MMAP],
 			       p->calls[MM_MUNMAP], p->calls[MM_MREMAP],
 			       p->calls[MM_MPROTECT], p->calls[MM_BRK], fails,
@@ -305,11 +309,14 @@ static void print_procs(struct mm_ctx *ctx)
 			       ms_kib(env, p->unmapped / 1024),
 			       ms_kib(env, p->mapped_file / 1024),
 			       ms_kib(env, p->brk_grown / 1024));
+			ms_cgroup_column(env, NULL, p->tgid);
+			putchar('\n');
 			continue;
 		}
 		ms_json_record(&j, env, "proc");
 		ms_json_uint(&j, "pid", p->tgid);
 		ms_json_str(&j, "comm", comm);
+		ms_cgroup_column(env, &j, p->tgid);
 		for (c = 0; c < MM_NR_CALLS; c++)
 			ms_json_uint(&j, call_names[c], p->calls[c]);
 		for (c = 0; c < MM_NR_CALLS; c++)

@@ -117,7 +117,8 @@ static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 	int opt;
 
 	ms_env_init(env, "pagealloc", usage,
-		    MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
+		    MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_CGROUP_COLUMN |
+		    MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
 	ctx->max_live = PA_MAX_LIVE;
 	ctx->max_groups = PA_MAX_GROUPS;
 	while ((opt = ms_getopt(env, argc, argv, "M:G:", longopts)) != -1)
@@ -196,13 +197,18 @@ static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim)
 static const char *row_name(struct pa_ctx *ctx, enum pa_dim dim, __u64 id,
 			    char *buf, size_t len)
 {
-	char comm[MS_COMM_LEN] = "?";
+	char comm[MS_COMM_LEN] = "?", cg[256] = "";
 	__u32 tgid = id;
 
 	switch (dim) {
 	case PA_BY_PROC:
 		bpf_map_lookup_elem(ms_bpf_map(&ctx->bpf, "comms"), &tgid, comm);
-		snprintf(buf, len, "%llu %s", id, comm);
+		/* -C: the cgroup after the comm, in text only. */
+		if (ctx->env.show_cgroup && !ctx->env.json) {
+			cg[0] = ' ';
+			ms_pid_cgroup(tgid, cg + 1, sizeof(cg) - 1);
+		}
+		snprintf(buf, len, "%llu %s%s", id, comm, cg);
 		return buf;
 	case PA_BY_MT:
 		return ms_migratetype_name(id);
@@ -266,10 +272,12 @@ static void print_rows(struct pa_ctx *ctx, struct ms_json *j, enum pa_dim dim,
 			} else if (dims[dim].id_key) {
 				ms_json_uint(j, dims[dim].id_key, s->id);
 			}
-			if (dim == PA_BY_PROC)
+			if (dim == PA_BY_PROC) {
 				ms_json_str(j, "comm", strchr(nm, ' ') + 1);
-			else if (!st && dim != PA_BY_ORDER)
+				ms_cgroup_column(&ctx->env, j, s->id);
+			} else if (!st && dim != PA_BY_ORDER) {
 				ms_json_str(j, "name", nm);
+			}
 			ms_json_uint(j, "alloc_blocks", s->alloc_blocks);
 			ms_json_uint(j, "alloc_kib", s->alloc_kib);
 			ms_json_uint(j, "untracked_kib", s->untracked_kib);

@@ -100,7 +100,8 @@ static void parse_args(struct procstat_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "procstat", usage, MS_OPT_PID | MS_OPT_CGROUP |
-		    MS_OPT_TOP | MS_OPT_THREADS | MS_OPT_SORT);
+		    MS_OPT_CGROUP_COLUMN | MS_OPT_TOP | MS_OPT_THREADS |
+		    MS_OPT_SORT);
 	while (ms_getopt(env, argc, argv, "f", longopts) == 'f')
 		ctx->folded = true;
 	ctx->sort = env->sort ? ms_pick(env, "sort field", env->sort,
@@ -224,7 +225,10 @@ static void print_header(const struct procstat_ctx *ctx, int w)
 	printf("%7s", "PID");
 	for (i = 0; i < NR_FIELDS; i++)
 		printf(" %*s", w, columns[i]);
-	printf(" COMM\n");
+	/* COMM padded only when CGROUP follows it. */
+	printf(" %-*s", ctx->env.show_cgroup ? COMM_SHOWN : 0, "COMM");
+	ms_cgroup_head(&ctx->env);
+	putchar('\n');
 }
 
 static void print_proc(const struct procstat_ctx *ctx,
@@ -238,12 +242,16 @@ static void print_proc(const struct procstat_ctx *ctx,
 		printf("%7u", p->tgid);
 		for (i = 0; i < NR_FIELDS; i++)
 			printf(" %*s", w, ms_kib(env, p->kib[i]));
-		printf(" %.*s\n", COMM_SHOWN, p->comm);
+		printf(" %-*.*s", env->show_cgroup ? COMM_SHOWN : 0,
+		       COMM_SHOWN, p->comm);
+		ms_cgroup_column(env, NULL, p->tgid);
+		putchar('\n');
 		return;
 	}
 	ms_json_record(&j, env, "process");
 	ms_json_uint(&j, "pid", p->tgid);
 	ms_json_str(&j, "comm", p->comm);
+	ms_cgroup_column(env, &j, p->tgid);
 	ms_json_str(&j, "mode", ctx->folded ? "folded" : "exact");
 	ms_json_uint(&j, "threads", p->nr_threads);
 	for (i = 0; i < NR_FIELDS; i++)

@@ -108,7 +108,8 @@ static void parse_args(struct sh_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "shmsnoop", usage,
-		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP);
+		    MS_OPT_SUMMARY | MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_CGROUP_COLUMN);
 	ms_getopt(env, argc, argv, "", NULL);
 	/* Lines come as calls end: an interval is for tables. */
 	if (env->interval)
@@ -314,10 +315,13 @@ static void print_procs(struct sh_ctx *ctx, bool show, __u64 *calls,
 	qsort(p, n, sizeof(*p), cmp_proc);
 	if (env->top && (size_t)n > env->top)
 		n = env->top;
-	if (!env->json)
-		printf("%7s %-12s %6s %5s %5s %6s %5s %5s %5s %4s %7s\n",
+	if (!env->json) {
+		printf("%7s %-12s %6s %5s %5s %6s %5s %5s %5s %4s %7s",
 		       "PID", "COMM", "SHMGET", "SHMAT", "SHMDT", "SHMCTL",
 		       "OPEN", "UNLNK", "MEMFD", "FAIL", "SHMGET_");
+		ms_cgroup_head(env);
+		putchar('\n');
+	}
 	for (i = 0; i < n; i++, p++) {
 		char comm[MS_COMM_LEN + 1];
 		__u64 fails = 0;
@@ -326,17 +330,20 @@ static void print_procs(struct sh_ctx *ctx, bool show, __u64 *calls,
 		for (c = 0; c < SH_NR_CALLS; c++)
 			fails += p->failed[c];
 		if (!env->json) {
-			printf("%7u %-12.12s %6llu %5llu %5llu %6llu %5llu %5llu %5llu %4llu %7s\n",
+			printf("%7u %-12.12s %6llu %5llu %5llu %6llu %5llu %5llu %5llu %4llu %7s",
 			       p->tgid, comm, p->calls[SH_SHMGET],
 			       p->calls[SH_SHMAT], p->calls[SH_SHMDT],
 			       p->calls[SH_SHMCTL], p->calls[SH_SHM_OPEN],
 			       p->calls[SH_SHM_UNLINK], p->calls[SH_MEMFD],
 			       fails, ms_kib(env, p->shmget_bytes / 1024));
+			ms_cgroup_column(env, NULL, p->tgid);
+			putchar('\n');
 			continue;
 		}
 		ms_json_record(&j, env, "proc");
 		ms_json_uint(&j, "pid", p->tgid);
 		ms_json_str(&j, "comm", comm);
+		ms_cgroup_column(env, &j, p->tgid);
 		for (c = 0; c < SH_NR_CALLS; c++)
 			ms_json_uint(&j, call_names[c], p->calls[c]);
 		for (c = 0; c < SH_NR_CALLS; c++)

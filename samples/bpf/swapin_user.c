@@ -86,7 +86,8 @@ static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
 	struct ms_env *env = &ctx->env;
 
 	ms_env_init(env, "swapin", usage, MS_OPT_EVENTS | MS_OPT_HIST |
-		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_ATTACH);
+		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP |
+		    MS_OPT_CGROUP_COLUMN | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
 }
 
@@ -199,6 +200,7 @@ static void print_proc(const struct sw_ctx *ctx, const struct sw_proc *p)
 		ms_json_record(&j, env, "proc");
 		ms_json_uint(&j, "pid", p->tgid);
 		ms_json_str(&j, "comm", comm);
+		ms_cgroup_column(env, &j, p->tgid);
 		json_counts(&j, c);
 		ms_json_uint(&j, "major_max_ns", p->max_ns);
 		if (env->hist)
@@ -207,11 +209,13 @@ static void print_proc(const struct sw_ctx *ctx, const struct sw_proc *p)
 		ms_json_end(&j);
 		return;
 	}
-	printf("%7u %-15s %7llu %7llu %8.1f %6llu %6llu %8s %8s\n", p->tgid,
+	printf("%7u %-15s %7llu %7llu %8.1f %6llu %6llu %8s %8s", p->tgid,
 	       comm, c->faults, c->major, c->fault_ns / 1e6,
 	       c->major ? c->major_ns / c->major / 1000 : 0, p->max_ns / 1000,
 	       ms_kib(env, ms_pages_kib(c->pages)),
 	       ms_kib(env, ms_pages_kib(c->fault_pages)));
+	ms_cgroup_column(env, NULL, p->tgid);
+	putchar('\n');
 	if (!env->hist || !c->major)
 		return;
 	printf("\n  major swap fault latency, pid %u (%s):\n", p->tgid, comm);
@@ -227,10 +231,13 @@ static void print_tables(struct sw_ctx *ctx, bool since_start)
 
 	n = ms_rows_delta(&ctx->procs, since_start, proc_active);
 	qsort(d, n, sizeof(*d), cmp_busy);
-	if (!ctx->env.json)
-		printf("%7s %-15s %7s %7s %8s %6s %6s %8s %8s\n", "PID", "COMM",
+	if (!ctx->env.json) {
+		printf("%7s %-15s %7s %7s %8s %6s %6s %8s %8s", "PID", "COMM",
 		       "FAULTS", "MAJOR", "TIME_ms", "AVG_us", "MAX_us",
 		       "SWAPIN", "INFAULT");
+		ms_cgroup_head(&ctx->env);
+		putchar('\n');
+	}
 	for (i = 0; i < n && i < ctx->env.top; i++)
 		print_proc(ctx, &d[i]);
 }

@@ -46,6 +46,7 @@ static void usage(FILE *f)
 	      "  -n N       rows (default 20)    -s KEY     sort key\n"
 	      "  -H         histograms           -F N       stack frames (default 8)\n"
 	      "  -t         per thread           -S         summary counts only\n"
+	      "  -C         a CGROUP column\n"
 	      "  -e         one line per event   -A HOOK    attach point\n"
 	      "  -j         JSON Lines (sizes _kib, times _ns)\n"
 	      "  -T         time stamps          -B         exact KiB\n"

@@ -65,6 +65,7 @@ enum ms_opt {
 	MS_OPT_SUMMARY	= 1 << 7,	/* -S        summary counts, no records */
 	MS_OPT_EVENTS	= 1 << 8,	/* -e        one line per event */
 	MS_OPT_ATTACH	= 1 << 9,	/* -A HOOK   attach point (tool checks) */
+	MS_OPT_CGROUP_COLUMN = 1 << 10,	/* -C        CGROUP column */
 };
 
 /* -c PATH as the BPF filter sees it (memstat_common.h, struct ms_filter). */
@@ -90,6 +91,7 @@ struct ms_env {
 	pid_t pid;			/* -p, 0: every process */
 	const char *cgroup;		/* -c, NULL: every cgroup */
 	struct ms_cgroup cg;		/* -c resolved by ms_getopt() */
+	bool show_cgroup;		/* -C: a CGROUP column */
 	unsigned long top;		/* -n (-n 0: ULONG_MAX, all rows) */
 	bool hist;			/* -H */
 	unsigned long frames;		/* -F, 0: no stacks */
@@ -119,6 +121,18 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
  * a controller; 0 or -errno (the reason in ms_last_error()).
  */
 int ms_cgroup_resolve(const char *path, struct ms_cgroup *cg);
+struct ms_json;
+/*
+ * -C: the cgroup process @pid is in, as /proc/PID/cgroup names it: the
+ * memory controller's on cgroup v1, else the cgroup v2 path; "-" once
+ * the process has exited.  Returns @buf.
+ */
+const char *ms_pid_cgroup(pid_t pid, char *buf, size_t len);
+/* -C: " CGROUP" after a table's last column head; nothing without -C. */
+void ms_cgroup_head(const struct ms_env *env);
+/* -C: process @pid's cgroup, " PATH" in text or "cgroup" in @j (-j). */
+void ms_cgroup_column(const struct ms_env *env, struct ms_json *j,
+		      pid_t pid);
 /* Fill a tool's struct ms_filter (memstat_common.h) from -p and -c. */
 #define ms_filter_init(env, f)						\
 do {									\

@@ -138,3 +138,63 @@ int ms_cgroup_resolve(const char *path, struct ms_cgroup *cg)
 	}
 	return 0;
 }
+
+/* Whether @list, comma-separated, has @name. */
+static bool ms_list_has(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; list; list = strchr(list, ',') ? strchr(list, ',') + 1 : NULL)
+		if (!strncmp(list, name, len) &&
+		    (list[len] == ',' || list[len] == '\0'))
+			return true;
+	return false;
+}
+
+const char *ms_pid_cgroup(pid_t pid, char *buf, size_t len)
+{
+	char path[64], line[PATH_MAX + 128], *ctrl, *cg;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	snprintf(buf, len, "-");
+	f = fopen(path, "r");
+	if (!f)
+		return buf;
+	/* hierarchy-id:controllers:path; cgroup v2's is "0::path". */
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		ctrl = strchr(line, ':');
+		cg = ctrl ? strchr(ctrl + 1, ':') : NULL;
+		if (!cg)
+			continue;
+		*cg++ = '\0';
+		/* memory's line wins: there is one only while v1 has it. */
+		found = ms_list_has(ctrl + 1, "memory");
+		if (found || !ctrl[1])
+			snprintf(buf, len, "%s", cg);
+	}
+	fclose(f);
+	return buf;
+}
+
+void ms_cgroup_head(const struct ms_env *env)
+{
+	if (env->show_cgroup)
+		fputs(" CGROUP", stdout);
+}
+
+void ms_cgroup_column(const struct ms_env *env, struct ms_json *j,
+		      pid_t pid)
+{
+	char path[PATH_MAX];
+
+	if (!env->show_cgroup)
+		return;
+	ms_pid_cgroup(pid, path, sizeof(path));
+	if (env->json)
+		ms_json_str(j, "cgroup", path);
+	else
+		printf(" %s", path);
+}

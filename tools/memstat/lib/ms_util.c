@@ -162,6 +162,10 @@ static void ms_help(const struct ms_env *env)
 		fputs("  -c, --cgroup PATH  only tasks in this cgroup and below (a cgroup v2\n"
 		      "                     directory or one of a v1 controller's hierarchy)\n",
 		      stdout);
+	if (env->opts & MS_OPT_CGROUP_COLUMN)
+		fputs("  -C, --show-cgroup  a CGROUP column: each process's memory cgroup\n"
+		      "                     (cgroup v1), else its cgroup v2 path\n",
+		      stdout);
 	fputs("  -v, --verbose      libbpf debug output\n"
 	      "  -h, --help         this text\n"
 	      "  interval [count]   report every interval seconds, count times\n",
@@ -222,6 +226,13 @@ static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 		env->cgroup = arg;
 		if (ms_cgroup_resolve(arg, &env->cg))
 			ms_usage_error(env, "-c %s: %s", arg, ms_last_error());
+		return true;
+	case 'C':
+		if (!(env->opts & MS_OPT_CGROUP_COLUMN))
+			ms_usage_error(env,
+				       "-C: %s has no table of processes to show a cgroup in (try procstat -C)",
+				       env->prog);
+		env->show_cgroup = true;
 		return true;
 	case 'n':
 		env->top = ms_parse_ulong_or_die(env, "top", arg, 0, INT_MAX);
@@ -297,6 +308,7 @@ static const struct option ms_common_longopts[] = {
 	{ "bytes", no_argument, NULL, 'B' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "cgroup", required_argument, NULL, 'c' },
+	{ "show-cgroup", no_argument, NULL, 'C' },
 };
 
 int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
@@ -310,7 +322,7 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 
 	if (!merged_short[0]) {
 		len = snprintf(merged_short, sizeof(merged_short),
-			       ":hvjTBd:c:");
+			       ":hvjTBd:c:C");
 		for (i = 0; i < ARRAY_SIZE(ms_common_longopts); i++)
 			merged_long[n++] = ms_common_longopts[i];
 		for (i = 0; i < ARRAY_SIZE(ms_shared); i++) {
