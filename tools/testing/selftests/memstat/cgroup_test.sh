@@ -17,6 +17,9 @@
 #   up to no more than an unfiltered run's (kswapd's are in no cgroup).
 # - paf (fail_page_alloc: patched kernel): with fault injection for A
 #   and B, paf -c in counts exactly A's failed pipe writes.
+# - -C (the CGROUP column), procstat's and dreclaim's (per interval,
+#   while A and B live): A's cgroup and B's as /proc/PID/cgroup names
+#   them, the memory controller's: in/sub and out.
 # The memory controller moves to a v1 hierarchy only when no cgroup v2
 # group uses it (so this test runs early: cli_test.sh uses none), and
 # back only when the hierarchy is unmounted with no child cgroup left,
@@ -32,7 +35,7 @@ v1=$tmp/v1
 
 # Checks per hierarchy: procstat, pagealloc, dreclaim; vmscan 2, pr, paf.
 ptools="procstat pagealloc dreclaim"
-tap_plan $((2 * 7))
+tap_plan $((2 * 7 + 2))
 
 # pids_of FILE: every "pid" of a tool's JSON, sorted, one line.
 pids_of() {
@@ -117,17 +120,22 @@ for t in pagealloc dreclaim vmscan pr; do
 	for which in all $(for h in $hiers; do echo $h.in $h.out; done); do
 		cg=
 		[ $which = all ] || cg="-c $(dir_of ${which%.*})/${which#*.}"
+		# -C needs the processes alive: reports every second.
+		[ $t$which = dreclaimall ] && cg="-C 1"
 		$t -j $opts $cg > "$tmp/$t.$which" 2> "$tmp/$t.$which.err" &
 		pids="$pids $!"
 		wait_for "$tmp/$t.$which.err" 'tracing' 600
 	done
 	load
 	cp "$tmp/a.pid" "$tmp/$t.a"
+	cp "$tmp/b.pid" "$tmp/$t.b"
 	if [ $t = pagealloc ]; then
 		for h in $hiers; do
 			procstat -j -n 0 -c $(dir_of $h)/in > "$tmp/procstat.$h.in" 2>&1
 		done
+		procstat -j -n 0 -C > "$tmp/procstat.cgcol" 2>&1
 		cp "$tmp/a.pid" "$tmp/procstat.a"
+		cp "$tmp/b.pid" "$tmp/procstat.b"
 	fi
 	unload
 	kill -INT $pids
@@ -203,6 +211,25 @@ for h in v1 v2; do
 	else
 		skip "$h: paf -c: no fail_page_alloc (CONFIG_FAIL_PAGE_ALLOC, debugfs)"
 	fi
+done
+
+# ---- -C: the memory cgroup of A and of B -------------------------------
+# /proc/PID/cgroup's path: the v1 memory hierarchy's, else cgroup v2's.
+top=/$(basename $v2)
+case $hiers in v1*) top= ;; esac
+# cgroup_of FILE PID: the cgroups of PID's records in FILE, each once;
+# not "-", a report after the process exited.
+cgroup_of() {
+	grep "\"pid\":$2," "$1" | sed -n 's/.*"cgroup":"\(\/[^"]*\)".*/\1/p' |
+		sort -u | tr '\n' ' '
+}
+for t in procstat dreclaim; do
+	f=$tmp/$t.cgcol
+	[ $t = dreclaim ] && f=$tmp/dreclaim.all
+	a=$(cgroup_of "$f" "$(cat "$tmp/$t.a")")
+	b=$(cgroup_of "$f" "$(cat "$tmp/$t.b")")
+	check "$t -C: A in $top/in/sub, B in $top/out (A: ${a:-none}; B: ${b:-none})" \
+		"$a" = "$top/in/sub " -a "$b" = "$top/out "
 done
 
 for h in $hiers; do

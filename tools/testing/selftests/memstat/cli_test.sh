@@ -16,9 +16,8 @@ mkdir -p "$tmp"
 # The one list (tools/memstat/memstat_tools.h), as the front-end prints it.
 tools=$(memstat list | awk '{ print $1 }')
 ntools=$(echo $tools | wc -w)
-# sysstat refuses -c (one check), the others check two bad paths.
-nsys=$(echo $tools | tr ' ' '\n' | grep -cx sysstat)
-tap_plan $((ntools * 10 - nsys + 23))
+# Two -c checks a tool: sysstat refuses -c and -C, the others two bad paths.
+tap_plan $((ntools * 10 + 23))
 
 # What the kernel holds before any tool ran.
 memstat_truth bpf-objects > "$tmp/bpf.before" 2>&1
@@ -50,6 +49,8 @@ for tool in $tools; do
 	if [ $tool = sysstat ]; then
 		expect_fail $tool 2 "sysstat reads system-wide counters" \
 			"-c refused -> exit 2" -- -c /sys/fs/cgroup
+		expect_fail $tool 2 "sysstat has no table of processes" \
+			"-C refused -> exit 2" -- -C
 		continue
 	fi
 	expect_fail $tool 2 "/proc: not a cgroup directory" \
