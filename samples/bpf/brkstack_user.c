@@ -24,7 +24,7 @@
 #include "brkstack_common.h"
 
 static const char usage[] =
-"Usage: brkstack [-e] [-n N] [-F N] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"Usage: brkstack [-e] [-n N] [-F N] [-p PID] [-c CGROUP] [-C] [-jTBv] [-d SEC]\n"
 "                [interval [count]]\n"
 "\n"
 "Heap growth by brk(), per process and user stack: the bytes each call\n"

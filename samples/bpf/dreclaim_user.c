@@ -20,7 +20,7 @@
 #include "dreclaim_common.h"
 
 static const char usage[] =
-"Usage: dreclaim [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"Usage: dreclaim [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-C] [-jTBv] [-d SEC]\n"
 "                [interval [count]]\n"
 "\n"
 "Direct reclaim per process: how many times each process stalled in\n"

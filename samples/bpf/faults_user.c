@@ -22,7 +22,7 @@
 #include "faults_common.h"
 
 static const char usage[] =
-"Usage: faults [-t] [-K] [-U] [-F N] [-n N] [-s KEY] [-p PID] [-c CGROUP]\n"
+"Usage: faults [-t] [-K] [-U] [-F N] [-n N] [-s KEY] [-p PID] [-c CGROUP] [-C]\n"
 "              [-A HOOK] [-jTBv] [-d SEC] [interval [count]]\n"
 "\n"
 "Page faults per process since the start, minor and major, counted as\n"

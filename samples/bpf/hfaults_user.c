@@ -15,7 +15,7 @@
 #include "hfaults_common.h"
 
 static const char usage[] =
-"Usage: hfaults [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"Usage: hfaults [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-C] [-A HOOK] [-jTBv]\n"
 "               [-d SEC] [interval [count]]\n"
 "\n"
 "hugetlb faults per process and mapping: how many faults each process\n"

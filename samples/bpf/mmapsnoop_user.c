@@ -19,7 +19,7 @@
 #include "mmapsnoop_common.h"
 
 static const char usage[] =
-"Usage: mmapsnoop [-S [-n N]] [-b] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"Usage: mmapsnoop [-S [-n N]] [-b] [-p PID] [-c CGROUP] [-C] [-jTBv] [-d SEC]\n"
 "                 [interval [count]]\n"
 "\n"
 "One line per mmap, munmap, mremap, mprotect and brk call: the process,\n"

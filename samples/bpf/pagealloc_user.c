@@ -16,7 +16,7 @@
 
 static const char usage[] =
 "Usage: pagealloc [-n N] [-F N] [-p PID] [-A HOOK] [-M N] [-G N] [-jTBv]\n"
-"                 [-c CGROUP] [-d SEC] [interval [count]]\n"
+"                 [-c CGROUP] [-C] [-d SEC] [interval [count]]\n"
 "\n"
 "Page allocations from the start on, allocated, freed and outstanding, by\n"
 "call path, process, order, gfp, migratetype and step; what of the memory\n"

@@ -22,7 +22,7 @@
 
 static const char usage[] =
 "Usage: procstat [-f] [-t] [-p PID] [-n N] [-s FIELD] [-jTBv] [-d SEC]\n"
-"                [-c CGROUP] [interval [count]]\n"
+"                [-c CGROUP] [-C] [interval [count]]\n"
 "\n"
 "Per-process memory: virtual size, peak RSS, anon/file/shmem RSS, swap,\n"
 "data, page tables and stack, from a BPF task iterator.  RSS values are\n"

@@ -23,7 +23,7 @@
 #include "shmsnoop_common.h"
 
 static const char usage[] =
-"Usage: shmsnoop [-S [-n N]] [-p PID] [-c CGROUP] [-jTBv] [-d SEC]\n"
+"Usage: shmsnoop [-S [-n N]] [-p PID] [-c CGROUP] [-C] [-jTBv] [-d SEC]\n"
 "                [interval [count]]\n"
 "\n"
 "One line per shared memory call: SysV shmget, shmat, shmdt and shmctl\n"

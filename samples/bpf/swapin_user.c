@@ -22,7 +22,7 @@
 #include "swapin_common.h"
 
 static const char usage[] =
-"Usage: swapin [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-A HOOK] [-jTBv]\n"
+"Usage: swapin [-e] [-H] [-n N] [-p PID] [-c CGROUP] [-C] [-A HOOK] [-jTBv]\n"
 "              [-d SEC] [interval [count]]\n"
 "\n"
 "Swap-ins per process: swap faults (major: read from swap; minor: found\n"
