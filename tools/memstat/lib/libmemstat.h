@@ -125,7 +125,7 @@ struct ms_json;
 /*
  * -C: the cgroup process @pid is in, as /proc/PID/cgroup names it: the
  * memory controller's on cgroup v1, else the cgroup v2 path; "-" once
- * the process has exited.  Returns @buf.
+ * the process is exiting (v1 would say "/") or gone.  Returns @buf.
  */
 const char *ms_pid_cgroup(pid_t pid, char *buf, size_t len);
 /* -C: " CGROUP" after a table's last column head; nothing without -C. */

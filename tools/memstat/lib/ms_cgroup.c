@@ -151,6 +151,30 @@ static bool ms_list_has(const char *list, const char *name)
 	return false;
 }
 
+/*
+ * Whether process @pid is exiting (PF_EXITING in the flags field of
+ * /proc/PID/stat) or gone: cgroup v1 then shows it in the root.
+ */
+static bool ms_pid_exiting(pid_t pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long flags;
+	bool ok;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	ok = fgets(line, sizeof(line), f);
+	fclose(f);
+	p = ok ? strrchr(line, ')') : NULL;
+	/* ") state ppid pgrp session tty_nr tpgid flags" */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return true;
+	return flags & 0x4;	/* PF_EXITING */
+}
+
 const char *ms_pid_cgroup(pid_t pid, char *buf, size_t len)
 {
 	char path[64], line[PATH_MAX + 128], *ctrl, *cg;
@@ -176,6 +200,9 @@ const char *ms_pid_cgroup(pid_t pid, char *buf, size_t len)
 			snprintf(buf, len, "%s", cg);
 	}
 	fclose(f);
+	/* Read after the cgroup: an exiting task's v1 path says "/". */
+	if (ms_pid_exiting(pid))
+		snprintf(buf, len, "-");
 	return buf;
 }
 
