@@ -176,7 +176,8 @@ hist_of() {
 # The kprobe events time from further out than the fentry/fexit hooks:
 # with 16 faults of 100-300 us, some cross a slot boundary (shown only).
 # The -e -H instance's histograms hold its own -e latencies exactly.
-diag "-H -n 0 histograms vs trace: $(hist_matches "[$(hist_of "$tmp/all")]" "$tmp/lat" 0 "${ns:-0}")"
+h=$(hist_of "$tmp/all")
+diag "-H -n 0 histograms vs trace: $(hist_matches "[$h]" "$tmp/lat" 0 "${ns:-0}")"
 grep "\"type\":\"event\",.*\"pid\":$wpid," "$tmp/ev" | json_nums latency_ns |
 	awk '{ printf "%.3f\n", $1 / 1000 }' > "$tmp/elat"
 h=$(hist_of "$tmp/ev")
