@@ -332,7 +332,8 @@ static int print_summary(void *arg)
 		runs += ctx->nodes_now[nid].runs;
 	}
 	if (!env->interval && (!env->events || env->hist)) {
-		ms_report_begin(env, 0);
+		/* After -e lines, a blank line first. */
+		ms_report_begin(env, env->events);
 		print_tables(ctx, true);
 	}
 	if (dropped)

@@ -317,7 +317,8 @@ static int print_summary(void *arg)
 	dropped = ms_bpf_drops(&ctx->bpf, drops, HF_NR_DROPS) -
 		  drops[HF_UNPAIRED];
 	if (!env->interval && (!env->events || env->hist)) {
-		ms_report_begin(env, 0);
+		/* After -e lines, a blank line first. */
+		ms_report_begin(env, env->events);
 		print_tables(ctx, true);
 	}
 	if (dropped)
