@@ -32,12 +32,11 @@ set -euo pipefail
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 kernel='' initrd='' label=vm timeout=900 idle=300 mem=2048 smp=2 logf='' append=''
-# A host thread per vCPU.  thread=single ran 210 rounds of attaching and
-# detaching an fexit trampoline at handle_mm_fault without the livelock
-# thread=multi showed after about 85 (Documentation/memstat/testing.rst),
-# but it left vmscan_test's four reclaiming threads crawling (a vCPU
-# spinning on a lock the other vCPU holds for its whole time slice):
-# no test output for 300 s.
+# A host thread per vCPU.  run-vm.sh's test VMs take one vCPU (--smp 1):
+# with two, qemu 7.2 now and then stopped making progress right after a
+# BPF trampoline was attached or detached at a hot function, and with
+# thread=single vCPUs spinning on each other's locks crawled
+# (Documentation/memstat/testing.rst, "Stalls").
 accel=(-accel tcg,thread=multi -cpu max)
 # KVM only when asked for (MEMSTAT_KVM=1) and /dev/kvm is usable: some
 # hosts expose a /dev/kvm that stops in the firmware.  TCG stays the
