@@ -6,7 +6,10 @@
 # empty), a load makes the hooks fire, and the kernel's run statistics
 # (kernel.bpf_stats_enabled) give runs and ns per run of every program.
 # The empty program is the floor: the same hook, nothing done.  Under
-# qemu -icount the nanoseconds are instructions.
+# qemu -icount the nanoseconds are instructions.  End to end, each load
+# also runs with "count" programs at the hooks (bpf_event_cost count):
+# one hash map update per event by process, the least a tool counting
+# per process can do there.
 #
 # Usage: bench_event_cost.sh [TOOL...]     (default: every tool below)
 #        bench_event_cost.sh churn            only the allocator's own cost
@@ -221,16 +224,25 @@ wait_ready() {
 	# Attaching leaves the kernel and the tool busy for a while.
 	sleep 5
 }
+# with_progs KIND LABEL CMD HOOK...: "LABEL  <CMD's output>" with
+# bpf_event_cost KIND programs at the hooks.
+with_progs() {
+	kind=$1 label=$2 cmd=$3
+	shift 3
+	bpf_event_cost $kind "$@" > "$tmp/$kind" 2>&1 &
+	epid=$!
+	wait_ready "$tmp/$kind" '^ready'
+	printf '# bench: %-30s %10s\n' "$label" "$($cmd)"
+	kill -INT $epid
+	wait $epid
+}
 case " ${*:-paf} " in
 *" paf "*)
 	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
 	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
-	bpf_event_cost empty fexit:$alloc_entry > "$tmp/empty" 2>&1 &
-	epid=$!
-	wait_ready "$tmp/empty" '^ready'
-	printf '# bench: %-30s %10s\n' "empty fexit" "$(churn_ns)"
-	kill -INT $epid
-	wait $epid
+	for k in empty count; do
+		with_progs $k "$k fexit" churn_ns fexit:$alloc_entry
+	done
 	paf > /dev/null 2> "$tmp/paf.err" &
 	ppid=$!
 	wait_ready "$tmp/paf.err" 'Ctrl-C'
@@ -252,18 +264,15 @@ esac
 case " ${*:-brkstack} " in
 *" brkstack "*|*" mmapsnoop "*|*" shmsnoop "*)
 	sys_ns() { memstat_workload syscalls 20000 | sed 's/^done calls=[0-9]* //'; }
-	printf '# bench: %-20s %s\n' nothing "$(sys_ns)"
-	bpf_event_cost empty raw_tp:sys_enter raw_tp:sys_exit > "$tmp/empty" 2>&1 &
-	epid=$!
-	wait_ready "$tmp/empty" '^ready'
-	printf '# bench: %-20s %s\n' "empty raw_syscalls" "$(sys_ns)"
-	kill -INT $epid
-	wait $epid
+	printf '# bench: %-30s %s\n' nothing "$(sys_ns)"
+	for k in empty count; do
+		with_progs $k "$k raw_syscalls" sys_ns raw_tp:sys_enter raw_tp:sys_exit
+	done
 	for args in brkstack mmapsnoop "mmapsnoop -S" "mmapsnoop -p 1" shmsnoop; do
 		$args -d 100000 > /dev/null 2> "$tmp/sc.err" &
 		ppid=$!
 		wait_ready "$tmp/sc.err" 'Ctrl-C'
-		printf '# bench: %-20s %s\n' "$args" "$(sys_ns)"
+		printf '# bench: %-30s %s\n' "$args" "$(sys_ns)"
 		kill -INT $ppid
 		wait $ppid
 	done
@@ -274,12 +283,9 @@ case " $* " in
 	# faults on every page fault: the churn loop with each variant.
 	printf '# bench: %-30s %10s\n' "page fault + free, attached:" "ns/page"
 	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
-	bpf_event_cost empty fexit:handle_mm_fault > "$tmp/empty" 2>&1 &
-	epid=$!
-	wait_ready "$tmp/empty" '^ready'
-	printf '# bench: %-30s %10s\n' "empty fexit" "$(churn_ns)"
-	kill -INT $epid
-	wait $epid
+	for k in empty count; do
+		with_progs $k "$k fexit" churn_ns fexit:handle_mm_fault
+	done
 	for args in "" "-A kprobe" "-K -U"; do
 		faults $args -d 100000 > /dev/null 2> "$tmp/ft.err" &
 		ppid=$!
@@ -298,12 +304,9 @@ for tool in swapin hfaults; do
 	case " ${*:-swapin hfaults} " in *" $tool "*) ;; *) continue ;; esac
 	printf '# bench: %-30s %s\n' "$tool load, attached:" "ns/page (or /fault)"
 	printf '# bench: %-30s %s\n' nothing "$(${tool}_load)"
-	bpf_event_cost empty $(hooks $tool) > "$tmp/empty" 2>&1 &
-	epid=$!
-	wait_ready "$tmp/empty" '^ready'
-	printf '# bench: %-30s %s\n' "empty programs" "$(${tool}_load)"
-	kill -INT $epid
-	wait $epid
+	for k in empty count; do
+		with_progs $k "$k programs" ${tool}_load $(hooks $tool)
+	done
 	for args in "" "-A kprobe"; do
 		$tool $args -d 100000 > /dev/null 2> "$tmp/t.err" &
 		ppid=$!

@@ -7,6 +7,12 @@
  *                                  until SIGINT/SIGTERM; it is the floor a
  *                                  tool's program at the same hook is
  *                                  compared with
+ *   bpf_event_cost count HOOK...   the same with a program that counts
+ *                                  events per process: one hash map
+ *                                  lookup by tgid, an insert at a
+ *                                  process's first event, an atomic add;
+ *                                  the least any per-process accounting
+ *                                  at the hook does
  *   bpf_event_cost stats           one line per loaded BPF program: id,
  *                                  name, runs, run time, ns/run
  *
@@ -24,28 +30,83 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 static const struct bpf_insn return_zero[] = {
-	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
-	{ .code = BPF_JMP | BPF_EXIT },
+	BPF_MOV64_IMM(BPF_REG_0, 0),
+	BPF_EXIT_INSN(),
 };
 
-static int load_empty(enum bpf_prog_type type, enum bpf_attach_type attach,
-		      __u32 btf_id)
+/* The hash map of "count" programs: tgid -> events, created once. */
+static int count_map = -1;
+
+/*
+ * count[tgid] += 1, inserting 0 at a process's first event (BPF_NOEXIST:
+ * another CPU may have been first, then look up again).  Stack: key at
+ * fp-4, the value to insert at fp-16.
+ */
+#define COUNT_PROG_LEN 26
+static void count_prog(struct bpf_insn *insn, int map)
 {
+	struct bpf_insn prog[COUNT_PROG_LEN] = {
+		BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
+		BPF_ALU64_IMM(BPF_RSH, BPF_REG_0, 32),
+		BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, -4),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_LD_MAP_FD(BPF_REG_1, map),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 15),	/* to the add */
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, 0),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_MOV64_REG(BPF_REG_3, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -16),
+		BPF_MOV64_IMM(BPF_REG_4, BPF_NOEXIST),
+		BPF_LD_MAP_FD(BPF_REG_1, map),
+		BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_LD_MAP_FD(BPF_REG_1, map),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 2),	/* map full */
+		BPF_MOV64_IMM(BPF_REG_1, 1),
+		BPF_STX_XADD(BPF_DW, BPF_REG_0, BPF_REG_1, 0),
+	};
+
+	memcpy(insn, prog, sizeof(prog));
+}
+
+/* Load "empty" (return 0) or "count" (count_prog, then return 0). */
+static int load_prog(const char *kind, enum bpf_prog_type type,
+		     enum bpf_attach_type attach, __u32 btf_id)
+{
+	struct bpf_insn insns[COUNT_PROG_LEN + 2];
 	struct bpf_load_program_attr attr = {
 		.prog_type = type,
 		.expected_attach_type = attach,
-		.name = "empty",
+		.name = kind,
 		.insns = return_zero,
 		.insns_cnt = 2,
 		.license = "GPL",
 		.attach_btf_id = btf_id,
 	};
 
+	if (!strcmp(kind, "count")) {
+		if (count_map < 0)
+			count_map = bpf_create_map(BPF_MAP_TYPE_HASH, 4, 8,
+						   10240, 0);
+		if (count_map < 0)
+			return -1;
+		count_prog(insns, count_map);
+		memcpy(insns + COUNT_PROG_LEN, return_zero,
+		       sizeof(return_zero));
+		attr.insns = insns;
+		attr.insns_cnt = COUNT_PROG_LEN + 2;
+	}
 	return bpf_load_program_xattr(&attr, NULL, 0);
 }
 
@@ -62,8 +123,8 @@ static int kprobe_pmu_type(void)
 	return type;
 }
 
-/* Attach an empty program at @hook; returns 0 or -errno. */
-static int attach_empty(const char *hook)
+/* Attach a @kind program at @hook; returns 0 or -errno. */
+static int attach_prog(const char *kind, const char *hook)
 {
 	const char *name = strchr(hook, ':');
 	int prog, fd, type;
@@ -72,7 +133,7 @@ static int attach_empty(const char *hook)
 		return -EINVAL;
 	name++;
 	if (!strncmp(hook, "raw_tp:", 7)) {
-		prog = load_empty(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0);
+		prog = load_prog(kind, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0);
 		if (prog < 0)
 			return -errno;
 		return bpf_raw_tracepoint_open(name, prog) < 0 ? -errno : 0;
@@ -84,7 +145,7 @@ static int attach_empty(const char *hook)
 
 		if (id < 0)
 			return id;
-		prog = load_empty(BPF_PROG_TYPE_TRACING, at, id);
+		prog = load_prog(kind, BPF_PROG_TYPE_TRACING, at, id);
 		if (prog < 0)
 			return -errno;
 		return bpf_raw_tracepoint_open(NULL, prog) < 0 ? -errno : 0;
@@ -95,7 +156,7 @@ static int attach_empty(const char *hook)
 		type = kprobe_pmu_type();
 		if (type < 0)
 			return -ENOENT;
-		prog = load_empty(BPF_PROG_TYPE_KPROBE, 0, 0);
+		prog = load_prog(kind, BPF_PROG_TYPE_KPROBE, 0, 0);
 		if (prog < 0)
 			return -errno;
 		pa.type = type;
@@ -110,7 +171,7 @@ static int attach_empty(const char *hook)
 	return -EINVAL;
 }
 
-static int hold_empty(int argc, char **argv)
+static int hold(const char *kind, int argc, char **argv)
 {
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
 	sigset_t stop;
@@ -118,7 +179,7 @@ static int hold_empty(int argc, char **argv)
 
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 	for (i = 0; i < argc; i++) {
-		err = attach_empty(argv[i]);
+		err = attach_prog(kind, argv[i]);
 		if (err) {
 			fprintf(stderr, "bpf_event_cost: cannot attach at %s: %s\n",
 				argv[i], strerror(-err));
@@ -161,12 +222,13 @@ static int print_stats(void)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 3 && !strcmp(argv[1], "empty"))
-		return hold_empty(argc - 2, argv + 2);
+	if (argc >= 3 && (!strcmp(argv[1], "empty") ||
+			  !strcmp(argv[1], "count")))
+		return hold(argv[1], argc - 2, argv + 2);
 	if (argc == 2 && !strcmp(argv[1], "stats"))
 		return print_stats();
 	fprintf(stderr,
-		"usage: bpf_event_cost empty raw_tp:EVENT|fexit:FUNC|fentry:FUNC|kprobe:FUNC...\n"
+		"usage: bpf_event_cost empty|count raw_tp:EVENT|fexit:FUNC|fentry:FUNC|kprobe:FUNC...\n"
 		"       bpf_event_cost stats\n");
 	return 2;
 }
