@@ -23,7 +23,9 @@
  * trampolines): ft_entry/ft_return, a kprobe and a kretprobe on it,
  * paired by thread id.  The vma is read at the return only when the fault
  * is counted: then the mmap lock is still held (it is dropped only with
- * VM_FAULT_RETRY), so the vma and its file are alive.
+ * VM_FAULT_RETRY), so the vma and its file are alive.  ft_fexit reads it
+ * through its BTF-typed argument, a plain load: three probe reads cost
+ * more than the rest of an anonymous fault's accounting.
  */
 #include <linux/mm.h>
 #include <linux/fs.h>
@@ -119,17 +121,20 @@ static __always_inline void take_stacks(void *ctx, struct ft_cfg *cfg,
 	}
 }
 
-static __always_inline void count_file(__u64 file, __u32 tgid, __u32 kind,
-				       struct ft_zero *z)
+static __always_inline void count_file(__u64 file, __u32 tgid, __u32 kind)
 {
 	struct ft_file_key key = { .tgid = tgid };
 	struct ft_file *f;
+	struct ft_zero *z;
 	__u64 name = 0;
 
 	bpf_probe_read_kernel(&key.dentry, sizeof(key.dentry), (void *)file +
 			      offsetof(struct file, f_path.dentry));
 	f = bpf_map_lookup_elem(&files, &key);
 	if (!f) {
+		z = ms_map_elem(&zero_vals, 0);
+		if (!z)
+			goto drop;
 		bpf_probe_read_kernel(&name, sizeof(name), (void *)key.dentry +
 				      offsetof(struct dentry, d_name.name));
 		bpf_probe_read_kernel_str(z->file.name, sizeof(z->file.name),
@@ -137,32 +142,33 @@ static __always_inline void count_file(__u64 file, __u32 tgid, __u32 kind,
 		bpf_get_current_comm(z->file.comm, sizeof(z->file.comm));
 		f = ms_map_insert(&files, &key, &z->file);
 	}
-	if (f)
+	if (f) {
 		__sync_fetch_and_add(&f->faults[kind], 1);
-	else
-		count_drop(FT_DROP_FILE);
+		return;
+	}
+drop:
+	count_drop(FT_DROP_FILE);
 }
 
 /*
- * One return of handle_mm_fault() by the current task: counted as
- * mm_account_fault() counts it.
+ * One return of handle_mm_fault() by the current task, @file the vma's
+ * (0 for anonymous memory): counted as mm_account_fault() counts it.
  */
-static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
+static __always_inline void on_fault(struct ft_cfg *cfg, __u64 file,
 				     __u32 flags, __u32 gup, __u32 ret,
 				     __s32 kstack, __s32 ustack)
 {
-	__u64 id = bpf_get_current_pid_tgid(), file = 0;
+	__u64 id = bpf_get_current_pid_tgid();
 	struct ft_proc_key pkey = { id >> 32, cfg->threads ? (__u32)id : 0 };
 	struct ft_group_key gkey = { pkey.tgid, pkey.tid, kstack, ustack };
 	struct ft_group *g, gzero = {};
 	struct ft_totals *t;
 	struct ft_proc *p;
 	struct ft_zero *z;
-	__u32 kind, zero = 0;
+	__u32 kind;
 
-	t = bpf_map_lookup_elem(&totals, &zero);
-	z = bpf_map_lookup_elem(&zero_vals, &zero);
-	if (!t || !z)
+	t = ms_map_elem(&totals, 0);
+	if (!t)
 		return;
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) {
 		if (ret & VM_FAULT_RETRY)
@@ -173,8 +179,6 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 	}
 	kind = (ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED) ?
 	       FT_MAJOR : FT_MINOR;
-	bpf_probe_read_kernel(&file, sizeof(file), (void *)vma +
-			      offsetof(struct vm_area_struct, vm_file));
 	t->faults[kind]++;
 	if (file)
 		t->file[kind]++;
@@ -182,8 +186,11 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 
 	p = bpf_map_lookup_elem(&procs, &pkey);
 	if (!p) {
-		bpf_get_current_comm(z->proc.comm, sizeof(z->proc.comm));
-		p = ms_map_insert(&procs, &pkey, &z->proc);
+		z = ms_map_elem(&zero_vals, 0);
+		if (z) {
+			bpf_get_current_comm(z->proc.comm, sizeof(z->proc.comm));
+			p = ms_map_insert(&procs, &pkey, &z->proc);
+		}
 		if (p && (cfg->stacks & FT_STACK_USER) &&
 		    bpf_ringbuf_output(&events, &pkey.tgid, sizeof(pkey.tgid), 0))
 			count_drop(FT_DROP_TRACK);
@@ -198,7 +205,7 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 		count_drop(FT_DROP_PROC);
 	}
 	if (file)
-		count_file(file, pkey.tgid, kind, z);
+		count_file(file, pkey.tgid, kind);
 	if (!cfg->stacks)
 		return;
 	g = bpf_map_lookup_elem(&groups, &gkey);
@@ -212,19 +219,11 @@ static __always_inline void on_fault(struct ft_cfg *cfg, __u64 vma,
 		count_drop(FT_DROP_GROUP);
 }
 
-/* ctx[i] as a number: the verifier types pointer arguments as BTF ids. */
-static __always_inline __u64 arg(__u64 *ctx, int i)
-{
-	__u64 v = 0;
-
-	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
-	return v;
-}
-
 /* ctx: vma, address, flags, regs, the returned vm_fault_t */
 SEC("fexit/handle_mm_fault")
 int ft_fexit(__u64 *ctx)
 {
+	struct vm_area_struct *vma = (void *)ctx[0];
 	struct ft_cfg *cfg = ms_cfg();
 	__s32 kstack = -1, ustack = -1;
 	__u32 ret = ctx[4];
@@ -233,7 +232,8 @@ int ft_fexit(__u64 *ctx)
 		return 0;
 	if (cfg->stacks && !(ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)))
 		take_stacks(ctx, cfg, &kstack, &ustack);
-	on_fault(cfg, arg(ctx, 0), ctx[2], !arg(ctx, 3), ret, kstack, ustack);
+	on_fault(cfg, (__u64)vma->vm_file, ctx[2], !ctx[3], ret, kstack,
+		 ustack);
 	return 0;
 }
 
@@ -265,13 +265,23 @@ int ft_return(struct pt_regs *ctx)
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct ft_cfg *cfg = ms_cfg();
 	struct ft_inflight *rec;
+	__u64 file = 0;
+	__u32 ret;
 
 	rec = bpf_map_lookup_elem(&inflight, &tid);
 	if (!rec)
 		return 0;
-	if (cfg)
-		on_fault(cfg, rec->vma, rec->flags, rec->gup,
-			 PT_REGS_RC(ctx), rec->kstack, rec->ustack);
+	if (cfg) {
+		ret = PT_REGS_RC(ctx);
+		/* Counted faults only: the vma may be gone after a retry. */
+		if (!(ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)))
+			bpf_probe_read_kernel(&file, sizeof(file),
+					      (void *)rec->vma +
+					      offsetof(struct vm_area_struct,
+						       vm_file));
+		on_fault(cfg, file, rec->flags, rec->gup, ret, rec->kstack,
+			 rec->ustack);
+	}
 	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
