@@ -8,7 +8,7 @@
 #define BS_MAX_PROCS	4096	/* processes that called brk() */
 #define BS_MAX_KEYS	16384	/* (process, user stack) pairs */
 #define BS_MAX_STACKS	8192	/* distinct user stacks */
-#define BS_MAX_INFLIGHT	4096	/* threads inside brk() at once */
+#define BS_MAX_INFLIGHT	4096	/* threads with a slot; the oldest give way */
 
 /* totals[key]: what brk() did under one user stack of one process. */
 struct bs_key {
@@ -32,7 +32,7 @@ struct bs_proc {
 struct bs_inflight {
 	__u64 brk;		/* mm->brk at entry */
 	__s32 stack_id;
-	__u32 pad;
+	__u32 busy;		/* a call under way */
 };
 
 enum bs_kind {
@@ -65,7 +65,7 @@ enum bs_drop {
 	BS_DROP_PROC,		/* procs map full: process maybe unnamed */
 	BS_DROP_NOTICE,		/* ring buffer full: BS_NEW_PROC lost */
 	BS_DROP_EVENT,		/* ring buffer full: -e line lost */
-	BS_DROP_INFLIGHT,	/* inflight map full: a call not counted */
+	BS_DROP_INFLIGHT,	/* no slot for the thread: a call not counted */
 	BS_DROP_NOT_BRK,	/* returned no break: raced, or compat call */
 	BS_NR_DROPS,
 };

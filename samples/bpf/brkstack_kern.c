@@ -43,8 +43,9 @@ struct {
 	__type(value, struct bs_proc);
 } procs SEC(".maps");
 
+/* A slot per thread (ms_call_enter), busy from sys_enter to sys_exit. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, BS_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct bs_inflight);
@@ -202,16 +203,14 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct bs_inflight *rec;
 	struct bs_key key;
 	struct bs_cfg *cfg;
-	__u32 tid;
 
 	rec = ms_call_find();
 	if (!rec)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	tid = id;
 	if (!returned_brk(after)) {
 		count_drop(BS_DROP_NOT_BRK);
-		ms_call_done(tid);
+		ms_call_done(rec);
 		return 0;
 	}
 	key.tgid = id >> 32;
@@ -233,7 +232,7 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	cfg = ms_cfg();
 	if (cfg && cfg->events)
 		send_call(rec, id, after);
-	ms_call_done(tid);
+	ms_call_done(rec);
 	return 0;
 }
 

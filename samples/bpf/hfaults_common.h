@@ -6,7 +6,7 @@
 #include "memstat_common.h"
 
 #define HF_MAX_KEYS	8192	/* (process, file) pairs with a record */
-#define HF_MAX_INFLIGHT	4096	/* threads inside hugetlb_fault() at once */
+#define HF_MAX_INFLIGHT	4096	/* threads with a slot; the oldest give way */
 #define HF_NAME_LEN	32	/* file name kept (the dentry's, cut) */
 
 /* vm_fault_t bits of linux/mm_types.h the tool reads. */
@@ -36,7 +36,7 @@ struct hf_map {
 	struct ms_hist hist;	/* latency, microseconds */
 };
 
-/* inflight[tid]: a hugetlb fault under way. */
+/* inflight[tid]: the thread's slot, a hugetlb fault under way if start_ns. */
 struct hf_inflight {
 	__u64 start_ns;
 	__u64 address;
@@ -78,7 +78,7 @@ struct hf_cfg {
 };
 
 enum hf_drop {
-	HF_DROP_INFLIGHT,	/* inflight map full: fault not timed */
+	HF_DROP_INFLIGHT,	/* no slot for the thread: fault not timed */
 	HF_DROP_MAP,		/* maps full: (process, file) not recorded */
 	HF_DROP_EVENT,		/* ring buffer full: -e line lost */
 	HF_UNPAIRED,		/* return without entry (began before attach) */

@@ -27,11 +27,13 @@
 
 static_assert(HF_VM_FAULT_RETRY == (__force int)VM_FAULT_RETRY, "RETRY");
 static_assert(HF_VM_FAULT_ERROR == (__force int)VM_FAULT_ERROR, "ERROR");
+static_assert(sizeof(struct hf_map) >= sizeof(struct hf_inflight), "scratch");
 
 MS_CONFIG_MAP(struct hf_cfg);
 
+/* A slot per thread (ms_thread_slot), busy while start_ns is set. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, HF_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct hf_inflight);
@@ -55,7 +57,7 @@ MS_RINGBUF_MAP(256 * 1024);
 
 MS_DROPS_MAP(HF_NR_DROPS);
 
-/* A zeroed record to insert, and the entry's: too large for the stack. */
+/* Zeroed records to insert: too large for the stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 2);
@@ -97,26 +99,34 @@ static __always_inline void read_vma(struct hf_inflight *rec,
 	bpf_probe_read_kernel_str(rec->name, sizeof(rec->name), name);
 }
 
+/* A zeroed record to insert into inflight (scratch slot 1). */
+static __always_inline struct hf_inflight *inflight_zero(void)
+{
+	struct hf_inflight *z = (void *)ms_map_elem(&scratch, 1);
+
+	if (z)
+		__builtin_memset(z, 0, sizeof(*z));
+	return z;
+}
+
 static __always_inline int fault_entry(struct vm_area_struct *vma,
 				       __u64 address)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct hf_inflight *rec;
-	__u32 tid = id, one = 1;
 
 	if (!ms_traced(&ms_cfg()->filter, id >> 32))
 		return 0;
-	/* Built in a scratch slot: the record is too large for the stack. */
-	rec = bpf_map_lookup_elem(&scratch, &one);
-	if (!rec)
+	rec = ms_thread_slot(&inflight, id, inflight_zero());
+	if (!rec) {
+		count_drop(HF_DROP_INFLIGHT);
 		return 0;
+	}
 	__builtin_memset(rec, 0, sizeof(*rec));
-	rec->start_ns = bpf_ktime_get_ns();
 	rec->address = address;
 	rec->key.tgid = id >> 32;
 	read_vma(rec, vma);
-	if (bpf_map_update_elem(&inflight, &tid, rec, BPF_ANY))
-		count_drop(HF_DROP_INFLIGHT);
+	rec->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -176,7 +186,7 @@ static __always_inline int fault_exit(__u32 ret)
 	__u32 tid = id;
 
 	rec = bpf_map_lookup_elem(&inflight, &tid);
-	if (!rec) {
+	if (!rec || !rec->start_ns) {
 		if (ms_traced(&cfg->filter, id >> 32))
 			count_drop(HF_UNPAIRED);
 		return 0;
@@ -206,7 +216,7 @@ static __always_inline int fault_exit(__u32 ret)
 	}
 	if (cfg && cfg->events)
 		send_event(rec, id, now, latency, ret);
-	bpf_map_delete_elem(&inflight, &tid);
+	rec->start_ns = 0;
 	return 0;
 }
 
@@ -222,7 +232,7 @@ static __always_inline int page_alloc(__u64 page)
 	    !ms_traced(&ms_cfg()->filter, id >> 32))
 		return 0;
 	rec = bpf_map_lookup_elem(&inflight, &tid);
-	if (rec) {
+	if (rec && rec->start_ns) {
 		rec->allocs++;
 		return 0;
 	}

@@ -7,7 +7,7 @@
 
 #define MM_MAX_PROCS	4096	/* processes in the -S table */
 #define MM_MAX_FILES	4096	/* files in the -S table */
-#define MM_MAX_INFLIGHT	4096	/* threads inside a traced call at once */
+#define MM_MAX_INFLIGHT	4096	/* threads with a slot; the oldest give way */
 #define MM_NAME_LEN	64	/* file name (last path component) kept */
 
 enum mm_call {
@@ -30,6 +30,8 @@ struct mm_call_rec {
 	__u32 call;		/* enum mm_call */
 	__u32 pid;
 	__u32 tid;
+	__u32 busy;		/* in the inflight map: a call under way */
+	__u32 pad;
 	char comm[MS_COMM_LEN];
 	char name[MM_NAME_LEN];	/* mmap of a file: its dentry's name */
 };
@@ -69,7 +71,7 @@ struct mm_cfg {
 };
 
 enum mm_drop {
-	MM_DROP_INFLIGHT,	/* inflight map full: call not seen */
+	MM_DROP_INFLIGHT,	/* no slot for the thread: call not seen */
 	MM_DROP_PROC,		/* procs map full */
 	MM_DROP_FILE,		/* files map full */
 	MM_DROP_EVENT,		/* ring buffer full: a line lost */

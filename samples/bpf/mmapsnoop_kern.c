@@ -27,8 +27,9 @@
 
 MS_CONFIG_MAP(struct mm_cfg);
 
+/* A slot per thread (ms_call_enter), busy from sys_enter to sys_exit. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MM_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct mm_call_rec);
@@ -245,7 +246,7 @@ int mm_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			count_drop(MM_DROP_EVENT);
 		}
 	}
-	ms_call_done(tid);
+	ms_call_done(rec);
 	return 0;
 }
 

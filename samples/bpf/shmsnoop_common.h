@@ -6,7 +6,7 @@
 #include "memstat_common.h"
 
 #define SH_MAX_PROCS	4096	/* processes in the -S table */
-#define SH_MAX_INFLIGHT	4096	/* threads inside a traced call at once */
+#define SH_MAX_INFLIGHT	4096	/* threads with a slot; the oldest give way */
 #define SH_NAME_LEN	64	/* path or memfd name kept */
 
 enum sh_call {
@@ -31,7 +31,7 @@ struct sh_call_rec {
 	__u32 call;		/* enum sh_call */
 	__u32 pid;
 	__u32 tid;
-	__u32 pad;
+	__u32 busy;		/* in the inflight map: a call under way */
 	char comm[MS_COMM_LEN];
 	char name[SH_NAME_LEN];	/* the path, or memfd's name */
 };
@@ -53,7 +53,7 @@ struct sh_cfg {
 };
 
 enum sh_drop {
-	SH_DROP_INFLIGHT,	/* inflight map full: call not seen */
+	SH_DROP_INFLIGHT,	/* no slot for the thread: call not seen */
 	SH_DROP_PROC,		/* procs map full */
 	SH_DROP_EVENT,		/* ring buffer full: a line lost */
 	SH_COMPAT,		/* 32-bit (compat) calls: not traced */

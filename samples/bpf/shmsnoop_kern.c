@@ -26,8 +26,9 @@
 
 MS_CONFIG_MAP(struct sh_cfg);
 
+/* A slot per thread (ms_call_enter), busy from sys_enter to sys_exit. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SH_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct sh_call_rec);
@@ -184,7 +185,7 @@ int sh_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			count_drop(SH_DROP_EVENT);
 		}
 	}
-	ms_call_done(tid);
+	ms_call_done(rec);
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 #include "memstat_common.h"
 
 #define SW_MAX_PROCS	4096	/* processes with a record */
-#define SW_MAX_INFLIGHT	4096	/* threads inside do_swap_page() at once */
+#define SW_MAX_INFLIGHT	4096	/* threads with a slot; the oldest give way */
 
 /* The part of a swap fault's vm_fault_t the tool reads (linux/mm_types.h). */
 #define SW_VM_FAULT_MAJOR	0x000004
@@ -39,7 +39,7 @@ struct sw_proc {
 	struct ms_hist hist;	/* major fault latency, microseconds */
 };
 
-/* inflight[tid]: a swap fault under way. */
+/* inflight[tid]: the thread's slot, a swap fault under way if start_ns. */
 struct sw_inflight {
 	__u64 start_ns;
 	__u64 pages;		/* pages this thread read since start_ns */
@@ -63,7 +63,7 @@ struct sw_cfg {
 };
 
 enum sw_drop {
-	SW_DROP_INFLIGHT,	/* inflight map full: fault not timed */
+	SW_DROP_INFLIGHT,	/* no slot for the thread: fault not timed */
 	SW_DROP_PROC,		/* procs map full: process not recorded */
 	SW_DROP_EVENT,		/* ring buffer full: -e line lost */
 	SW_UNPAIRED,		/* return without entry (began before attach) */

@@ -30,8 +30,9 @@ static_assert(SW_VM_FAULT_RETRY == (__force int)VM_FAULT_RETRY, "RETRY");
 
 MS_CONFIG_MAP(struct sw_cfg);
 
+/* A slot per thread (ms_thread_slot), busy while start_ns is set. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SW_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct sw_inflight);
@@ -72,14 +73,17 @@ static __always_inline struct sw_proc *get_proc(__u32 tgid)
 static __always_inline int fault_entry(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct sw_inflight rec = {};
-	__u32 tid = id;
+	struct sw_inflight *rec, zero = {};
 
 	if (!ms_traced(&ms_cfg()->filter, id >> 32))
 		return 0;
-	rec.start_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&inflight, &tid, &rec, BPF_ANY))
+	rec = ms_thread_slot(&inflight, id, &zero);
+	if (!rec) {
 		count_drop(SW_DROP_INFLIGHT);
+		return 0;
+	}
+	rec->pages = 0;
+	rec->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -126,7 +130,7 @@ static __always_inline int fault_exit(__u32 ret)
 	__u32 tid = id;
 
 	rec = bpf_map_lookup_elem(&inflight, &tid);
-	if (!rec) {
+	if (!rec || !rec->start_ns) {
 		if (ms_traced(&cfg->filter, id >> 32))
 			count_drop(SW_UNPAIRED);
 		return 0;
@@ -148,7 +152,7 @@ static __always_inline int fault_exit(__u32 ret)
 	}
 	if (cfg && cfg->events)
 		send_event(rec, id, now, latency, ret);
-	bpf_map_delete_elem(&inflight, &tid);
+	rec->start_ns = 0;
 	return 0;
 }
 
@@ -165,8 +169,8 @@ static __always_inline int page_read(int ret, bool frontswap)
 	if (ret || !ms_traced(&ms_cfg()->filter, id >> 32))
 		return 0;
 	rec = bpf_map_lookup_elem(&inflight, &tid);
-	in_fault = rec;
-	if (rec && !frontswap)
+	in_fault = rec && rec->start_ns;
+	if (in_fault && !frontswap)
 		rec->pages++;
 	t = ms_map_elem(&totals, 0);
 	p = get_proc(id >> 32);
