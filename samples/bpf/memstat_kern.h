@@ -55,9 +55,11 @@ static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
  * Thread @tid's slot in @map, an LRU hash keyed by tid that holds a
  * call's state from a function's entry to its exit: created from @zero
  * at the thread's first call and kept for its next ones, so that a call
- * costs two lookups, not an insert and a delete (3 to 4 times as much).
- * The slot's owner marks it busy and idle itself; threads gone age out.
- * NULL only when no slot could be made.
+ * costs a lookup at each end, not an insert and a delete (swapin's two
+ * programs: 855 instructions a fault instead of 1270).
+ * @zero is evaluated only then (NULL: no slot).  The slot's owner marks
+ * it busy and idle itself; threads gone age out.  NULL when no slot
+ * could be made.
  */
 #define ms_thread_slot(map, tid, zero)					\
 ({									\
@@ -65,8 +67,12 @@ static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 	__u32 __st = (tid);						\
 	typeof(*__sm->value) *__s = bpf_map_lookup_elem(__sm, &__st);	\
 									\
-	if (!__s)							\
-		__s = ms_map_insert(__sm, &__st, (zero));		\
+	if (!__s) {							\
+		typeof(__s) __sz = (zero);				\
+									\
+		if (__sz)						\
+			__s = ms_map_insert(__sm, &__st, __sz);		\
+	}								\
 	__s;								\
 })
 
