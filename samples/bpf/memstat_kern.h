@@ -59,7 +59,8 @@ static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
  * programs: 855 instructions a fault instead of 1270).
  * @zero is evaluated only then (NULL: no slot).  The slot's owner marks
  * it busy and idle itself; threads gone age out.  NULL when no slot
- * could be made.
+ * could be made.  The map must be called "inflight": ms_bpf_load() gives
+ * it at least 256 entries per CPU, which a common LRU needs.
  */
 #define ms_thread_slot(map, tid, zero)					\
 ({									\

@@ -166,9 +166,31 @@ int ms_bpf_resize(struct ms_bpf *b, const char *name, unsigned int entries)
 	return 0;
 }
 
+/*
+ * A common LRU hash hands each CPU free entries LOCAL_FREE_TARGET (128)
+ * at a time, and when its own run out it evicts before it borrows
+ * another CPU's: with fewer entries than that per CPU it drops live ones
+ * long before it is full.  The per-thread slots of the tools that time
+ * calls ("inflight", memstat_kern.h's ms_thread_slot) get twice that.
+ */
+static int ms_bpf_size_slots(struct ms_bpf *b)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, "inflight");
+	int cpus = libbpf_num_possible_cpus();
+
+	if (!map || bpf_map__type(map) != BPF_MAP_TYPE_LRU_HASH || cpus <= 0 ||
+	    bpf_map__max_entries(map) >= 256U * cpus)
+		return 0;
+	return ms_bpf_resize(b, "inflight", 256U * cpus);
+}
+
 int ms_bpf_load(struct ms_bpf *b)
 {
-	int err = bpf_object__load(b->obj);
+	int err = ms_bpf_size_slots(b);
+
+	if (err)
+		return err;
+	err = bpf_object__load(b->obj);
 
 	if (err == -EPERM)
 		return ms_set_error(err,
