@@ -8,7 +8,11 @@
 # making the system call itself, and exits before brkstack reports: the
 # stacks are named from the mappings brkstack read at its first brk().
 # Four instances watch: all processes (-j -n 0), one line per call
-# (-j -e), the workload only (-j -p) and a text table.
+# (-j -e), the workload only (-j -p) and a text table.  The workload
+# stops itself after its first move until every instance has read its
+# mappings (no race with its exit): the -e instance has printed that
+# move (read again at the first move, libc.so.6 mapped by then), the
+# others map memstat_workload's ELF (libdwfl reads it with mmap).
 #
 # Ground truth: the moves the workload made (it checks each brk()
 # returned the break it asked for and prints "brk fn=F bytes=B"), and
@@ -26,7 +30,7 @@ tap_plan 15
 
 # The workload stops itself before it starts, so that brkstack -p can
 # name it; its pid stays the same through exec.
-sh -c 'kill -STOP $$; exec memstat_workload brk' > "$tmp/wl" 2>&1 &
+sh -c 'kill -STOP $$; exec memstat_workload brk --stop' > "$tmp/wl" 2>&1 &
 wpid=$!
 wait_stopped $wpid
 
@@ -40,6 +44,13 @@ brkstack -n 0 -F 3 > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
 for f in all ev one text; do wait_for "$tmp/$f.err" 'tracing'; done
 
+kill -CONT $wpid
+wait_for "$tmp/wl" '^brk pid='
+wait_stopped $wpid
+wait_for "$tmp/ev" "\"pid\":$wpid,.*\"stack\":\[\"brk_grow_5k+"
+for p in $all $one $text; do
+	wait_for /proc/$p/maps /memstat_workload
+done
 kill -CONT $wpid
 wait $wpid
 wrc=$?
@@ -87,8 +98,9 @@ check "brkstack: the five moves' stacks read fn, brk_moves, main with module ($n
 # it: the VM's stripped libc.so.6 has no __libc_start_call_main).
 main='"main\+0x[0-9a-f]* \(memstat_workload\)"'
 libc='"([A-Za-z_][A-Za-z0-9_]*\+)?0x[0-9a-f]* \(libc\.so\.6\)"'
-n=$(stacks 'brk_[gs][a-z0-9_]*' | grep -c -E "\"stack\":\[[^]]*$main,$libc")
-check "brkstack: the frame below main is in libc.so.6 ($n of 5)" "$n" = 5
+n=$(grep "\"pid\":$wpid,.*\"stack\":\[\"brk_[gs]" "$tmp/ev" |
+    grep -c -E "\"stack\":\[[^]]*$main,$libc")
+check "brkstack -e: the frame below main is in libc.so.6 ($n of 5)" "$n" = 5
 rec=$(grep "\"type\":\"proc\",\"pid\":$wpid," "$tmp/all")
 mine=$(grep "\"type\":\"stack\",\"pid\":$wpid," "$tmp/all" | grep -v '(busybox)')
 g=$(echo "$mine" | json_nums grow_kib | sum) s=$(echo "$mine" | json_nums shrink_kib | sum)

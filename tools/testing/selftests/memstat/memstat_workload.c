@@ -72,14 +72,15 @@
  *                                     page and round, for benchmarks;
  *                                     prints "done pages=P rounds=R
  *                                     ns_per_page=N" (fault + free)
- *   memstat_workload brk              move the program break with brk()
+ *   memstat_workload brk [--stop]     move the program break with brk()
  *                                     system calls made by the functions
  *                                     brk_grow_5k (+5 KiB), brk_grow_37k
  *                                     (+37 KiB twice), brk_grow_300k
  *                                     (+300 KiB) and brk_shrink_20k
- *                                     (-20 KiB), 0.3 s after the first
- *                                     move; prints "brk pid=P" and the
- *                                     moves, exits (no malloc meanwhile)
+ *                                     (-20 KiB); --stop: SIGSTOP itself
+ *                                     after the first move; prints
+ *                                     "brk pid=P" and the moves, exits
+ *                                     (no malloc meanwhile)
  *   memstat_workload mmap-calls --file PATH --go FILE
  *                                     a known sequence of mmap, munmap,
  *                                     mremap, mprotect and brk calls,
@@ -1044,7 +1045,7 @@ static noinline void brk_shrink_20k(void)
 	brk_move(__func__, -(20 << 10), raw_brk(brk_cur - (20 << 10)));
 }
 
-static noinline int brk_moves(void)
+static noinline int brk_moves(bool stop)
 {
 	char line[64];
 	int n;
@@ -1053,9 +1054,13 @@ static noinline int brk_moves(void)
 	n = snprintf(line, sizeof(line), "brk pid=%d\n", (int)getpid());
 	if (write(1, line, n) != n)
 		die("write");
-	/* The first move tells brkstack to read the maps: let it. */
+	/*
+	 * The first move tells brkstack to read the maps: with --stop,
+	 * wait stopped until the test has seen it did.
+	 */
 	brk_grow_5k();
-	usleep(300000);
+	if (stop)
+		raise(SIGSTOP);
 	brk_grow_37k();
 	brk_grow_37k();
 	brk_grow_300k();
@@ -1701,7 +1706,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
 		return churn(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "brk"))
-		return brk_moves();
+		return brk_moves(argc >= 3 && !strcmp(argv[2], "--stop"));
 	if (argc >= 2 && !strcmp(argv[1], "mmap-calls"))
 		return mmap_calls(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "shm-calls"))
