@@ -64,11 +64,12 @@ host_check() {
 	fi
 }
 
-# abort_run WHAT: a build step failed; nothing more to boot.  A VM that
-# is running already finishes and counts.
+# abort_run WHAT: a build step failed; nothing more to build.  The VMs
+# of the kernels built so far still run and count.
 abort_run() {
 	echo "not ok - $1"
 	host_failed=$((host_failed + 1))
+	start_boots
 	summary
 	exit 1
 }
@@ -155,12 +156,26 @@ boot() {
 	"$scripts/vmtest.sh" "${vmargs[@]}" || true
 }
 
-# boot_bg LABEL ARGS...: boot() in the background, for a VM per host CPU;
-# its pid goes to booting[].
-booting=()
-boot_bg() {
-	phase "boot-$1" boot "$@" &
-	booting+=($!)
+# boot_later LABEL ARGS...: in test mode, boot() once every kernel is
+# built (start_boots), each VM in the background on a host CPU of its
+# own; else boot() now.  Adds LABEL to labels[] either way.
+queued=() booting=()
+boot_later() {
+	labels+=("$1")
+	if [ "$mode" != test ]; then
+		phase "boot-$1" boot "$@"
+		return
+	fi
+	queued+=("$(printf '%q ' "$@")")
+}
+start_boots() {
+	local q
+
+	for q in "${queued[@]}"; do
+		eval "phase boot-${q%% *} boot $q" &
+		booting+=($!)
+	done
+	queued=()
 }
 
 # summary: wait for the VMs, then "N passed, N failed[, N skipped]" over
@@ -219,20 +234,9 @@ if [ "$which" != patched ]; then
 	[ "$mode" = test ] && host_check "test module builds without warnings (stock kernel)" \
 		no_warnings "$work/stock.module.log"
 	dpkg-deb --fsys-tarfile "$IMAGE_DEB" | tar -xO "./boot/vmlinuz-$KABI" > "$work/vmlinuz-stock"
-	# In test mode the stock VM runs while the patched kernel builds.
-	if [ "$mode" = test ]; then
-		boot_bg stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
-	else
-		phase boot-stock boot stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
-	fi
-	labels+=(stock)
+	boot_later stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
 fi
 if [ "$which" != stock ]; then
-	# The stock VM keeps a host CPU busy: build beside it with a job
-	# fewer, so that its tests run at full speed.
-	if [ ${#booting[@]} -gt 0 ] && [ "$MEMSTAT_JOBS" -gt 1 ]; then
-		export MEMSTAT_JOBS=$((MEMSTAT_JOBS - 1))
-	fi
 	vars=$(phase build-kernel "$scripts/build-kernel.sh") ||
 		abort_run "patched kernel build"
 	eval "$vars"
@@ -246,13 +250,11 @@ if [ "$which" != stock ]; then
 		abort_run "test module build for the patched kernel"
 	[ "$mode" = test ] && host_check "test module builds without warnings (patched kernel)" \
 		no_warnings "$work/patched.module.log"
-	if [ "$mode" = test ]; then
-		boot_bg patched "$PATCHED_BZIMAGE" "$work/patched"
-	else
-		phase boot-patched boot patched "$PATCHED_BZIMAGE" "$work/patched"
-	fi
-	labels+=(patched)
+	boot_later patched "$PATCHED_BZIMAGE" "$work/patched"
 fi
+# Test mode: both VMs at once, once nothing builds any more (a build
+# beside a VM slows its tests, and a VM's time is the run's).
+start_boots
 
 # The allocator's own cost with mm_page_alloc_path compiled in but
 # disabled: the patched kernel against the same kernel without the
