@@ -52,29 +52,39 @@ static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 })
 
 /*
+ * @key's record in hash @map, created from @zero at its first use (@zero
+ * is evaluated only then; NULL: none made).  NULL when none could be made.
+ */
+#define ms_map_get(map, key, zero)					\
+({									\
+	typeof(map) __gm = (map);					\
+	typeof(key) __gk = (key);					\
+	typeof(*__gm->value) *__g = bpf_map_lookup_elem(__gm, __gk);	\
+									\
+	if (!__g) {							\
+		typeof(__g) __gz = (zero);				\
+									\
+		if (__gz)						\
+			__g = ms_map_insert(__gm, __gk, __gz);		\
+	}								\
+	__g;								\
+})
+
+/*
  * Thread @tid's slot in @map, an LRU hash keyed by tid that holds a
  * call's state from a function's entry to its exit: created from @zero
  * at the thread's first call and kept for its next ones, so that a call
  * costs a lookup at each end, not an insert and a delete (swapin's two
- * programs: 855 instructions a fault instead of 1270).
- * @zero is evaluated only then (NULL: no slot).  The slot's owner marks
- * it busy and idle itself; threads gone age out.  NULL when no slot
- * could be made.  The map must be called "inflight": ms_bpf_load() gives
- * it at least 256 entries per CPU, which a common LRU needs.
+ * programs: 855 instructions a fault instead of 1270).  The slot's owner
+ * marks it busy and idle itself; threads gone age out.  The map must be
+ * called "inflight": ms_bpf_load() gives it at least 256 entries per CPU,
+ * which a common LRU needs.
  */
 #define ms_thread_slot(map, tid, zero)					\
 ({									\
-	typeof(map) __sm = (map);					\
 	__u32 __st = (tid);						\
-	typeof(*__sm->value) *__s = bpf_map_lookup_elem(__sm, &__st);	\
 									\
-	if (!__s) {							\
-		typeof(__s) __sz = (zero);				\
-									\
-		if (__sz)						\
-			__s = ms_map_insert(__sm, &__st, __sz);		\
-	}								\
-	__s;								\
+	ms_map_get(map, &__st, zero);					\
 })
 
 /*
@@ -128,6 +138,18 @@ struct {								\
 
 #define count_drop(reason)	ms_percpu_add(&drops, reason, 1)
 
+/* @zero, when not NULL, named for process @pid and the current comm. */
+#define ms_proc_zero(zero, pid)						\
+({									\
+	typeof(zero) __z = (zero);					\
+									\
+	if (__z) {							\
+		bpf_get_current_comm(__z->comm, sizeof(__z->comm));	\
+		__z->tgid = (pid);					\
+	}								\
+	__z;								\
+})
+
 /*
  * Process @pid's record in hash @map, whose value starts with char
  * comm[MS_COMM_LEN] and __u32 tgid: at first use a zeroed one with the
@@ -139,19 +161,11 @@ struct {								\
 ({									\
 	typeof(map) __pm = (map);					\
 	__u32 __pp = (pid);						\
-	typeof(*__pm->value) *__p = bpf_map_lookup_elem(__pm, &__pp);	\
+	typeof(*__pm->value) *__p;					\
 									\
-	if (!__p) {							\
-		typeof(__p) __z = (zero);				\
-									\
-		if (__z) {						\
-			bpf_get_current_comm(__z->comm, sizeof(__z->comm)); \
-			__z->tgid = __pp;				\
-			__p = ms_map_insert(__pm, &__pp, __z);		\
-		}							\
-		if (!__p)						\
-			count_drop(reason);				\
-	}								\
+	__p = ms_map_get(__pm, &__pp, ms_proc_zero(zero, __pp));	\
+	if (!__p)							\
+		count_drop(reason);					\
 	__p;								\
 })
 
