@@ -179,8 +179,9 @@ start_boots() {
 }
 
 # summary: wait for the VMs, then "N passed, N failed[, N skipped]" over
-# the host checks and every VM (one that did not finish counts a failure);
-# the status is 0 only when nothing failed and something passed.
+# the host checks and every VM (one that did not finish counts a failure),
+# after every VM's "not ok" lines; the status is 0 only when nothing
+# failed and something passed.
 summary() {
 	local l p f s passed=$host_passed failed=$host_failed skipped=0
 
@@ -192,6 +193,13 @@ summary() {
 			p=0 f=1 s=0
 		fi
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	done
+	# The failures again (with five lines after each) at the end,
+	# where a log's tail shows them.
+	for l in "${labels[@]}"; do
+		[ -r "$work/$l.log" ] || continue
+		awk '/^not ok/ { n = 6 } n && n-- { print }' "$work/$l.log" |
+			sed "s/^/[$l] /"
 	done
 	echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
