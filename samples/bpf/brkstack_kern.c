@@ -74,34 +74,6 @@ MS_RINGBUF_MAP(256 * 1024);
 
 MS_DROPS_MAP(BS_NR_DROPS);
 
-/* The first brk() of @tgid: name it, and tell the user side. */
-static __always_inline void new_proc(__u32 tgid)
-{
-	struct bs_proc p = {};
-	struct bs_event *e;
-
-	if (bpf_map_lookup_elem(&procs, &tgid))
-		return;
-	bpf_get_current_comm(p.comm, sizeof(p.comm));
-	if (bpf_map_update_elem(&procs, &tgid, &p, BPF_NOEXIST)) {
-		if (!bpf_map_lookup_elem(&procs, &tgid))
-			count_drop(BS_DROP_PROC);
-		return;		/* full, or another thread was first */
-	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		/* Try again at its next brk(). */
-		bpf_map_delete_elem(&procs, &tgid);
-		count_drop(BS_DROP_NOTICE);
-		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = BS_NEW_PROC;
-	e->tgid = tgid;
-	__builtin_memcpy(e->comm, p.comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
-}
-
 /*
  * ld.so's brk(0), often a process's first, comes before its libraries
  * are mapped: a first move of the break says to read the maps again.
@@ -153,7 +125,8 @@ int bs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	}
 	tid = id;
 	ms_call_enter(tid, &rec, BS_DROP_INFLIGHT);
-	new_proc(id >> 32);
+	ms_proc_announce(&procs, id >> 32, struct bs_event, BS_NEW_PROC,
+			 BS_DROP_PROC, BS_DROP_NOTICE);
 	return 0;
 }
 

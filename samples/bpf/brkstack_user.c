@@ -66,13 +66,6 @@ static const char *const drop_names[BS_NR_DROPS] = {
 	"calls not counted (another thread moved the break meanwhile)",
 };
 
-/* A user stack as printed, kept for the run. */
-struct bs_frames {
-	struct bs_key key;
-	int nframes;
-	char *frames[MS_STACK_DEPTH];
-};
-
 /* The kernel counts bytes; reports floor them to KiB. */
 #define kib(bytes)	((long long)((bytes) / 1024))
 
@@ -97,7 +90,7 @@ struct bs_ctx {
 	struct bs_row *rows;
 	struct bs_group *groups;
 	size_t nrows, ngroups;
-	void *frames;			/* tsearch tree of struct bs_frames */
+	void *stacks;			/* of ms_ustack_get() */
 	void *seen;			/* tsearch tree of tgids tracked */
 	unsigned long reports, tracked, untracked;
 	struct ms_events ev;		/* -e */
@@ -113,45 +106,12 @@ static void parse_args(struct bs_ctx *ctx, int argc, char **argv)
 	ms_getopt(env, argc, argv, "", NULL);
 }
 
-static int cmp_key(const void *a, const void *b)
+/* The frames of @key, named at first sight (its process may be gone). */
+static struct ms_ustack *frames_get(struct bs_ctx *ctx, struct bs_key key)
 {
-	const struct bs_key *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
-}
-
-/* The frames of @key, symbolized at first sight (its process may be gone). */
-static struct bs_frames *frames_get(struct bs_ctx *ctx, struct bs_key key)
-{
-	struct bs_frames *f, **slot;
-	__u64 ips[MS_STACK_DEPTH] = {};
-	int id = key.stack_id;
-
-	slot = tfind(&key, &ctx->frames, cmp_key);
-	if (slot)
-		return *slot;
-	f = ms_zalloc(&ctx->env, 1, sizeof(*f));
-	f->key = key;
-	if (id >= 0 && !bpf_map_lookup_elem(ctx->stacks_fd, &id, ips))
-		f->nframes = ms_ustack_symbolize(key.tgid, ips,
-						 MS_STACK_DEPTH, f->frames);
-	if (f->nframes < 0)
-		f->nframes = 0;
-	if (!tsearch(f, &ctx->frames, cmp_key))
-		ms_fatal(&ctx->env, "out of memory");
-	return f;
-}
-
-static void comm_of(struct bs_ctx *ctx, __u32 tgid, char *buf)
-{
-	struct bs_proc p;
-
-	if (bpf_map_lookup_elem(ctx->procs_fd, &tgid, &p))
-		strcpy(buf, "?");
-	else
-		ms_cstr(buf, p.comm, MS_COMM_LEN);
+	return ms_ustack_get(&ctx->env, &ctx->stacks, ctx->stacks_fd,
+			     key.tgid, key.stack_id, sizeof(__u32),
+			     key.stack_id >= 0);
 }
 
 /* Most growth first, then most shrinkage, then most calls. */
@@ -228,7 +188,7 @@ static void json_val(struct ms_json *j, const struct bs_val *v)
 static void print_row(struct bs_ctx *ctx, const struct bs_row *r,
 		      const char *comm)
 {
-	struct bs_frames *f = frames_get(ctx, r->key);
+	struct ms_ustack *f = frames_get(ctx, r->key);
 	const struct ms_env *env = &ctx->env;
 	struct ms_json j;
 	int i;
@@ -260,7 +220,7 @@ static void print_tables(struct bs_ctx *ctx)
 	for (g = 0; g < ctx->ngroups && g < env->top; g++) {
 		const struct bs_group *p = &ctx->groups[g];
 
-		comm_of(ctx, p->tgid, comm);
+		ms_map_comm(ctx->procs_fd, p->tgid, comm);
 		if (env->json) {
 			ms_json_record(&j, env, "proc");
 			ms_json_uint(&j, "pid", p->tgid);
@@ -304,7 +264,7 @@ static void print_call(struct bs_ctx *ctx, const struct bs_event *e)
 	struct bs_key key = { .tgid = e->tgid, .stack_id = e->stack_id };
 	long long delta = e->new_brk - e->old_brk;
 	char comm[MS_COMM_LEN + 1];
-	struct bs_frames *f;
+	struct ms_ustack *f;
 	struct ms_json j;
 
 	ms_cstr(comm, e->comm, MS_COMM_LEN);
@@ -455,13 +415,7 @@ int main(int argc, char **argv)
 
 	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
 			&ctx);
-	while (ctx.frames) {	/* a node's first member is its key */
-		struct bs_frames *f = *(struct bs_frames **)ctx.frames;
-
-		tdelete(f, &ctx.frames, cmp_key);
-		ms_stack_free(f->frames, f->nframes);
-		free(f);
-	}
+	ms_ustacks_free(&ctx.stacks);
 	while (ctx.seen) {
 		__u32 *tgid = *(__u32 **)ctx.seen;
 

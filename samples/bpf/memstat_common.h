@@ -12,7 +12,16 @@
 #define MS_COMM_LEN	16	/* TASK_COMM_LEN */
 #define MS_MAX_NODES	64	/* nodes tracked; bits of a __u64 node mask */
 #define MS_NR_ORDERS	16	/* >= MAX_ORDER of any supported config */
-#define MS_STACK_DEPTH	32	/* kernel frames kept per stack */
+#define MS_STACK_DEPTH	32	/* frames kept per stack */
+#define MS_NO_STACK	0	/* ms_stack_key(): no stack stored */
+
+/*
+ * A stack kept by ms_stack_key() (memstat_kern.h): frames innermost
+ * first, 0-padded, under a 64-bit hash of them.
+ */
+struct ms_frames {
+	__u64 ip[MS_STACK_DEPTH];
+};
 
 /*
  * The first member of every tool's config: who is traced.  -c names a

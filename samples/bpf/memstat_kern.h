@@ -28,6 +28,15 @@
 static_assert(MS_COMM_LEN == TASK_COMM_LEN, "MS_COMM_LEN is TASK_COMM_LEN");
 static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 
+/* A map @name of BPF_MAP_TYPE_@type: @nr entries, @key_t to @val_t. */
+#define MS_MAP(name, type_, key_t, val_t, nr)				\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_##type_);				\
+	__uint(max_entries, nr);					\
+	__type(key, key_t);						\
+	__type(value, val_t);						\
+} name SEC(".maps")
+
 /* Entry @idx of array @map as a pointer to its value; NULL past the end. */
 #define ms_map_elem(map, idx)						\
 ({									\
@@ -88,17 +97,51 @@ static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
 })
 
 /*
+ * stacks[] for ms_stack_key(), up to @nr stacks kept under a hash of
+ * their frames, and scratch, where a stack is walked (too large for the
+ * BPF stack).
+ */
+#define MS_STACK_MAP(nr)	MS_MAP(stacks, HASH, __u64, struct ms_frames, nr)
+#define MS_SCRATCH_MAP	MS_MAP(scratch, PERCPU_ARRAY, __u32, struct ms_frames, 1)
+
+/*
+ * The current stack (@flags: 0 for the kernel's, BPF_F_USER_STACK for
+ * the user's), walked into per-CPU array @scratch (one struct ms_frames)
+ * and kept in hash @stacks (key __u64, value struct ms_frames) under a
+ * hash of its frames (FNV-1a), which is returned; MS_NO_STACK when it
+ * cannot be walked or stored: a drop for the caller to count.  A hash
+ * map, not a stack trace map: there two stacks whose hashes share a
+ * bucket cannot both be stored.
+ */
+static __always_inline __u64 ms_stack_key(void *ctx, void *stacks,
+					  void *scratch, __u64 flags)
+{
+	__u64 hash = 0xcbf29ce484222325ULL;
+	struct ms_frames *f;
+	__u32 zero = 0;
+	int i;
+
+	f = bpf_map_lookup_elem(scratch, &zero);
+	if (!f || bpf_get_stack(ctx, f->ip, sizeof(f->ip), flags) <= 0)
+		return MS_NO_STACK;
+#pragma clang loop unroll(full)
+	for (i = 0; i < MS_STACK_DEPTH; i++)
+		hash = (hash ^ f->ip[i]) * 0x100000001b3ULL;
+	if (hash == MS_NO_STACK)
+		hash = 1;
+	if (bpf_map_lookup_elem(stacks, &hash) ||
+	    !bpf_map_update_elem(stacks, &hash, f, BPF_NOEXIST) ||
+	    bpf_map_lookup_elem(stacks, &hash))
+		return hash;
+	return MS_NO_STACK;
+}
+
+/*
  * The tool's configuration, @cfg_type, written once by the user side
  * (ms_bpf_cfg) before attaching; ms_cfg() looks it up (NULL: missing).
  * A name no tool's local variable takes (ms_cfg() must see the map).
  */
-#define MS_CONFIG_MAP(cfg_type)						\
-struct {								\
-	__uint(type, BPF_MAP_TYPE_ARRAY);				\
-	__uint(max_entries, 1);						\
-	__type(key, __u32);						\
-	__type(value, cfg_type);					\
-} ms_cfg_map SEC(".maps")
+#define MS_CONFIG_MAP(cfg_type)	MS_MAP(ms_cfg_map, ARRAY, __u32, cfg_type, 1)
 
 #define ms_cfg()	ms_map_elem(&ms_cfg_map, 0)
 
@@ -128,15 +171,12 @@ struct {								\
  * of @nr reasons), summed over CPUs by ms_bpf_drops(); count_drop()
  * counts one.
  */
-#define MS_DROPS_MAP(nr)						\
-struct {								\
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);			\
-	__uint(max_entries, nr);					\
-	__type(key, __u32);						\
-	__type(value, __u64);						\
-} drops SEC(".maps")
+#define MS_DROPS_MAP(nr)	MS_MAP(drops, PERCPU_ARRAY, __u32, __u64, nr)
 
 #define count_drop(reason)	ms_percpu_add(&drops, reason, 1)
+
+/* counts[idx]: a tool's per-CPU totals, @nr of them (ms_percpu_read). */
+#define MS_COUNTS_MAP(nr)	MS_MAP(counts, PERCPU_ARRAY, __u32, __u64, nr)
 
 /* @zero, when not NULL, named for process @pid and the current comm. */
 #define ms_proc_zero(zero, pid)						\
@@ -231,6 +271,45 @@ struct {								\
 	__uint(type, BPF_MAP_TYPE_RINGBUF);				\
 	__uint(max_entries, bytes);					\
 } events SEC(".maps")
+
+/*
+ * The first sight of process @pid_: its record in hash @procs (a value
+ * whose first member is char comm[MS_COMM_LEN]) made with the current
+ * comm, and a record of type @type (with __u32 kind and tgid, and char
+ * comm[MS_COMM_LEN]) of kind @kind sent on "events", on which the user
+ * side reads the process's mappings while it lives.  A full ring takes
+ * the record back, so the next call tries again; drops @no_proc (map
+ * full) and @no_notice (ring full).
+ */
+#define ms_proc_announce(procs, pid_, type, kind_, no_proc, no_notice)	\
+({									\
+	typeof(procs) __apm = (procs);					\
+	typeof(*__apm->value) __ap = {};				\
+	__u32 __at = (pid_);						\
+	type *__ae = NULL;						\
+	bool __anew;							\
+									\
+	if (!bpf_map_lookup_elem(__apm, &__at)) {			\
+		bpf_get_current_comm(__ap.comm, sizeof(__ap.comm));	\
+		__anew = !bpf_map_update_elem(__apm, &__at, &__ap,	\
+					      BPF_NOEXIST);		\
+		if (!__anew && !bpf_map_lookup_elem(__apm, &__at))	\
+			count_drop(no_proc);				\
+		if (__anew)						\
+			__ae = bpf_ringbuf_reserve(&events, sizeof(*__ae), 0); \
+		if (__ae) {						\
+			__builtin_memset(__ae, 0, sizeof(*__ae));	\
+			__ae->kind = (kind_);				\
+			__ae->tgid = __at;				\
+			__builtin_memcpy(__ae->comm, __ap.comm,		\
+					 sizeof(__ae->comm));		\
+			bpf_ringbuf_submit(__ae, 0);			\
+		} else if (__anew) {					\
+			bpf_map_delete_elem(__apm, &__at);		\
+			count_drop(no_notice);				\
+		}							\
+	}								\
+})
 
 /*
  * @task is in the -c cgroup or below it: in cgroup v2 its dfl_cgrp, in a

@@ -9,7 +9,6 @@
 #define PA_MAX_GROUPS	16384	/* distinct (path, process, gfp, order, ...) */
 #define PA_MAX_PROCS	4096	/* process names */
 #define PA_MAX_LIVE	131072	/* outstanding blocks tracked (default) */
-#define PA_NO_STACK	0	/* pa_group_key.stack when none was stored */
 
 /*
  * The allocator step of mm_page_alloc_path (enum mm_alloc_path of the
@@ -34,22 +33,13 @@ enum pa_path {
  * remembers its group so its free is charged back to it.
  */
 struct pa_group_key {
-	__u64 stack;		/* hash of the call path, its key in stacks[] */
+	__u64 stack;		/* its call path: key in stacks[], or MS_NO_STACK */
 	__u32 tgid;		/* current at allocation (0: idle/interrupt) */
 	__u32 gfp;
 	__u8 order;
 	__u8 migratetype;
 	__u8 path;		/* enum pa_path */
 	__u8 pad[5];
-};
-
-/*
- * stacks[hash]: a call path, kernel frames innermost first, 0-padded.
- * Kept by a 64-bit hash of the frames, not in a stack trace map: there
- * two paths whose hashes share a bucket cannot both be stored.
- */
-struct pa_frames {
-	__u64 ip[MS_STACK_DEPTH];
 };
 
 struct pa_group {

@@ -61,56 +61,20 @@ struct {
 	__type(value, char[TASK_COMM_LEN]);
 } comms SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PA_MAX_STACKS);
-	__type(key, __u64);
-	__type(value, struct pa_frames);
-} stacks SEC(".maps");
-
-/* A call path being hashed: too large for the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pa_frames);
-} scratch SEC(".maps");
+MS_STACK_MAP(PA_MAX_STACKS);
+MS_SCRATCH_MAP;
 
 /* counts[enum pa_count]: per-CPU totals, drops included. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PA_NR_COUNTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} counts SEC(".maps");
+MS_COUNTS_MAP(PA_NR_COUNTS);
 
-/*
- * The current call path, stored in stacks[] under a hash of its frames
- * (FNV-1a of the addresses), which is returned; PA_NO_STACK (and a drop)
- * when it cannot be walked or stored.
- */
+/* The current call path's key in stacks[]; MS_NO_STACK is a drop. */
 static __always_inline __u64 stack_key(void *ctx)
 {
-	__u64 hash = 0xcbf29ce484222325ULL;
-	struct pa_frames *f;
-	__u32 zero = 0;
-	int i;
+	__u64 key = ms_stack_key(ctx, &stacks, &scratch, 0);
 
-	f = bpf_map_lookup_elem(&scratch, &zero);
-	if (!f || bpf_get_stack(ctx, f->ip, sizeof(f->ip), 0) <= 0)
-		goto drop;
-#pragma clang loop unroll(full)
-	for (i = 0; i < MS_STACK_DEPTH; i++)
-		hash = (hash ^ f->ip[i]) * 0x100000001b3ULL;
-	if (hash == PA_NO_STACK)
-		hash = 1;
-	if (bpf_map_lookup_elem(&stacks, &hash) ||
-	    !bpf_map_update_elem(&stacks, &hash, f, BPF_NOEXIST) ||
-	    bpf_map_lookup_elem(&stacks, &hash))
-		return hash;
-drop:
-	ms_percpu_add(&counts, PA_DROP_STACK, 1);
-	return PA_NO_STACK;
+	if (key == MS_NO_STACK)
+		ms_percpu_add(&counts, PA_DROP_STACK, 1);
+	return key;
 }
 
 /*
@@ -182,7 +146,7 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	rec.group.order = order < MS_NR_ORDERS ? order : MS_NR_ORDERS - 1;
 	rec.group.migratetype = mt;
 	rec.group.path = path;
-	rec.group.stack = c->stacks ? stack_key(ctx) : PA_NO_STACK;
+	rec.group.stack = c->stacks ? stack_key(ctx) : MS_NO_STACK;
 	g = get_group(&rec.group, &created);
 	if (!page && !entry) {
 		ms_percpu_add(&counts, PA_FAIL, 1);

@@ -135,14 +135,14 @@ static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 					    attach_names) : -1;
 }
 
-static_assert(sizeof(struct pa_frames) == MS_MAX_FRAMES * sizeof(__u64),
+static_assert(sizeof(struct ms_frames) == MS_MAX_FRAMES * sizeof(__u64),
 	      "the stacks map holds what ms_stack_get() reads");
 
-/* The call path stored under @hash (PA_NO_STACK: none recorded). */
+/* The call path stored under @hash (MS_NO_STACK: none recorded). */
 static struct ms_stack *stack_of(struct pa_ctx *ctx, __u64 hash)
 {
 	return ms_stack_get(&ctx->env, &ctx->stacks,
-			    ms_bpf_map(&ctx->bpf, "stacks"), hash, PA_NO_STACK);
+			    ms_bpf_map(&ctx->bpf, "stacks"), hash, MS_NO_STACK);
 }
 
 static __s64 outstanding(const struct pa_sum *s)

@@ -27,6 +27,7 @@
 #ifndef __LIBMEMSTAT_H
 #define __LIBMEMSTAT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,6 +42,11 @@
 #define MS_EXIT_OK	0
 #define MS_EXIT_RUNTIME	1
 #define MS_EXIT_USAGE	2
+
+/* A task's comm as the kernel keeps it (memstat_common.h too). */
+#ifndef MS_COMM_LEN
+#define MS_COMM_LEN	16
+#endif
 
 /* Rows of a table when -n is not given, in every tool. */
 #define MS_TOP_DEFAULT		20
@@ -66,7 +72,12 @@ enum ms_opt {
 	MS_OPT_EVENTS	= 1 << 8,	/* -e        one line per event */
 	MS_OPT_ATTACH	= 1 << 9,	/* -A HOOK   attach point (tool checks) */
 	MS_OPT_CGROUP_COLUMN = 1 << 10,	/* -C        CGROUP column */
+	MS_OPT_PIDS	= 1 << 11,	/* -p takes PID[,PID...] */
+	MS_OPT_COMMAND	= 1 << 12,	/* -- COMMAND [ARG...] to run */
 };
+
+/* Processes -p names at most (MS_OPT_PIDS). */
+#define MS_MAX_PIDS	64
 
 /* -c PATH as the BPF filter sees it (memstat_common.h, struct ms_filter). */
 struct ms_cgroup {
@@ -88,7 +99,10 @@ struct ms_env {
 	unsigned long duration;		/* -d: stop after this many seconds */
 	bool snapshot;			/* report state at once, not rates */
 	/* shared options (enum ms_opt) */
-	pid_t pid;			/* -p, 0: every process */
+	pid_t pid;			/* -p, 0: every process (or several) */
+	pid_t pids[MS_MAX_PIDS];	/* -p PID,PID... (MS_OPT_PIDS) */
+	unsigned int npids;
+	char **command;			/* after --, NULL: none (MS_OPT_COMMAND) */
 	const char *cgroup;		/* -c, NULL: every cgroup */
 	struct ms_cgroup cg;		/* -c resolved by ms_getopt() */
 	bool show_cgroup;		/* -C: a CGROUP column */
@@ -112,7 +126,8 @@ void ms_env_init(struct ms_env *env, const char *prog, const char *usage,
  * @shortopts/@longopts.  Handles the common and shared ones and every
  * error (exit 2 with one line); returns the next tool option, or -1
  * after parsing [interval [count]] from the rest of argv and checking
- * -p names a running process.
+ * -p names running processes.  With MS_OPT_COMMAND what follows "--" is
+ * the command (env->command), never options.
  */
 int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts);
@@ -169,6 +184,15 @@ int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
 unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
 				    const char *s, unsigned long min,
 				    unsigned long max);
+
+/*
+ * MS_OPT_COMMAND: fork env->command, stopped before its exec() so that
+ * the tool can attach to its pid first; ms_command_go() lets it run.
+ * SIGCHLD is ignored from then on: it leaves no zombie, and ms_run()
+ * with watch_pid sees its end.  Exits 1 if it cannot fork.
+ */
+pid_t ms_command_start(const struct ms_env *env);
+void ms_command_go(pid_t pid);
 
 /*
  * A tracing tool's start: root or exit 1, signal handlers, RLIMIT_MEMLOCK
@@ -257,6 +281,7 @@ enum ms_hook_type {
 	MS_HOOK_FEXIT,		/* target: kernel function, needs BTF */
 	MS_HOOK_ITER,		/* BPF iterator: ms_bpf_iter_read() runs it */
 	MS_HOOK_NONE,		/* loaded, not attached: ms_bpf_run() */
+	MS_HOOK_UPROBE,		/* loaded; the tool attaches it: ms_uprobe_attach() */
 };
 
 /* One program of <tool>_kern.o and where it attaches. */
@@ -281,6 +306,8 @@ struct ms_bpf {
  * Open "<tool>_kern.o" (beside the binary, or in $MEMSTAT_BPF_DIR) with
  * only the programs of @hooks to be loaded: a tool chooses its variant
  * (fexit or tracepoint, new event or old) by the table it passes.
+ * @hooks NULL: every program is loaded, none attached by ms_bpf_attach()
+ * (a tool that attaches them itself, e.g. with ms_uprobes_attach()).
  */
 int ms_bpf_open(struct ms_bpf *b, const struct ms_env *env,
 		const struct ms_hook *hooks, size_t nhooks);
@@ -311,6 +338,12 @@ int ms_bpf_cfg(struct ms_bpf *b, const void *cfg, size_t size);
  * @sum (a struct of __u64 fields, or one __u64).
  */
 int ms_percpu_read(int fd, __u32 key, __u64 *sum, size_t nfields);
+/*
+ * The name of process @tgid in a hash map @fd whose value starts with
+ * char comm[MS_COMM_LEN] (a tool's "procs"), into @buf of at least
+ * MS_COMM_LEN + 1 bytes: "?" when it has none.  Returns @buf.
+ */
+const char *ms_map_comm(int fd, __u32 tgid, char *buf);
 /* The "drops" map: each reason into @each (may be NULL); the total. */
 __u64 ms_bpf_drops(struct ms_bpf *b, __u64 *each, unsigned int nreasons);
 /*
@@ -528,9 +561,160 @@ int ms_usyms_refresh(pid_t tgid);
  * live process's mappings again.
  */
 int ms_ustack_symbolize(pid_t tgid, const __u64 *ips, int n, char **out);
+/*
+ * A user stack of a process as printed, kept for the run: @key's frames
+ * in a tool's stack map, symbolized at first sight.
+ */
+struct ms_ustack {
+	pid_t tgid;
+	__u64 key;
+	int nframes;
+	char *frames[MS_MAX_FRAMES];
+};
+
+/*
+ * Stack @key of process @tgid: read from map @fd (@key_size 4: a stack
+ * trace map's __u32 id; 8: a hash map's __u64 key, as ms_stack_key()
+ * keeps them) when @valid, and named; kept in the tree *@cache.  No
+ * frames when not @valid or no longer in the map.
+ */
+struct ms_ustack *ms_ustack_get(const struct ms_env *env, void **cache, int fd,
+				pid_t tgid, __u64 key, size_t key_size,
+				bool valid);
+void ms_ustacks_free(void **cache);
 /* Drop @tgid's symbols (e.g. its pid was reused); all of them. */
 void ms_usyms_forget(pid_t tgid);
 void ms_usyms_free(void);
+
+/*
+ * The files process @tgid maps executable, a line each in the order of
+ * its maps (a file may come twice); malloc'ed, NULL when it cannot be
+ * read (gone).
+ */
+char *ms_proc_exec_files(pid_t tgid);
+
+/* ---- user probes --------------------------------------------------- */
+
+/*
+ * The file offsets (what a uprobe takes) of functions @names defined in
+ * ELF file @path, by .dynsym, else .symtab: @offsets[i] is 0 where the
+ * file defines no such function.  Returns how many it defines, or
+ * -errno (no such file, no ELF).
+ */
+int ms_elf_funcs(const char *path, const char *const *names, __u64 *offsets,
+		 size_t n);
+/*
+ * The ELF files process @tgid maps executable, each once, in the order
+ * of its maps, as paths in its mount namespace: into *@paths (malloc'ed
+ * array of malloc'ed strings); returns how many or -errno.
+ */
+int ms_proc_objects(pid_t tgid, char ***paths);
+/* @path of process @tgid as the tracer opens it: /proc/TGID/root@path. */
+const char *ms_proc_path(pid_t tgid, const char *path, char *buf,
+			 size_t len);
+/* The kernel has uprobe events (CONFIG_UPROBE_EVENTS). */
+bool ms_uprobes_supported(void);
+/*
+ * Attach program @prog of @b as a uprobe (@retprobe: a uretprobe) at
+ * @offset of ELF file @path, for process @pid only (0: every process
+ * that maps it).  NULL on failure, the reason in ms_last_error().
+ */
+struct bpf_link *ms_uprobe_attach(struct ms_bpf *b, const char *prog,
+				  bool retprobe, pid_t pid, const char *path,
+				  __u64 offset);
+
+/* A function a tool probes in the processes it traces. */
+struct ms_ufunc {
+	const char *name;
+	const char *prog;	/* program at its entry, NULL: none */
+	const char *ret_prog;	/* program at its return, NULL: none */
+	bool libc;		/* the C library's, whoever provides the first */
+};
+
+#define MS_MAX_UFUNCS	16
+
+/* Where one process has the functions: file (as opened) and offset. */
+struct ms_utarget {
+	pid_t pid;			/* 0: every process mapping the files */
+	char *path[MS_MAX_UFUNCS];	/* NULL: defined nowhere */
+	__u64 off[MS_MAX_UFUNCS];
+	char *provider;			/* the object of the first function */
+};
+
+/*
+ * Find @f[0..@n) in process @pid (0: in our own maps, for probes on
+ * every process or on a command we start) as the dynamic linker binds
+ * them: the provider of @f[0] is the first mapped object besides the C
+ * library and ld.so that defines it (an LD_PRELOAD'ed allocator, or the
+ * program itself), else the C library; with @object, the mapped file
+ * whose path contains it (with @pid 0 also a file by that path).  What
+ * the provider lacks, and every @libc function, comes from the C
+ * library.  0 or -errno, the reason in ms_last_error().
+ */
+int ms_utarget_resolve(struct ms_utarget *t, pid_t pid,
+		       const struct ms_ufunc *f, size_t n, const char *object);
+void ms_utarget_free(struct ms_utarget *t);
+/*
+ * The targets of a tool's -p PID,... (one each), or else of -c or a
+ * command (one: our own maps, pid 0 until the command's pid is set):
+ * resolved, in a malloc'ed array of *@nt; exits 1 with the reason (no
+ * uprobe events in the kernel, an object not found).
+ */
+struct ms_utarget *ms_utargets_or_die(const struct ms_env *env,
+				      const struct ms_ufunc *f, size_t n,
+				      const char *object, size_t *nt);
+void ms_utargets_free(struct ms_utarget *t, size_t nt);
+
+/* User probes attached and detached as a set. */
+struct ms_uprobes {
+	struct bpf_link **links;
+	size_t n;
+};
+
+/*
+ * Attach the programs of the functions of @f whose bit is set in @mask
+ * (bit i: @f[i]) in each of the @nt targets @t, return programs before
+ * entry programs, an alias (two names at one address) once; 0, or < 0
+ * with the reason in ms_last_error() and what was attached still in @u.
+ */
+int ms_uprobes_attach(struct ms_uprobes *u, struct ms_bpf *b,
+		      const struct ms_utarget *t, size_t nt,
+		      const struct ms_ufunc *f, size_t n, __u64 mask);
+/* Detach them all, entries first (the reverse order). */
+void ms_uprobes_detach(struct ms_uprobes *u);
+
+/*
+ * Sampling by duty cycle: a set of user probes attached @pct percent of
+ * every second by a thread of its own (@pct 100: attached once, for
+ * good), so that the probes are hit less, not only run less BPF code.
+ * @before_attach (may be NULL) runs before each attach, e.g. to bump a
+ * generation in the config map; a non-zero return stops the sampling.
+ * The caller fills the fields up to the state.
+ */
+struct ms_duty {
+	struct ms_bpf *b;
+	const struct ms_utarget *targets;
+	size_t ntargets;
+	const struct ms_ufunc *funcs;
+	size_t nfuncs;
+	__u64 mask;
+	unsigned int pct;
+	int (*before_attach)(void *ctx);
+	void *ctx;
+	/* state */
+	struct ms_uprobes probes;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	bool running;
+	double start, on_time, on_since;
+};
+
+/* Start (@pct 100: attach now); 0 or < 0 with the reason set. */
+int ms_duty_start(struct ms_duty *d);
+/* Stop the thread and detach. */
+void ms_duty_stop(struct ms_duty *d);
+/* The share of the time since the start the probes were on, in %. */
+double ms_duty_share(struct ms_duty *d);
 
 /* ---- decoding ------------------------------------------------------ */
 

@@ -90,6 +90,8 @@ static int ms_bpf_select(struct ms_bpf *b)
 	size_t i;
 	int err;
 
+	if (!b->hooks)
+		return 0;
 	bpf_object__for_each_program(prog, b->obj) {
 		h = ms_hook_of(b, bpf_program__name(prog), NULL);
 		bpf_program__set_autoload(prog, !!h);
@@ -259,7 +261,7 @@ int ms_bpf_attach(struct ms_bpf *b)
 
 	for (i = 0; i < b->nhooks; i++) {
 		h = &b->hooks[i];
-		if (h->type == MS_HOOK_NONE)
+		if (h->type == MS_HOOK_NONE || h->type == MS_HOOK_UPROBE)
 			continue;
 		prog = bpf_object__find_program_by_name(b->obj, h->prog);
 		b->links[i] = ms_hook_attach(h, prog);
@@ -390,6 +392,19 @@ ssize_t ms_hash_read(int fd, void *keys, size_t key_size, void *vals,
 				   strerror(errno));
 	free(cur);
 	return err ? err : (ssize_t)n;
+}
+
+const char *ms_map_comm(int fd, __u32 tgid, char *buf)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char val[512];
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.value_size > sizeof(val) || info.value_size < MS_COMM_LEN ||
+	    bpf_map_lookup_elem(fd, &tgid, val))
+		return strcpy(buf, "?");
+	return ms_cstr(buf, val, MS_COMM_LEN);
 }
 
 int ms_bpf_run(struct ms_bpf *b, const char *prog)

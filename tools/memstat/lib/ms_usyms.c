@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <elfutils/libdwfl.h>
+#include <bpf/bpf.h>
 
 #include "libmemstat.h"
 
@@ -43,7 +44,7 @@ static void *uprocs;		/* tsearch tree of struct ms_uproc */
  */
 static char *exec_files;
 
-static char *read_exec_files(pid_t tgid)
+char *ms_proc_exec_files(pid_t tgid)
 {
 	char path[64], line[4200], perms[8], *out = NULL, *file;
 	size_t len = 0;
@@ -139,7 +140,7 @@ static int uproc_report(struct ms_uproc *p)
 		err = err ?: EIO;
 	if (err)
 		return err > 0 ? -err : -EIO;
-	exec_files = read_exec_files(p->tgid);
+	exec_files = ms_proc_exec_files(p->tgid);
 	dwfl_getmodules(p->dwfl, open_module, NULL, 0);
 	free(exec_files);
 	exec_files = NULL;
@@ -322,4 +323,49 @@ void ms_usyms_free(void)
 {
 	tdestroy(uprocs, uproc_free);
 	uprocs = NULL;
+}
+
+static int ms_ustack_cmp(const void *a, const void *b)
+{
+	const struct ms_ustack *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+struct ms_ustack *ms_ustack_get(const struct ms_env *env, void **cache, int fd,
+				pid_t tgid, __u64 key, size_t key_size,
+				bool valid)
+{
+	struct ms_ustack probe = { .tgid = tgid, .key = key }, *st, **slot;
+	__u64 ips[MS_MAX_FRAMES] = {};
+	__u32 id = key;
+
+	slot = tsearch(&probe, cache, ms_ustack_cmp);
+	if (!slot)
+		ms_fatal(env, "out of memory");
+	if (*slot != &probe)
+		return *slot;
+	st = ms_zalloc(env, 1, sizeof(*st));
+	*st = probe;
+	*slot = st;
+	if (valid && !bpf_map_lookup_elem(fd, key_size == 4 ? (void *)&id :
+					  (void *)&key, ips))
+		st->nframes = ms_ustack_symbolize(tgid, ips, MS_MAX_FRAMES,
+						  st->frames);
+	if (st->nframes < 0)
+		ms_fatal(env, "out of memory");
+	return st;
+}
+
+void ms_ustacks_free(void **cache)
+{
+	while (*cache) {	/* a node's first member is its key */
+		struct ms_ustack *st = *(struct ms_ustack **)*cache;
+
+		tdelete(st, cache, ms_ustack_cmp);
+		ms_stack_free(st->frames, st->nframes);
+		free(st);
+	}
 }

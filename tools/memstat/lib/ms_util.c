@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "libmemstat.h"
 
@@ -192,6 +194,29 @@ static void ms_check_pid(const struct ms_env *env, pid_t pid)
 			       pid, tgid, tgid);
 }
 
+/* -p PID, or with MS_OPT_PIDS -p PID,PID,... (-p again adds to them). */
+static void ms_parse_pids(struct ms_env *env, char *arg)
+{
+	char *save = NULL, *word;
+
+	if (!(env->opts & MS_OPT_PIDS)) {
+		env->pid = ms_parse_ulong_or_die(env, "pid", arg, 1, INT_MAX);
+		return;
+	}
+	for (word = strtok_r(arg, ",", &save); word;
+	     word = strtok_r(NULL, ",", &save)) {
+		if (env->npids == MS_MAX_PIDS)
+			ms_usage_error(env, "-p: at most %d processes",
+				       MS_MAX_PIDS);
+		env->pids[env->npids++] = ms_parse_ulong_or_die(env, "pid",
+								word, 1,
+								INT_MAX);
+	}
+	if (!env->npids)
+		ms_usage_error(env, "-p: no pid in '%s'", arg);
+	env->pid = env->npids == 1 ? env->pids[0] : 0;
+}
+
 /* Handle one common or shared option; false if @opt is the tool's own. */
 static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 {
@@ -216,7 +241,7 @@ static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 						      1, INT_MAX);
 		return true;
 	case 'p':
-		env->pid = ms_parse_ulong_or_die(env, "pid", arg, 1, INT_MAX);
+		ms_parse_pids(env, arg);
 		return true;
 	case 'c':
 		if (!(env->opts & MS_OPT_CGROUP))
@@ -320,6 +345,17 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	size_t n = 0, i, len;
 	int opt;
 
+	/* The command after "--" is no option: getopt never sees it. */
+	for (i = 1; (env->opts & MS_OPT_COMMAND) && i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--"))
+			continue;
+		if (i + 1 == (size_t)argc)
+			ms_usage_error(env, "no command after -- (try %s -h)",
+				       env->prog);
+		env->command = argv + i + 1;
+		argc = i;
+		break;
+	}
 	if (!merged_short[0]) {
 		len = snprintf(merged_short, sizeof(merged_short),
 			       ":hvjTBd:c:C");
@@ -356,6 +392,11 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	ms_parse_positional(env, argc, argv);
 	if (env->pid)
 		ms_check_pid(env, env->pid);
+	for (i = 0; i < env->npids; i++)
+		ms_check_pid(env, env->pids[i]);
+	if (env->command && (env->pid || env->npids || env->cgroup))
+		ms_usage_error(env,
+			       "a command to run and -p or -c exclude each other");
 	return -1;
 }
 
@@ -569,4 +610,31 @@ void ms_json_str_array(struct ms_json *j, const char *key,
 	for (i = 0; i < n; i++)
 		ms_json_str(j, NULL, vals[i]);
 	ms_json_pop(j);
+}
+
+pid_t ms_command_start(const struct ms_env *env)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		ms_fatal(env, "cannot fork: %s", strerror(errno));
+	if (!pid) {
+		raise(SIGSTOP);
+		execvp(env->command[0], env->command);
+		fprintf(stderr, "%s: cannot run %s: %s\n", env->prog,
+			env->command[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))
+		ms_fatal(env, "%s did not start", env->command[0]);
+	signal(SIGCHLD, SIG_IGN);
+	return pid;
+}
+
+void ms_command_go(pid_t pid)
+{
+	kill(pid, SIGCONT);
 }
