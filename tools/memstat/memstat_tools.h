@@ -21,3 +21,4 @@ MEMSTAT_TOOL(hfaults, "hugetlb faults per process and mapping: count, latency, p
 MEMSTAT_TOOL(mmapsnoop, "mmap, munmap, mremap, mprotect, brk calls: args, file, result")
 MEMSTAT_TOOL(brkstack, "heap growth by brk(): bytes per process and user stack")
 MEMSTAT_TOOL(shmsnoop, "SysV shm, POSIX shm_open/unlink, memfd_create calls: args, result")
+MEMSTAT_TOOL(memleak, "outstanding user allocations by process and call path")
