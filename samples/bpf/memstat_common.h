@@ -38,6 +38,17 @@ struct ms_filter {
 };
 
 /*
+ * What is outstanding from one call path (memleak, kleak): blocks and
+ * bytes now, allocations since the start (the frees are the difference).
+ */
+struct ms_outstanding {
+	__s64 bytes;
+	__s64 count;
+	__u64 allocs;
+	__u64 alloc_bytes;
+};
+
+/*
  * log2 histograms: slot 0 holds the values 0 and 1, slot k (k >= 1) the
  * values 2^k to 2^(k+1) - 1; values beyond the last slot land in it.
  */

@@ -106,23 +106,30 @@ struct {								\
 
 /*
  * The current stack (@flags: 0 for the kernel's, BPF_F_USER_STACK for
- * the user's), walked into per-CPU array @scratch (one struct ms_frames)
- * and kept in hash @stacks (key __u64, value struct ms_frames) under a
- * hash of its frames (FNV-1a), which is returned; MS_NO_STACK when it
- * cannot be walked or stored: a drop for the caller to count.  A hash
- * map, not a stack trace map: there two stacks whose hashes share a
- * bucket cannot both be stored.
+ * the user's), its first @depth frames (1 to MS_STACK_DEPTH: a walk of
+ * fewer frames costs less), walked into per-CPU array @scratch (one
+ * struct ms_frames) and kept in hash @stacks (key __u64, value struct
+ * ms_frames) under a hash of its frames (FNV-1a), which is returned;
+ * MS_NO_STACK when it cannot be walked or stored: a drop for the caller
+ * to count.  A hash map, not a stack trace map: there two stacks whose
+ * hashes share a bucket cannot both be stored.
  */
 static __always_inline __u64 ms_stack_key(void *ctx, void *stacks,
-					  void *scratch, __u64 flags)
+					  void *scratch, __u64 flags,
+					  __u32 depth)
 {
 	__u64 hash = 0xcbf29ce484222325ULL;
+	__u32 zero = 0, size = depth * sizeof(__u64);
 	struct ms_frames *f;
-	__u32 zero = 0;
 	int i;
 
 	f = bpf_map_lookup_elem(scratch, &zero);
-	if (!f || bpf_get_stack(ctx, f->ip, sizeof(f->ip), flags) <= 0)
+	if (size > sizeof(f->ip))
+		size = sizeof(f->ip);
+	/* A shorter walk leaves the rest as it was: zeroed here. */
+	if (f && size < sizeof(f->ip))
+		__builtin_memset(f->ip, 0, sizeof(f->ip));
+	if (!f || !size || bpf_get_stack(ctx, f->ip, size, flags) <= 0)
 		return MS_NO_STACK;
 #pragma clang loop unroll(full)
 	for (i = 0; i < MS_STACK_DEPTH; i++)
@@ -155,6 +162,22 @@ static __always_inline __u64 ms_stack_key(void *ctx, void *stacks,
 									\
 	__cfg && ms_traced(&__cfg->filter, ms_tgid());			\
 })
+
+/*
+ * @n blocks of @bytes into @o (negative: given back); @alloc: newly
+ * allocated, counted since the start too.  Atomic: @o is shared.
+ */
+static __always_inline void ms_outstanding_add(struct ms_outstanding *o,
+					       __s64 bytes, __s64 n,
+					       bool alloc)
+{
+	__sync_fetch_and_add(&o->bytes, bytes);
+	__sync_fetch_and_add(&o->count, n);
+	if (alloc) {
+		__sync_fetch_and_add(&o->allocs, n);
+		__sync_fetch_and_add(&o->alloc_bytes, bytes);
+	}
+}
 
 /* Add @n to entry @idx of a per-CPU array of __u64. */
 #define ms_percpu_add(map, idx, n)					\

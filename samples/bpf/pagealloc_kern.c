@@ -70,7 +70,8 @@ MS_COUNTS_MAP(PA_NR_COUNTS);
 /* The current call path's key in stacks[]; MS_NO_STACK is a drop. */
 static __always_inline __u64 stack_key(void *ctx)
 {
-	__u64 key = ms_stack_key(ctx, &stacks, &scratch, 0);
+	__u64 key = ms_stack_key(ctx, &stacks, &scratch, 0,
+				 MS_STACK_DEPTH);
 
 	if (key == MS_NO_STACK)
 		ms_percpu_add(&counts, PA_DROP_STACK, 1);

@@ -193,6 +193,9 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
  */
 pid_t ms_command_start(const struct ms_env *env);
 void ms_command_go(pid_t pid);
+/* Become @tool (installed beside this one) with the same arguments. */
+__noreturn void ms_exec_tool(const struct ms_env *env, const char *tool,
+			     int argc, char **argv);
 
 /*
  * A tracing tool's start: root or exit 1, signal handlers, RLIMIT_MEMLOCK
@@ -296,6 +299,7 @@ struct ms_hook {
 /* A tool's BPF object and its links. */
 struct ms_bpf {
 	const struct ms_env *env;
+	const char *tool;		/* whose <tool>_kern.o */
 	struct bpf_object *obj;
 	const struct ms_hook *hooks;
 	size_t nhooks;
@@ -311,6 +315,10 @@ struct ms_bpf {
  */
 int ms_bpf_open(struct ms_bpf *b, const struct ms_env *env,
 		const struct ms_hook *hooks, size_t nhooks);
+/* The same with another tool's object, "<@tool>_kern.o": to reuse it. */
+int ms_bpf_open_obj(struct ms_bpf *b, const struct ms_env *env,
+		    const char *tool, const struct ms_hook *hooks,
+		    size_t nhooks);
 /* Set a map's size before ms_bpf_load(). */
 int ms_bpf_resize(struct ms_bpf *b, const char *map, unsigned int entries);
 /* Load into the kernel; the reason names the likely fix (root, -v). */

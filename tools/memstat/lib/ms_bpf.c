@@ -107,7 +107,7 @@ static int ms_bpf_select(struct ms_bpf *b)
 		if (!bpf_object__find_program_by_name(b->obj, h->prog))
 			return ms_set_error(-ENOENT,
 					    "BPF program %s missing from %s_kern.o (rebuild the tool)",
-					    h->prog, b->env->prog);
+					    h->prog, b->tool);
 		if ((h->type == MS_HOOK_FEXIT || h->type == MS_HOOK_ITER) &&
 		    !ms_kernel_btf_exists())
 			return ms_set_error(-ENOENT,
@@ -121,6 +121,13 @@ static int ms_bpf_select(struct ms_bpf *b)
 int ms_bpf_open(struct ms_bpf *b, const struct ms_env *env,
 		const struct ms_hook *hooks, size_t nhooks)
 {
+	return ms_bpf_open_obj(b, env, env->prog, hooks, nhooks);
+}
+
+int ms_bpf_open_obj(struct ms_bpf *b, const struct ms_env *env,
+		    const char *tool, const struct ms_hook *hooks,
+		    size_t nhooks)
+{
 	const char *dir = getenv("MEMSTAT_BPF_DIR");
 	char exe[PATH_MAX], path[PATH_MAX + 32];
 	ssize_t n;
@@ -128,6 +135,7 @@ int ms_bpf_open(struct ms_bpf *b, const struct ms_env *env,
 
 	memset(b, 0, sizeof(*b));
 	b->env = env;
+	b->tool = tool;
 	b->hooks = hooks;
 	b->nhooks = nhooks < MS_MAX_HOOKS ? nhooks : MS_MAX_HOOKS;
 	if (!dir) {
@@ -139,7 +147,7 @@ int ms_bpf_open(struct ms_bpf *b, const struct ms_env *env,
 		*strrchr(exe, '/') = '\0';
 		dir = exe;
 	}
-	snprintf(path, sizeof(path), "%s/%s_kern.o", dir, env->prog);
+	snprintf(path, sizeof(path), "%s/%s_kern.o", dir, tool);
 	if (access(path, R_OK))
 		return ms_set_error(-errno,
 				    "BPF object %s: %s (install it beside the tool or set MEMSTAT_BPF_DIR)",
@@ -310,7 +318,7 @@ int ms_bpf_map(struct ms_bpf *b, const char *name)
 	if (fd < 0)
 		ms_fatal(b->env,
 			 "BPF map %s missing from %s_kern.o (rebuild the tool)",
-			 name, b->env->prog);
+			 name, b->tool);
 	return fd;
 }
 

@@ -245,12 +245,17 @@ static bool is_allocator_entry(const char *name)
 	       !strncmp(name, "__alloc_pages.", 14);
 }
 
+/* BPF's own frames and a tracepoint's plumbing into them. */
 static bool is_bpf(const char *name)
 {
-	return !strncmp(name, "bpf_", 4) || !strncmp(name, "__bpf", 5);
+	return !strncmp(name, "bpf_", 4) || !strncmp(name, "__bpf", 5) ||
+	       !strncmp(name, "__traceiter_", 12);
 }
 
-/* The first frame to print: past the allocator's entry, else past BPF. */
+/*
+ * The first frame to print: past the allocator's entry, else past BPF
+ * (its programs and trampolines are in no text kallsyms names).
+ */
 static int stack_start(const __u64 *ips, int n)
 {
 	const char *name;
@@ -262,8 +267,8 @@ static int stack_start(const __u64 *ips, int n)
 			return i + 1;
 	}
 	for (i = 0; i < n; i++) {
-		name = ms_ksym_name(ips[i], NULL);
-		if (!name || !is_bpf(name))
+		name = nameable(ips[i]) ? ms_ksym_name(ips[i], NULL) : NULL;
+		if (name && !is_bpf(name))
 			return i;
 	}
 	return 0;

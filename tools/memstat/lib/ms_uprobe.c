@@ -153,7 +153,7 @@ struct bpf_link *ms_uprobe_attach(struct ms_bpf *b, const char *prog,
 	if (!p) {
 		ms_set_error(-ENOENT,
 			     "BPF program %s missing from %s_kern.o (rebuild the tool)",
-			     prog, b->env->prog);
+			     prog, b->tool);
 		return NULL;
 	}
 	link = bpf_program__attach_uprobe(p, retprobe, pid ? pid : -1, path,

@@ -638,3 +638,22 @@ void ms_command_go(pid_t pid)
 {
 	kill(pid, SIGCONT);
 }
+
+void ms_exec_tool(const struct ms_env *env, const char *tool, int argc,
+		  char **argv)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		ms_fatal(env, "cannot read /proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/%s", exe, tool);
+	(void)argc;
+	argv[0] = path;
+	fflush(NULL);
+	execv(path, argv);
+	ms_fatal(env, "cannot run %s: %s (install it beside %s)", path,
+		 strerror(errno), env->prog);
+}
