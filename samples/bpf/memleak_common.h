@@ -38,12 +38,6 @@ struct ml_site_key {
 	__u32 pad;
 };
 
-struct ml_site {
-	__s64 bytes;		/* outstanding now */
-	__s64 count;
-	__u64 allocs;		/* allocations since the start */
-	__u64 alloc_bytes;
-};
 
 /* inflight[tid]: the outermost allocator call the thread is in. */
 struct ml_slot {
@@ -93,7 +87,7 @@ struct ml_cfg {
 	__u64 min_size;		/* blocks outside [min_size, max_size] */
 	__u64 max_size;		/* are not tracked */
 	__u64 gen;		/* bumped whenever allocation probes attach */
-	__u32 stacks;		/* walk user stacks */
+	__u32 stacks;		/* user frames walked per stack, 0: none */
 	__u32 pad;
 };
 

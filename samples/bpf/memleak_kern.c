@@ -29,7 +29,7 @@ MS_CONFIG_MAP(struct ml_cfg);
 
 /* allocs[]: max_entries is set by the user side (-M). */
 MS_MAP(allocs, HASH, struct ml_alloc_key, struct ml_alloc, ML_MAX_ALLOCS);
-MS_MAP(sites, HASH, struct ml_site_key, struct ml_site, ML_MAX_SITES);
+MS_MAP(sites, HASH, struct ml_site_key, struct ms_outstanding, ML_MAX_SITES);
 MS_STACK_MAP(ML_MAX_STACKS);
 MS_SCRATCH_MAP;
 MS_MAP(procs, HASH, __u32, struct ml_proc, ML_MAX_PROCS);
@@ -79,16 +79,14 @@ static __always_inline struct ml_slot *enter(struct pt_regs *ctx, __u32 kind,
 	return s;
 }
 
-/* Add @n blocks of @bytes (both may be negative) to site @key. */
+/* @n blocks of @bytes (negative: given back) to site @key. */
 static __always_inline void site_add(struct ml_site_key *key, __s64 bytes,
 				     __s64 n)
 {
-	struct ml_site *site = bpf_map_lookup_elem(&sites, key);
+	struct ms_outstanding *site = bpf_map_lookup_elem(&sites, key);
 
-	if (!site)
-		return;
-	__sync_fetch_and_add(&site->bytes, bytes);
-	__sync_fetch_and_add(&site->count, n);
+	if (site)
+		ms_outstanding_add(site, bytes, n, false);
 }
 
 /*
@@ -123,7 +121,7 @@ static __always_inline void track(struct pt_regs *ctx, struct ml_cfg *c,
 	struct ml_alloc_key key = { .tgid = tgid, .addr = addr };
 	struct ml_site_key skey = { .tgid = tgid };
 	struct ml_alloc rec = { .size = size };
-	struct ml_site zero = {}, *site;
+	struct ms_outstanding zero = {}, *site;
 
 	if (size < c->min_size || size > c->max_size) {
 		count(ML_FILTERED);
@@ -131,7 +129,7 @@ static __always_inline void track(struct pt_regs *ctx, struct ml_cfg *c,
 	}
 	if (c->stacks) {
 		skey.stack = ms_stack_key(ctx, &stacks, &scratch,
-					  BPF_F_USER_STACK);
+					  BPF_F_USER_STACK, c->stacks);
 		if (skey.stack == MS_NO_STACK)
 			count_drop(ML_DROP_STACK);
 	}
@@ -155,10 +153,7 @@ static __always_inline void track(struct pt_regs *ctx, struct ml_cfg *c,
 			return;
 		}
 	}
-	__sync_fetch_and_add(&site->bytes, size);
-	__sync_fetch_and_add(&site->count, 1);
-	__sync_fetch_and_add(&site->allocs, 1);
-	__sync_fetch_and_add(&site->alloc_bytes, size);
+	ms_outstanding_add(site, size, 1, true);
 }
 
 SEC("uprobe/malloc")

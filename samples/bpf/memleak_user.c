@@ -28,7 +28,8 @@ static const char usage[] =
 "aligned_alloc, memalign, valloc, pvalloc, the C library's mmap) and has\n"
 "not freed since memleak started, largest first.  Each report shows the\n"
 "state then; without an interval one at the end (Ctrl-C, -d, or the end\n"
-"of the command or the -p process).\n"
+"of the command or the -p process).  Without a process: kleak, the\n"
+"kernel's allocations.\n"
 "\n"
 "Options:\n"
 "  -p, --pid PID,...  these processes (up to 64)\n"
@@ -42,7 +43,8 @@ static const char usage[] =
 "                     steady leaks show at a fraction of the cost\n"
 "  -M, --max-allocs N blocks tracked at once (default 262144)\n"
 "  -n, --top N        processes, and stacks of each (default 20, 0: all)\n"
-"  -F, --frames N     user frames shown in text (default 8; JSON: all)\n"
+"  -F, --frames N     user frames kept per stack (default 8, up to 32;\n"
+"                     fewer cost less; 0: per process only)\n"
 "\n"
 "Stacks are walked by frame pointers from the allocator's caller.  -c\n"
 "probes every process that maps the C library (filtered in the kernel).\n"
@@ -85,7 +87,7 @@ static const char *const drop_names[ML_NR_DROPS] = {
 
 struct ml_row {
 	struct ml_site_key key;
-	struct ml_site val;
+	struct ms_outstanding val;
 };
 
 struct ml_group {
@@ -110,7 +112,7 @@ struct ml_ctx {
 	struct ml_group *groups;
 	size_t ngroups, max_rows;
 	void *stacks;			/* of ms_ustack_get() */
-	struct ml_site all;		/* every site's sums */
+	struct ms_outstanding all;		/* every site's sums */
 	unsigned long reports, untracked;
 };
 
@@ -154,8 +156,7 @@ static void parse_args(struct ml_ctx *ctx, int argc, char **argv)
 		ms_usage_error(env, "-z %llu is above -Z %llu",
 			       ctx->cfg.min_size, ctx->cfg.max_size);
 	if (!env->pid && !env->npids && !env->cgroup && !env->command)
-		ms_usage_error(env,
-			       "no process to trace: give -p PID, -c CGROUP or -- COMMAND (try memleak -h)");
+		ms_exec_tool(env, "kleak", argc, argv);
 }
 
 /* Before the allocation probes attach: a slot of earlier ones is stale. */
@@ -202,7 +203,7 @@ static int cmp_group(const void *a, const void *b)
 static ssize_t read_sites(struct ml_ctx *ctx, bool rows)
 {
 	struct ml_site_key *keys;
-	struct ml_site *vals;
+	struct ms_outstanding *vals;
 	ssize_t n, i, kept = 0;
 
 	keys = ms_zalloc(&ctx->env, ML_MAX_SITES, sizeof(*keys));
@@ -314,7 +315,7 @@ static void print_row(struct ml_ctx *ctx, const struct ml_row *r,
 	}
 	printf("  %lld bytes in %lld allocations from %s\n",
 	       (long long)r->val.bytes, (long long)r->val.count,
-	       r->key.stack == MS_NO_STACK ? "[stack not recorded: see drops]" :
+	       r->key.stack == MS_NO_STACK ? "[no stack]" :
 	       f->nframes ? "stack" : "[stack lost]");
 	for (i = 0; i < f->nframes && i < (int)env->frames; i++)
 		printf("      %s\n", f->frames[i]);
@@ -384,7 +385,7 @@ static int print_summary(void *arg)
 {
 	struct ml_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
-	struct ml_site *all = &ctx->all;
+	struct ms_outstanding *all = &ctx->all;
 	__u64 v[7 + ML_NR_COUNTS], drops[ML_NR_DROPS];
 	static const char *const keys[] = {
 		"processes", "allocs", "alloc_bytes", "frees", "free_bytes",
@@ -465,7 +466,7 @@ int main(int argc, char **argv)
 		env->pid = child;
 	}
 	ms_filter_init(env, &ctx.cfg.filter);
-	ctx.cfg.stacks = 1;
+	ctx.cfg.stacks = env->frames;
 	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &ctx.cfg, sizeof(ctx.cfg)));
 
 	/* Frees first: a tracked block's free is never missed. */
