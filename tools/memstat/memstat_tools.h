@@ -22,3 +22,4 @@ MEMSTAT_TOOL(mmapsnoop, "mmap, munmap, mremap, mprotect, brk calls: args, file, 
 MEMSTAT_TOOL(brkstack, "heap growth by brk(): bytes per process and user stack")
 MEMSTAT_TOOL(shmsnoop, "SysV shm, POSIX shm_open/unlink, memfd_create calls: args, result")
 MEMSTAT_TOOL(memleak, "outstanding user allocations by process and call path")
+MEMSTAT_TOOL(kleak, "outstanding kernel allocations: kmalloc, caches, percpu, pages")
