@@ -11,7 +11,8 @@
 # one hash map update per event by process, the least a tool counting
 # per process can do there.
 #
-# Usage: bench_event_cost.sh [TOOL...]     (default: every tool below)
+# Usage: bench_event_cost.sh [TOOL...]     (default: every tool below,
+#                                          memleak's end-to-end table)
 #        bench_event_cost.sh churn            only the allocator's own cost
 # pagealloc-t and pagealloc-k are pagealloc -A tracepoint
 # (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry);
@@ -30,6 +31,18 @@ alloc_entry=__alloc_pages_nodemask
 grep -q " T __alloc_pages_nodemask$" /proc/kallsyms || alloc_entry=__alloc_pages
 alloc_event=mm_page_alloc
 grep -q " __tracepoint_mm_page_alloc_path$" /proc/kallsyms && alloc_event=mm_page_alloc_path
+# The C library memleak probes, as a dynamic program maps it (busybox is
+# static): memstat_leaker, stopped at its start.
+memstat_leaker steady 1 > /dev/null &
+n=0
+until grep -q '/libc[.-]' /proc/$!/maps 2> /dev/null || [ $n -ge 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+libc=$(awk '$NF ~ "/libc[.-][^/]*so" { print $NF; exit }' /proc/$!/maps)
+kill -CONT $!
+kill $!
+wait $! 2> /dev/null
 
 # hooks TOOL: the hooks the tool attaches to (keep in step with *_kern.c).
 hooks() {
@@ -60,6 +73,7 @@ hooks() {
 	swapin-k) echo kprobe:do_swap_page ;;
 	hfaults|hfaults-k)
 		echo fentry:hugetlb_fault fexit:hugetlb_fault fexit:alloc_huge_page ;;
+	memleak) echo uprobe:$libc:malloc uretprobe:$libc:malloc uprobe:$libc:free ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
@@ -145,6 +159,7 @@ tool_cmd() {
 	faults-k) echo faults -A kprobe ;;
 	swapin-k) echo swapin -A kprobe ;;
 	hfaults-k) echo hfaults -A kprobe ;;
+	memleak) echo memleak -c $root ;;	# every process: the load's too
 	*) echo $1 ;;
 	esac
 }
@@ -161,6 +176,7 @@ load() {
 		for i in $(seq 20); do memstat_workload brk > /dev/null; done ;;
 	swapin*) swapin_load > /dev/null ;;
 	hfaults*) hfaults_load > /dev/null ;;
+	memleak) memstat_leaker churn 20000 0 > /dev/null ;;
 	*) reclaim_load $1 ;;
 	esac
 }
@@ -185,7 +201,7 @@ all_tools="pr dreclaim vmscan paf pagealloc"
 all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
 all_tools="$all_tools brkstack mmapsnoop shmsnoop"
 all_tools="$all_tools faults-k faults"
-all_tools="$all_tools swapin hfaults swapin-k hfaults-k"
+all_tools="$all_tools swapin hfaults swapin-k hfaults-k memleak"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -316,4 +332,40 @@ for tool in swapin hfaults; do
 		wait $ppid
 	done
 done
+# What memleak costs a malloc + free pair, end to end: ns per pair of
+# memstat_leaker churn (instructions under -icount) with no block and
+# with 10000 blocks live, run as memleak's command; the floor is empty
+# programs at the three probe hits of a pair (malloc's entry and return,
+# free's entry), and at malloc's two alone.
+case " ${*:-memleak} " in
+*" memleak "*)
+	# 400000 pairs: several seconds of sampling periods (-r).
+	pair_ns() { memstat_leaker churn 400000 $1 | sed -n 's/.*ns_per_pair=//p'; }
+	for live in 0 10000; do
+		printf '# bench: %-30s %10s\n' "malloc + free, blocks: $live" "ns/pair"
+		printf '# bench: %-30s %10s\n' nothing "$(pair_ns $live)"
+		with_progs empty "empty malloc entry+return" "pair_ns $live" \
+			uprobe:$libc:malloc uretprobe:$libc:malloc
+		with_progs empty "empty malloc, free" "pair_ns $live" \
+			uprobe:$libc:malloc uretprobe:$libc:malloc uprobe:$libc:free
+		for args in "" "-F 0" "-F 32" "-r 10"; do
+			v=$(memleak $args -- memstat_leaker churn 400000 $live 2> /dev/null |
+			    sed -n 's/.*ns_per_pair=//p')
+			printf '# bench: %-30s %10s\n' "memleak${args:+ $args}" "$v"
+		done
+	done
+	# Start-up: attach to a process and end at once (-d 1 less the second).
+	memstat_leaker steady 1 > "$tmp/st" &
+	lpid=$!
+	wait_ready "$tmp/st" '^pid'
+	start=$(cut -d' ' -f1 /proc/uptime)
+	memleak -p $lpid -d 1 > /dev/null 2>&1
+	end=$(cut -d' ' -f1 /proc/uptime)
+	printf '# bench: %-30s %10s\n' "memleak -p start+stop (ms)" \
+		"$(echo "$start $end" | awk '{ printf "%d", ($2 - $1 - 1) * 1000 }')"
+	kill $lpid
+	kill -CONT $lpid
+	wait $lpid 2> /dev/null
+	;;
+esac
 rm -rf "$tmp"

@@ -17,10 +17,13 @@
  *                                  name, runs, run time, ns/run
  *
  * HOOK is raw_tp:EVENT (raw tracepoint), fexit:FUNC or fentry:FUNC (BPF
- * trampoline, needs kernel BTF) or kprobe:FUNC.  Run times are counted
- * only while kernel.bpf_stats_enabled=1.
+ * trampoline, needs kernel BTF), kprobe:FUNC, or uprobe:FILE:FUNC and
+ * uretprobe:FILE:FUNC (in every process mapping FILE; the function's
+ * offset from libmemstat's ELF reader).  Run times are counted only
+ * while kernel.bpf_stats_enabled=1.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,8 @@
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+
+#include "libmemstat.h"
 
 static const struct bpf_insn return_zero[] = {
 	BPF_MOV64_IMM(BPF_REG_0, 0),
@@ -110,24 +115,70 @@ static int load_prog(const char *kind, enum bpf_prog_type type,
 	return bpf_load_program_xattr(&attr, NULL, 0);
 }
 
-static int kprobe_pmu_type(void)
+/* The number in /sys/bus/event_source/devices/@pmu/@file ("config:N"). */
+static int pmu_number(const char *pmu, const char *file)
 {
-	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "r");
-	int type = -1;
+	char path[128], line[64], *num;
+	int n = -1;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/%s",
+		 pmu, file);
+	f = fopen(path, "r");
 	if (f) {
-		if (fscanf(f, "%d", &type) != 1)
-			type = -1;
+		if (fgets(line, sizeof(line), f)) {
+			num = strrchr(line, ':');
+			n = atoi(num ? num + 1 : line);
+		}
 		fclose(f);
 	}
-	return type;
+	return n;
+}
+
+/*
+ * A kprobe or uprobe perf event on every CPU's tasks with program @prog:
+ * kprobe:FUNC, uprobe:FILE:FUNC, uretprobe:FILE:FUNC.
+ */
+static int attach_probe(int prog, const char *hook)
+{
+	struct perf_event_attr pa = { .size = sizeof(pa) };
+	bool up = hook[0] == 'u', ret = !strncmp(hook, "uretprobe:", 10);
+	const char *name = strchr(hook, ':') + 1, *func;
+	char file[256];
+	__u64 off = 0;
+	int fd;
+
+	pa.type = pmu_number(up ? "uprobe" : "kprobe", "type");
+	if ((int)pa.type < 0)
+		return -ENOENT;
+	pa.config1 = (__u64)(unsigned long)name;
+	if (up) {
+		func = strrchr(name, ':');
+		if (!func || func - name >= (long)sizeof(file))
+			return -EINVAL;
+		snprintf(file, sizeof(file), "%.*s", (int)(func - name), name);
+		func++;
+		if (ms_elf_funcs(file, &func, &off, 1) <= 0)
+			return -ENOENT;
+		pa.config1 = (__u64)(unsigned long)file;
+		pa.config2 = off;
+		if (ret)
+			pa.config = 1ULL << pmu_number("uprobe",
+						       "format/retprobe");
+	}
+	fd = syscall(__NR_perf_event_open, &pa, -1, 0, -1,
+		     PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) ||
+	    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0))
+		return -errno;
+	return 0;
 }
 
 /* Attach a @kind program at @hook; returns 0 or -errno. */
 static int attach_prog(const char *kind, const char *hook)
 {
 	const char *name = strchr(hook, ':');
-	int prog, fd, type;
+	int prog;
 
 	if (!name || !name[1])
 		return -EINVAL;
@@ -150,23 +201,12 @@ static int attach_prog(const char *kind, const char *hook)
 			return -errno;
 		return bpf_raw_tracepoint_open(NULL, prog) < 0 ? -errno : 0;
 	}
-	if (!strncmp(hook, "kprobe:", 7)) {
-		struct perf_event_attr pa = { .size = sizeof(pa) };
-
-		type = kprobe_pmu_type();
-		if (type < 0)
-			return -ENOENT;
+	if (!strncmp(hook, "kprobe:", 7) || !strncmp(hook, "uprobe:", 7) ||
+	    !strncmp(hook, "uretprobe:", 10)) {
 		prog = load_prog(kind, BPF_PROG_TYPE_KPROBE, 0, 0);
 		if (prog < 0)
 			return -errno;
-		pa.type = type;
-		pa.config1 = (__u64)(unsigned long)name;
-		fd = syscall(__NR_perf_event_open, &pa, -1, 0, -1,
-			     PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) ||
-		    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0))
-			return -errno;
-		return 0;
+		return attach_probe(prog, hook);
 	}
 	return -EINVAL;
 }
@@ -228,7 +268,8 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "stats"))
 		return print_stats();
 	fprintf(stderr,
-		"usage: bpf_event_cost empty|count raw_tp:EVENT|fexit:FUNC|fentry:FUNC|kprobe:FUNC...\n"
+		"usage: bpf_event_cost empty|count raw_tp:EVENT|fexit:FUNC|fentry:FUNC|kprobe:FUNC|\n"
+		"                                  uprobe:FILE:FUNC|uretprobe:FILE:FUNC...\n"
 		"       bpf_event_cost stats\n");
 	return 2;
 }

@@ -18,6 +18,8 @@
  *   memstat_alloc_test_vmalloc()  vmalloc(vmalloc_kb KiB)
  *   memstat_alloc_test_slab()     slab_objs objects of slab_size bytes
  *                                 from a kmem_cache of its own
+ *   memstat_alloc_test_kmalloc()  kmalloc_objs blocks of kmalloc_size
+ *                                 bytes from kmalloc()
  *   memstat_alloc_test_percpu()   percpu_allocs areas of 32 KiB per CPU
  *
  * fail_ok=1 keeps loading when allocations fail (max_failures=N stops
@@ -88,6 +90,14 @@ static unsigned int slab_size = 1024;
 module_param(slab_size, uint, 0444);
 MODULE_PARM_DESC(slab_size, "Object size of that cache in bytes (default 1024)");
 
+static unsigned int kmalloc_objs;
+module_param(kmalloc_objs, uint, 0444);
+MODULE_PARM_DESC(kmalloc_objs, "Blocks to allocate with kmalloc() (default 0)");
+
+static unsigned int kmalloc_size = 100;
+module_param(kmalloc_size, uint, 0444);
+MODULE_PARM_DESC(kmalloc_size, "Bytes of each kmalloc() block (default 100)");
+
 static unsigned int percpu_allocs;
 module_param(percpu_allocs, uint, 0444);
 MODULE_PARM_DESC(percpu_allocs, "Per-CPU areas of 32 KiB to allocate (default 0)");
@@ -107,6 +117,7 @@ static unsigned int held;		/* blocks[0..held) are ours */
 static void *vmalloc_area;
 static struct kmem_cache *cache;
 static void **objs;
+static void **kmalloc_blocks;
 static void __percpu **percpu_areas;
 
 /*
@@ -169,6 +180,18 @@ static noinline int memstat_alloc_test_slab(void)
 	return 0;
 }
 
+static noinline int memstat_alloc_test_kmalloc(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < kmalloc_objs; i++) {
+		kmalloc_blocks[i] = kmalloc(kmalloc_size, GFP_KERNEL);
+		if (!kmalloc_blocks[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static noinline int memstat_alloc_test_percpu(void)
 {
 	unsigned int i;
@@ -203,6 +226,11 @@ static void memstat_alloc_test_free(void)
 		kvfree(objs);
 	}
 	kmem_cache_destroy(cache);
+	if (kmalloc_blocks) {
+		for (i = 0; i < kmalloc_objs; i++)
+			kfree(kmalloc_blocks[i]);
+		kvfree(kmalloc_blocks);
+	}
 	if (percpu_areas) {
 		for (i = 0; i < percpu_allocs; i++)
 			free_percpu(percpu_areas[i]);
@@ -240,9 +268,10 @@ static int __init memstat_alloc_test_check(void)
 		pr_err("dma=1 needs CONFIG_ZONE_DMA and no movable=1\n");
 		return -EINVAL;
 	}
-	if (!slab_size || slab_size > KMALLOC_MAX_CACHE_SIZE) {
-		pr_err("slab_size=%u: need 1..%lu\n", slab_size,
-		       (unsigned long)KMALLOC_MAX_CACHE_SIZE);
+	if (!slab_size || slab_size > KMALLOC_MAX_CACHE_SIZE ||
+	    !kmalloc_size || kmalloc_size > KMALLOC_MAX_CACHE_SIZE) {
+		pr_err("slab_size=%u kmalloc_size=%u: need 1..%lu\n", slab_size,
+		       kmalloc_size, (unsigned long)KMALLOC_MAX_CACHE_SIZE);
 		return -EINVAL;
 	}
 	return 0;
@@ -256,9 +285,11 @@ static int __init memstat_alloc_test_init(void)
 		return err;
 	blocks = kvcalloc(nr_allocs ? nr_allocs : 1, sizeof(*blocks), GFP_KERNEL);
 	objs = kvcalloc(slab_objs ? slab_objs : 1, sizeof(*objs), GFP_KERNEL);
+	kmalloc_blocks = kvcalloc(kmalloc_objs ? kmalloc_objs : 1,
+				  sizeof(*kmalloc_blocks), GFP_KERNEL);
 	percpu_areas = kvcalloc(percpu_allocs ? percpu_allocs : 1,
 				sizeof(*percpu_areas), GFP_KERNEL);
-	if (!blocks || !objs || !percpu_areas) {
+	if (!blocks || !objs || !kmalloc_blocks || !percpu_areas) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -278,9 +309,11 @@ static int __init memstat_alloc_test_init(void)
 	if (!err && slab_objs)
 		err = memstat_alloc_test_slab();
 	if (!err)
+		err = memstat_alloc_test_kmalloc();
+	if (!err)
 		err = memstat_alloc_test_percpu();
 	if (err) {
-		pr_err("vmalloc, slab or percpu allocation failed\n");
+		pr_err("vmalloc, slab, kmalloc or percpu allocation failed\n");
 		goto fail;
 	}
 	pr_info("allocated %u of %u blocks of order %u (%lu pages), %u requests failed\n",
