@@ -28,14 +28,13 @@ struct kl_obj {
 	__u32 pad;
 };
 
-/* sites[(kind, cache, stack)]: what is outstanding from one path. */
+/* sites[(kind, cache, stack)]: what is outstanding (struct ms_outstanding). */
 struct kl_site_key {
 	__u64 stack;
 	__u64 cache;
 	__u32 kind;
 	__u32 pad;
 };
-
 
 /* caches[struct kmem_cache address]: its name. */
 struct kl_cache {

@@ -31,13 +31,12 @@ struct ml_alloc {
 	__u64 ts_ns;		/* when it was allocated */
 };
 
-/* sites[(process, stack)]: what is outstanding from one call path. */
+/* sites[(process, stack)]: what is outstanding (struct ms_outstanding). */
 struct ml_site_key {
 	__u64 stack;		/* MS_NO_STACK: blocks whose stack was lost */
 	__u32 tgid;
 	__u32 pad;
 };
-
 
 /* inflight[tid]: the outermost allocator call the thread is in. */
 struct ml_slot {
