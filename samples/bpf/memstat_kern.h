@@ -27,6 +27,8 @@
 
 static_assert(MS_COMM_LEN == TASK_COMM_LEN, "MS_COMM_LEN is TASK_COMM_LEN");
 static_assert(MS_NR_ORDERS >= MAX_ORDER, "MS_NR_ORDERS covers MAX_ORDER");
+static_assert(!(MS_STACK_DEPTH & (MS_STACK_DEPTH - 1)),
+	      "MS_STACK_DEPTH is a power of two (ms_stack_key)");
 
 /* A map @name of BPF_MAP_TYPE_@type: @nr entries, @key_t to @val_t. */
 #define MS_MAP(name, type_, key_t, val_t, nr)				\
@@ -119,17 +121,19 @@ static __always_inline __u64 ms_stack_key(void *ctx, void *stacks,
 					  __u32 depth)
 {
 	__u64 hash = 0xcbf29ce484222325ULL;
-	__u32 zero = 0, size = depth * sizeof(__u64);
+	__u32 zero = 0, size;
 	struct ms_frames *f;
 	int i;
 
 	f = bpf_map_lookup_elem(scratch, &zero);
-	if (size > sizeof(f->ip))
-		size = sizeof(f->ip);
+	if (!f || !depth)
+		return MS_NO_STACK;
+	/* 1 to MS_STACK_DEPTH frames, in a form the verifier can bound. */
+	size = (((depth - 1) & (MS_STACK_DEPTH - 1)) + 1) * sizeof(__u64);
 	/* A shorter walk leaves the rest as it was: zeroed here. */
-	if (f && size < sizeof(f->ip))
+	if (size < sizeof(f->ip))
 		__builtin_memset(f->ip, 0, sizeof(f->ip));
-	if (!f || !size || bpf_get_stack(ctx, f->ip, size, flags) <= 0)
+	if (bpf_get_stack(ctx, f->ip, size, flags) <= 0)
 		return MS_NO_STACK;
 #pragma clang loop unroll(full)
 	for (i = 0; i < MS_STACK_DEPTH; i++)

@@ -246,7 +246,7 @@ static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 	case 'c':
 		if (!(env->opts & MS_OPT_CGROUP))
 			ms_usage_error(env,
-				       "-c: %s reads system-wide counters, not tasks (a cgroup's own are in its memory.stat)",
+				       "-c: %s shows system-wide state, not tasks' (a cgroup's own memory is in its memory.stat)",
 				       env->prog);
 		env->cgroup = arg;
 		if (ms_cgroup_resolve(arg, &env->cg))

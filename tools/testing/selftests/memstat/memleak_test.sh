@@ -21,7 +21,7 @@
 #  3. memleak -- COMMAND: the leaker run by memleak, exact at its exit;
 #  4. a program that frees everything: nothing outstanding;
 #  5. -r 20 (sampling): every site leaking >= 1 MiB named;
-#  6. bad input.
+#  6. bad input (without a process it is kleak: kleak_test.sh).
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
@@ -48,8 +48,10 @@ trace() {
 	shift
 	memleak "$@" > "$tmp/$name" 2> "$tmp/$name.err" &
 	mpid=$!
-	wait_for "$tmp/$name.err" 'tracing' ||
-		diag "$name: $(cat "$tmp/$name.err")"
+	wait_for "$tmp/$name.err" 'tracing' && return
+	diag "$name: $(cat "$tmp/$name.err")"
+	memleak -v -d 1 "$@" 2>&1 | grep -v '^libbpf: \(elf\|sec\|map\|prog\|CO-RE\)' |
+		tail -n 40 | sed 's/^/# /'
 }
 
 # run_leaker PID FILE: let it run until it printed the truth and stopped.
@@ -211,7 +213,7 @@ kill -CONT $lpid
 wait $lpid
 
 # 6. Bad input: usage errors exit 2, runtime ones 1, with one line.
-memleak > "$tmp/e1" 2>&1
+memleak -p 1 -z 10 -Z 5 > "$tmp/e1" 2>&1
 r1=$?
 memleak -p 999999999 > "$tmp/e2" 2>&1
 r2=$?
@@ -222,7 +224,7 @@ r4=$?
 memleak -p 1 -- true > "$tmp/e5" 2>&1
 r5=$?
 for e in e1 e2 e3 e4 e5; do diag "$e: $(cat "$tmp/$e")"; done
-check "memleak: no target, a bad pid, -r 100, -p with a command exit 2 ($r1 $r2 $r3 $r5)" \
+check "memleak: -z above -Z, a bad pid, -r 100, -p with a command exit 2 ($r1 $r2 $r3 $r5)" \
 	$r1 = 2 -a $r2 = 2 -a $r3 = 2 -a $r5 = 2
 check "memleak -O: an object not mapped exits 1, naming it ($r4)" \
 	$r4 = 1 -a -n "$(grep 'no-such-allocator' "$tmp/e4")"
