@@ -87,7 +87,7 @@ struct ml_cfg {
 	__u64 max_size;		/* are not tracked */
 	__u64 gen;		/* bumped whenever allocation probes attach */
 	__u32 stacks;		/* user frames walked per stack, 0: none */
-	__u32 pad;
+	__u32 sampled;		/* -r: most frees are of untracked blocks */
 };
 
 #endif /* __MEMLEAK_COMMON_H */

@@ -269,10 +269,11 @@ int ml_free(struct pt_regs *ctx)
 
 	if (!ptr || !c || !ms_traced(&c->filter, tgid))
 		return 0;
+	if (release(tgid, ptr, NULL) || c->sampled)
+		return 0;
 	/* Untracked: from before the start, or realloc(p, 0)'s p. */
 	s = bpf_map_lookup_elem(&inflight, &tid);
-	if (!release(tgid, ptr, NULL) &&
-	    !(s && inside(s, c, PT_REGS_SP(ctx))))
+	if (!(s && inside(s, c, PT_REGS_SP(ctx))))
 		count(ML_FREES_UNKNOWN);
 	return 0;
 }

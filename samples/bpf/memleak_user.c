@@ -48,7 +48,6 @@ static const char usage[] =
 "\n"
 "Stacks are walked by frame pointers from the allocator's caller.  -c\n"
 "probes every process that maps the C library (filtered in the kernel).\n"
-"\n"
 "Examples:\n"
 "  memleak -p 1234 10          # every 10 s until Ctrl-C\n"
 "  memleak -p 1234 -o 60 -n 5  # blocks older than a minute, top 5\n"
@@ -72,7 +71,7 @@ static const struct ms_ufunc funcs[] = {
 	{ "munmap", "ml_munmap", NULL, true },
 };
 
-/* funcs[] that return a block, attached only part of the time with -r. */
+/* funcs[] that return a block (sampled with -r); then free and munmap. */
 #define ALLOC_FUNCS	((1ULL << 10) - 1)
 #define FREE_FUNCS	(3ULL << 10)
 
@@ -467,6 +466,7 @@ int main(int argc, char **argv)
 	}
 	ms_filter_init(env, &ctx.cfg.filter);
 	ctx.cfg.stacks = env->frames;
+	ctx.cfg.sampled = !!ctx.sample;
 	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &ctx.cfg, sizeof(ctx.cfg)));
 
 	/* Frees first: a tracked block's free is never missed. */
