@@ -47,8 +47,9 @@ static const struct ms_hook hooks[] = {
 	{ "kl_kmalloc", MS_HOOK_TRACEPOINT, "kmem:kmalloc" },
 	{ "kl_kmalloc_node", MS_HOOK_TRACEPOINT, "kmem:kmalloc_node" },
 	{ "kl_cache_alloc", MS_HOOK_FEXIT, "kmem_cache_alloc" },
-	{ "kl_cache_alloc_node", MS_HOOK_FEXIT, "kmem_cache_alloc_node" },
 	{ "kl_percpu_alloc", MS_HOOK_TRACEPOINT, "percpu:percpu_alloc_percpu" },
+	/* Last: without NUMA an inline wrapper of kmem_cache_alloc. */
+	{ "kl_cache_alloc_node", MS_HOOK_FEXIT, "kmem_cache_alloc_node" },
 };
 
 /* pagealloc's programs: with the new event where the kernel has it. */
@@ -368,6 +369,7 @@ int main(int argc, char **argv)
 		{ "__tracepoint_mm_page_alloc_path", NULL },
 	};
 	struct kl_cfg cfg = { .stacks = 1 };
+	char name[128];
 	int ret;
 
 	parse_args(&ctx, argc, argv);
@@ -375,7 +377,9 @@ int main(int argc, char **argv)
 	ms_ksyms_init(env, reqs, ARRAY_SIZE(reqs));
 	ctx.max_rows = KL_MAX_SITES + (ctx.no_pages ? 0 : PA_MAX_GROUPS);
 	ctx.rows = ms_zalloc(env, ctx.max_rows, sizeof(*ctx.rows));
-	ms_die_on(env, ms_bpf_open(&ctx.bpf, env, hooks, ARRAY_SIZE(hooks)));
+	ms_die_on(env, ms_bpf_open(&ctx.bpf, env, hooks, ARRAY_SIZE(hooks) -
+				   !!ms_ksym_func("kmem_cache_alloc_node", name,
+						  sizeof(name))));
 	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "objs", ctx.max_objs));
 	ms_die_on(env, ms_bpf_load(&ctx.bpf));
 	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &cfg, sizeof(cfg)));

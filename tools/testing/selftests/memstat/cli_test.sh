@@ -121,7 +121,8 @@ for sig in INT TERM; do
 		$tool 1 > "$out" 2> "$tmp/err" &
 		pid=$!
 		i=0
-		while ! grep -q -E 'PID|^KiB|^NID|^TIME|OUTSTAND|^OOM|CALL PATH|^no outstanding' "$out" 2>/dev/null &&
+		heads='PID|^KiB|^NID|^TIME|OUTSTAND|^OOM|CALL PATH|^no outstanding'
+		while ! grep -q -E "$heads" "$out" 2>/dev/null &&
 		      [ $i -lt 600 ]; do
 			sleep 0.1
 			i=$((i + 1))
