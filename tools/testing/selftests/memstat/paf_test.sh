@@ -9,9 +9,10 @@
 #    "always" and defrag "never" (one order-9 GFP_TRANSHUGE_LIGHT attempt
 #    per fault, no compaction).  Ground truth: the workload's own count
 #    from smaps for paf -p (fexit) and paf -S -p, which must count exactly
-#    that; thp_fault_fallback minus thp_fault_fallback_charge over the
-#    window (/proc/vmstat, every process) for a system-wide
-#    paf -A tracepoint -S (tracepoint fallback).
+#    that; thp_fault_fallback minus thp_fault_fallback_charge, plus
+#    khugepaged's thp_collapse_alloc_failed, over the window
+#    (/proc/vmstat, every process) for a system-wide paf -A tracepoint -S
+#    (tracepoint fallback).
 # 2. fail_page_alloc (patched kernel): N injected failures for the
 #    workload only (task-filter, times=N), each a pipe write that fails
 #    with ENOMEM; paf -p must count exactly as many as the workload saw.
@@ -65,22 +66,26 @@ if [ -w $thp/enabled ]; then
 	paf -S -p $wpid > "$tmp/sum.out" 2> "$tmp/sum.err" &
 	sm=$!
 	wait_for "$tmp/sum.err" 'tracing'
+	# The counters around all of the system-wide instance's window;
+	# khugepaged's collapses fail at order 9 too.
+	fb0=$(vmstat thp_fault_fallback)
+	ch0=$(vmstat thp_fault_fallback_charge)
+	co0=$(vmstat thp_collapse_alloc_failed)
 	paf -A tracepoint -S -j > "$tmp/tp.out" 2> "$tmp/tp.err" &
 	tp=$!
 	wait_for "$tmp/tp.err" 'tracing'
 	paf -p $wpid > "$tmp/text.out" 2> "$tmp/text.err" &
 	tx=$!
 	wait_for "$tmp/text.err" 'tracing'
-	fb0=$(vmstat thp_fault_fallback)
-	ch0=$(vmstat thp_fault_fallback_charge)
 	touch "$tmp/go"
 	wait $wpid
-	fb1=$(vmstat thp_fault_fallback)
-	ch1=$(vmstat thp_fault_fallback_charge)
 	# paf -p ends by itself when the process is gone.
 	kill -INT $tp
 	wait $tp
 	rc_tp=$?
+	fb1=$(vmstat thp_fault_fallback)
+	ch1=$(vmstat thp_fault_fallback_charge)
+	co1=$(vmstat thp_collapse_alloc_failed)
 	wait $ev
 	rc_ev=$?
 	wait $sm
@@ -91,13 +96,14 @@ if [ -w $thp/enabled ]; then
 	echo "$old_defrag" > $thp/defrag
 	[ -n "${old_pro:-}" ] && echo "$old_pro" > $pro
 
-	truth=$(( (fb1 - fb0) - (ch1 - ch0) ))
+	truth=$(( (fb1 - fb0) - (ch1 - ch0) + (co1 - co0) ))
 	own=$(sed -n 's/^thp .*fallback=\([0-9-]*\).*/\1/p' "$tmp/wl")
 	grep '"type":"failure"' "$tmp/ev.json" > "$tmp/fail.json"
 	grep '"order":9,' "$tmp/fail.json" > "$tmp/o9.json"
 	n9=$(wc -l < "$tmp/o9.json")
 	nall=$(wc -l < "$tmp/fail.json")
-	diag "thp_fault_fallback +$((fb1 - fb0)), _charge +$((ch1 - ch0))"
+	diag "thp_fault_fallback +$((fb1 - fb0)), _charge +$((ch1 - ch0))," \
+	     "collapse failed +$((co1 - co0))"
 	diag "workload fallbacks ${own:-?} of $regions; paf order-9 $n9, all $nall"
 	diag "first record: $(head -n 1 "$tmp/o9.json" | cut -c 1-600)"
 	check "fragmentation made THP faults fall back (${own:-none} of $regions)" \
@@ -108,8 +114,8 @@ if [ -w $thp/enabled ]; then
 		"$n9" -eq "${own:--1}"
 	t9=$(grep '"type":"failures_total".*"order":9,' "$tmp/tp.out" | json_nums count |
 	     awk '{ s += $1 } END { print s + 0 }')
-	diag "paf -A tracepoint -S: $t9 order-9 failures; thp_fault_fallback - _charge: $truth"
-	check "paf -A tracepoint -S: order-9 failures = thp_fault_fallback - _charge" \
+	diag "paf -A tracepoint -S: $t9 order-9 failures; THP fallbacks + collapse failures: $truth"
+	check "paf -A tracepoint -S: order-9 failures = THP fallbacks + collapse failures" \
 		"$t9" -eq "$truth" -a $rc_tp -eq 0
 	check "paf: every order-9 failure has the fragmentation verdict" "$n9" -gt 0 -a \
 		"$(grep -c '"verdict":"fragmentation"' "$tmp/o9.json")" -eq "$n9"
