@@ -89,6 +89,7 @@ start_in() {
 	shift 2
 	join="echo \$\$ > $v2/$leaf/cgroup.procs"
 	case $hiers in v1*) join="$join && echo \$\$ > $v1/$leaf/cgroup.procs" ;; esac
+	rm -f "$tmp/$name.wl"
 	sh -c "$join && exec \"\$@\"" sh "$@" > "$tmp/$name.wl" 2>&1 &
 	echo $! > "$tmp/$name.pid"
 }

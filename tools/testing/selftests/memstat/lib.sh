@@ -86,7 +86,9 @@ vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 allocstall() { awk '/^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
 
 # wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
-# (default up to 60 s); true if it has.
+# (default up to 60 s); true if it has.  Remove FILE before starting the
+# job that writes it: a background job truncates it only once it runs,
+# so a previous run's line may match first.
 wait_for() {
 	i=0
 	while ! grep -q -e "$2" "$1" 2>/dev/null && [ $i -lt "${3:-600}" ]; do

@@ -32,6 +32,7 @@ swap:VmSwap data:VmData pte:VmPTE stk:VmStk"
 run_variant() {
 	name=$1 threads=$2 swap_kb=0
 	[ $have_swap -eq 1 ] && swap_kb=2048
+	rm -f "$tmp/wl"
 	memstat_workload hold --anon-kb 8192 --swap-kb $swap_kb \
 		--file-kb 2048 --file $filedir/procstat_test.$$ \
 		--shmem-kb 4096 --stack-kb 512 --threads "$threads" \
@@ -143,6 +144,7 @@ run_variant 4-threaded 4
 # /proc/PID/status read right after it: the processes of this VM are
 # idle meanwhile (shells waiting, a workload holding memory), all but
 # procstat itself and this script's shell, whose rows are skipped.
+rm -f "$tmp/wl"
 memstat_workload hold --anon-kb 4096 --swap-kb $((have_swap * 1024)) > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^ready'

@@ -132,6 +132,7 @@ seen Shmem $((idle_shmem + 60000)) "shmem load seen"
 rm -f /dev/shm/sysstat_test $disk/pagecache $disk/dirty
 
 # mlock()ed and THP-backed anonymous memory.
+rm -f "$tmp/wl"
 memstat_workload hold --mlock-kb 16384 --thp-kb 32768 > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^ready' 1200
