@@ -49,6 +49,27 @@ struct ms_outstanding {
 };
 
 /*
+ * Where an argument of a USDT probe is (ms_usdt_args() reads a note's
+ * "SIZE@OPERAND" into one, memstat_kern.h's ms_usdt_arg() reads it).
+ */
+#define MS_USDT_MAX_ARGS	12	/* the most sdt.h passes */
+
+enum ms_usdt_loc {
+	MS_USDT_NONE,		/* an operand not decoded: no value */
+	MS_USDT_IMM,		/* the constant @val */
+	MS_USDT_REG,		/* the register at @reg in struct pt_regs */
+	MS_USDT_MEM,		/* memory at that register + @val */
+};
+
+struct ms_usdt_arg {
+	__s64 val;
+	__u16 reg;
+	__s8 size;		/* bytes; negative: signed */
+	__u8 loc;		/* enum ms_usdt_loc */
+	__u32 pad;
+};
+
+/*
  * log2 histograms: slot 0 holds the values 0 and 1, slot k (k >= 1) the
  * values 2^k to 2^(k+1) - 1; values beyond the last slot land in it.
  */

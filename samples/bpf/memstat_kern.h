@@ -504,4 +504,35 @@ static __always_inline bool ms_syscall_args(struct pt_regs *regs, __u64 *a,
 #endif
 }
 
+/*
+ * Argument @a of the USDT probe whose uprobe gave @ctx (struct ms_usdt_arg,
+ * from the probe's note): read from the saved registers or the user
+ * memory they point to, then cut to its size and extended by its sign.
+ * False when it cannot be read.
+ */
+static __always_inline bool ms_usdt_arg(struct pt_regs *ctx,
+					const struct ms_usdt_arg *a, __u64 *v)
+{
+	unsigned int shift = 64 - 8 * (a->size < 0 ? -a->size : a->size);
+	__u64 x = 0, base;
+
+	shift &= 63;
+	if (a->loc == MS_USDT_IMM) {
+		x = a->val;
+	} else if (a->loc == MS_USDT_REG || a->loc == MS_USDT_MEM) {
+		if (bpf_probe_read_kernel(&x, sizeof(x), (void *)ctx + a->reg))
+			return false;
+		if (a->loc == MS_USDT_MEM) {
+			base = x + a->val;
+			if (bpf_probe_read_user(&x, sizeof(x), (void *)base))
+				return false;
+		}
+	} else {
+		return false;
+	}
+	x <<= shift;
+	*v = a->size < 0 ? (__u64)((__s64)x >> shift) : x >> shift;
+	return true;
+}
+
 #endif /* __MEMSTAT_KERN_H */

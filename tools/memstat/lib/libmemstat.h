@@ -35,6 +35,9 @@
 #include <linux/types.h>
 #include <linux/compiler.h>
 
+/* Records shared with the BPF side (samples/bpf). */
+#include "memstat_common.h"
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
@@ -204,6 +207,13 @@ __noreturn void ms_exec_tool(const struct ms_env *env, const char *tool,
 void ms_tool_init(const struct ms_env *env);
 /* calloc() that exits 1 with "out of memory". */
 void *ms_zalloc(const struct ms_env *env, size_t n, size_t size);
+/*
+ * The element of growing array *@arr (*@n of @size bytes each) whose
+ * first @key_len bytes are @key; if none, one appended: zeroed, then
+ * the key.  Exits 1 when out of memory.
+ */
+void *ms_array_get(const struct ms_env *env, void *arr, size_t *n,
+		   size_t size, const void *key, size_t key_len);
 
 /* ---- output -------------------------------------------------------- */
 
@@ -620,6 +630,8 @@ int ms_proc_objects(pid_t tgid, char ***paths);
 /* @path of process @tgid as the tracer opens it: /proc/TGID/root@path. */
 const char *ms_proc_path(pid_t tgid, const char *path, char *buf,
 			 size_t len);
+/* @path names a C library (libc.so.6, libc-2.31.so). */
+bool ms_path_is_libc(const char *path);
 /* The kernel has uprobe events (CONFIG_UPROBE_EVENTS). */
 bool ms_uprobes_supported(void);
 /*
@@ -688,6 +700,11 @@ struct ms_uprobes {
 int ms_uprobes_attach(struct ms_uprobes *u, struct ms_bpf *b,
 		      const struct ms_utarget *t, size_t nt,
 		      const struct ms_ufunc *f, size_t n, __u64 mask);
+/*
+ * Keep @link (of ms_uprobe_attach) in @u; < 0 when @link is NULL (the
+ * reason already set) or out of memory.
+ */
+int ms_uprobes_add(struct ms_uprobes *u, struct bpf_link *link);
 /* Detach them all, entries first (the reverse order). */
 void ms_uprobes_detach(struct ms_uprobes *u);
 
@@ -723,6 +740,87 @@ int ms_duty_start(struct ms_duty *d);
 void ms_duty_stop(struct ms_duty *d);
 /* The share of the time since the start the probes were on, in %. */
 double ms_duty_share(struct ms_duty *d);
+
+/* ---- USDT probes --------------------------------------------------- */
+
+#define MS_USDT_SPEC_LEN	256
+
+/* One probe of an ELF file's .note.stapsdt. */
+struct ms_usdt {
+	char provider[32];
+	char name[64];
+	__u64 offset;		/* file offset: what a uprobe takes */
+	__u64 semaphore;	/* its address; 0: none (glibc's have none) */
+	int nargs;
+	struct ms_usdt_arg args[MS_USDT_MAX_ARGS];
+	char spec[MS_USDT_SPEC_LEN];	/* the arguments, as the note says */
+	const char *bad;	/* in @spec, the first operand not decoded */
+};
+
+/*
+ * The probes of ELF file @path (of @provider only, unless NULL) into
+ * *@out (malloc'ed); returns how many, or -errno with the reason set.
+ */
+int ms_usdt_probes(const char *path, const char *provider,
+		   struct ms_usdt **out);
+/*
+ * Argument text @spec ("8@%rdi -4@-20(%rbp) 4@$5" on x86, "8@x0
+ * -4@[x29, -20]" on arm64) into @args; returns how many, or -E2BIG.  An
+ * operand a uprobe cannot read alone (a symbol, an index register) gets
+ * MS_USDT_NONE, the first such one in *@bad.
+ */
+int ms_usdt_args(const char *spec, struct ms_usdt_arg *args, int max,
+		 const char **bad);
+
+/* A probe site: a probe of a file (the same file by any path is one). */
+struct ms_usdt_site {
+	struct ms_usdt probe;
+	char *path;		/* as first opened */
+	dev_t dev;
+	ino_t ino;
+};
+
+/* A site to attach for process @pid (0: every process), file as opened. */
+struct ms_usdt_use {
+	size_t site;
+	pid_t pid;
+	char *path;
+};
+
+struct ms_usdt_sites {
+	const char *provider;	/* the probes': NULL any */
+	const char *pattern;	/* their names: fnmatch() pattern */
+	const char *object;	/* -O: mapped files whose path contains it */
+	size_t max;		/* sites kept at most */
+	/* found */
+	struct ms_usdt_site *site;
+	size_t n;
+	struct ms_usdt_use *use;
+	size_t nuse;
+	unsigned int found;	/* probes matching, sites or not */
+	unsigned int beyond;	/* not kept: more than @max sites */
+	unsigned int semaphores; /* not kept: a semaphore (not supported) */
+};
+
+/*
+ * The probe sites of a tool's targets: with -p, in every object each
+ * process maps (with @object, whose path contains it), to attach for
+ * it; else in the C library this program maps (which a command started
+ * from it gets) or the file @object names, for @child (0: every
+ * process).  Returns @s->found, or -errno with the reason set.
+ */
+int ms_usdt_sites_find(struct ms_usdt_sites *s, const struct ms_env *env,
+		       pid_t child);
+/* -l: a line per site, how its arguments are read, the file. */
+void ms_usdt_sites_print(const struct ms_usdt_sites *s);
+/*
+ * Attach each site's program for each process using it: program
+ * @prog_fmt with the site's number (a printf format taking a size_t),
+ * e.g. "hs_site_%02zo".  0, or < 0 with the reason set.
+ */
+int ms_usdt_sites_attach(const struct ms_usdt_sites *s, struct ms_bpf *b,
+			 struct ms_uprobes *u, const char *prog_fmt);
+void ms_usdt_sites_free(struct ms_usdt_sites *s);
 
 /* ---- decoding ------------------------------------------------------ */
 

@@ -19,9 +19,32 @@
 #include <bpf/libbpf.h>
 
 #include "libmemstat.h"
+#include "ms_elf.h"
 
-/* The file offset of virtual address @vaddr: in an executable PT_LOAD. */
-static __u64 ms_elf_vaddr_offset(Elf *elf, GElf_Addr vaddr)
+void ms_elf_close(Elf *elf, int fd)
+{
+	elf_end(elf);
+	close(fd);
+}
+
+int ms_elf_open(const char *path, struct Elf **elf)
+{
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ms_set_error(-errno, "cannot open %s: %s", path,
+				    strerror(errno));
+	*elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		ms_elf_close(*elf, fd);
+		return ms_set_error(-ENOEXEC, "%s is no ELF file", path);
+	}
+	return fd;
+}
+
+__u64 ms_elf_vaddr_offset(Elf *elf, GElf_Addr vaddr)
 {
 	GElf_Phdr ph;
 	size_t i, n;
@@ -74,17 +97,9 @@ int ms_elf_funcs(const char *path, const char *const *names, __u64 *offsets,
 	Elf *elf;
 
 	memset(offsets, 0, n * sizeof(*offsets));
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = ms_elf_open(path, &elf);
 	if (fd < 0)
-		return ms_set_error(-errno, "cannot open %s: %s", path,
-				    strerror(errno));
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		close(fd);
-		return ms_set_error(-ENOEXEC, "%s is no ELF file", path);
-	}
+		return fd;
 	/* .dynsym names what the dynamic linker binds; .symtab the rest. */
 	while ((scn = elf_nextscn(elf, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNSYM)
@@ -92,8 +107,7 @@ int ms_elf_funcs(const char *path, const char *const *names, __u64 *offsets,
 	while ((scn = elf_nextscn(elf, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
 			ms_elf_scan(elf, scn, &sh, names, offsets, n);
-	elf_end(elf);
-	close(fd);
+	ms_elf_close(elf, fd);
 	for (i = 0; i < n; i++)
 		found += !!offsets[i];
 	return found;
@@ -173,7 +187,7 @@ struct bpf_link *ms_uprobe_attach(struct ms_bpf *b, const char *prog,
 	return NULL;
 }
 
-static bool ms_is_libc(const char *path)
+bool ms_path_is_libc(const char *path)
 {
 	const char *base = strrchr(path, '/');
 
@@ -244,7 +258,7 @@ int ms_utarget_resolve(struct ms_utarget *t, pid_t pid,
 	if (nobj < 0)
 		return nobj;
 	for (i = 0; i < nobj && !libc; i++)
-		if (ms_is_libc(objs[i]))
+		if (ms_path_is_libc(objs[i]))
 			libc = objs[i];
 	for (i = 0; i < nobj && !prov; i++)
 		if (object ? !!strstr(objs[i], object) :
@@ -318,7 +332,7 @@ void ms_utargets_free(struct ms_utarget *t, size_t nt)
 	free(t);
 }
 
-static int ms_uprobes_add(struct ms_uprobes *u, struct bpf_link *link)
+int ms_uprobes_add(struct ms_uprobes *u, struct bpf_link *link)
 {
 	struct bpf_link **grown;
 

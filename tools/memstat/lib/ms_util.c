@@ -99,6 +99,25 @@ void *ms_zalloc(const struct ms_env *env, size_t n, size_t size)
 	return p;
 }
 
+void *ms_array_get(const struct ms_env *env, void *arr, size_t *n,
+		   size_t size, const void *key, size_t key_len)
+{
+	char **base = arr, *grown;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!memcmp(*base + i * size, key, key_len))
+			return *base + i * size;
+	grown = realloc(*base, (*n + 1) * size);
+	if (!grown)
+		ms_fatal(env, "out of memory");
+	*base = grown;
+	grown += (*n)++ * size;
+	memset(grown, 0, size);
+	memcpy(grown, key, key_len);
+	return grown;
+}
+
 int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out)
 {

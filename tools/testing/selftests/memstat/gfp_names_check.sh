@@ -141,7 +141,7 @@ int main(void)
 	return failed != 0;
 }
 C
-if ! $CC -O2 -Wall -I"$tmp" -I"$lib" -I"$tree/tools/include" \
+if ! $CC -O2 -Wall -I"$tmp" -I"$lib" -iquote "$top/samples/bpf" -I"$tree/tools/include" \
 	-I"$tree/usr/include" "$tmp/check.c" "$lib/ms_gfp.c" \
 	-o "$tmp/check" 2> "$tmp/cc.err"; then
 	echo "1..1"
