@@ -95,7 +95,7 @@ build_tools() {
 	done
 	cp "$tree/samples/bpf/memstat" "$out/bin/"
 	for p in memstat_workload memstat_truth bpf_event_cost getdelays \
-		 memstat_leaker memstat_interpose.so; do
+		 memstat_leaker memstat_interpose.so memstat_mallocprobes; do
 		cp "$tree/tools/testing/selftests/memstat/$p" "$out/bin/"
 	done
 	cp "$tree"/tools/testing/selftests/memstat/*.sh "$out/tests/"

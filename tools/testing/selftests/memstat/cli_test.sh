@@ -118,7 +118,10 @@ for sig in INT TERM; do
 		# A file of its own: the shell may truncate a shared one
 		# only after the wait below has read the last tool's output.
 		out=$tmp/out.$tool.$sig
-		$tool 1 > "$out" 2> "$tmp/err" &
+		# Debian's C library has no probes: the test program's.
+		args=
+		[ $tool = heapsnoop ] && args="-O $(command -v memstat_mallocprobes)"
+		$tool $args 1 > "$out" 2> "$tmp/err" &
 		pid=$!
 		i=0
 		heads='PID|^KiB|^NID|^TIME|OUTSTAND|^OOM|CALL PATH|^no outstanding'
