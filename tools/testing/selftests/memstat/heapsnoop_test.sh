@@ -74,7 +74,7 @@ check "workloads: the heap grew and was trimmed, an arena per thread" \
 # ---- -l: every site, every operand read ----------------------------------
 sites=$(kv sites < "$tmp/a")
 n=$(grep -c ' memory_' "$tmp/list")
-check "heapsnoop -l: the $sites sites, no operand left unread ($n, exit $lrc)" \
+check "heapsnoop -l: every site ($n of $sites), no operand left unread (exit $lrc)" \
 	$lrc -eq 0 -a "$n" = "$sites" -a "$(grep -c 'not read' "$tmp/list")" -eq 0
 
 # ---- every hit with its arguments ----------------------------------------
