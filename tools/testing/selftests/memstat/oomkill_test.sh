@@ -6,7 +6,7 @@
 # the victim; this script and the tools run at -1000, vm.panic_on_oom 0):
 # - a memcg OOM: the process faults in and mlocks 64 MiB in a cgroup v2
 #   child with memory.max 32 MiB (and memory.swap.max 0);
-# - a global OOM: the process faults in MemTotal + SwapTotal + 256 MiB
+# - a global OOM: with swap off, the process faults in MemTotal + 256 MiB
 #   (vm.overcommit_memory 1 for the mmap()).
 # Five oomkill instances watch: JSON records (-j), JSON counts (-j -S),
 # text, the other victim hook (-j -A process) and JSON records of the
@@ -87,12 +87,17 @@ if [ -n "$cg" ]; then
 fi
 
 # ---- a global OOM --------------------------------------------------------
-kb=$(($(meminfo_kb /proc/meminfo MemTotal) + $(meminfo_kb /proc/meminfo SwapTotal) + 262144))
+# Without swap: under TCG, swapping out to zram until it is full took
+# minutes of soft lockups before the OOM killer ran.
+swaps=$(awk 'NR > 1 { print $1 }' /proc/swaps)
+for s in $swaps; do swapoff "$s"; done
+kb=$(($(meminfo_kb /proc/meminfo MemTotal) + 262144))
 echo 1 > /proc/sys/vm/overcommit_memory
 sh -c 'echo 1000 > /proc/self/oom_score_adj
 	exec memstat_workload hold --anon-kb '$kb > "$tmp/g.wl" 2>&1 &
 gpid=$!
 oom_wait $gpid "$tmp/g.wl" "global ($kb KiB)"
+for s in $swaps; do swapon "$s"; done
 echo "$overcommit" > /proc/sys/vm/overcommit_memory
 echo "$panic" > /proc/sys/vm/panic_on_oom
 sleep 1
