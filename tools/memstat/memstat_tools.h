@@ -24,3 +24,4 @@ MEMSTAT_TOOL(shmsnoop, "SysV shm, POSIX shm_open/unlink, memfd_create calls: arg
 MEMSTAT_TOOL(memleak, "outstanding user allocations by process and call path")
 MEMSTAT_TOOL(kleak, "outstanding kernel allocations: kmalloc, caches, percpu, pages")
 MEMSTAT_TOOL(heapsnoop, "glibc malloc probes: heap, arena, mallopt events per process")
+MEMSTAT_TOOL(compact, "page compaction: direct stalls per process, zone runs, pages moved")

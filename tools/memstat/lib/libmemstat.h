@@ -292,6 +292,7 @@ enum ms_hook_type {
 	MS_HOOK_KPROBE,		/* target: kernel function */
 	MS_HOOK_KRETPROBE,	/* target: kernel function, its return */
 	MS_HOOK_FEXIT,		/* target: kernel function, needs BTF */
+	MS_HOOK_FENTRY,		/* the same, at its entry */
 	MS_HOOK_ITER,		/* BPF iterator: ms_bpf_iter_read() runs it */
 	MS_HOOK_NONE,		/* loaded, not attached: ms_bpf_run() */
 	MS_HOOK_UPROBE,		/* loaded; the tool attaches it: ms_uprobe_attach() */
@@ -833,6 +834,16 @@ struct ms_flag_name {
 	unsigned long mask;
 	const char *name;
 };
+
+/*
+ * The names the running kernel gives the values of @field of tracepoint
+ * @event ("compaction/mm_compaction_end"): its __print_symbolic() in the
+ * event's format file in tracefs, so the kernel's own names, whatever
+ * the tree.  @names[v] for 0 <= v < @n (NULL where none; malloc'ed);
+ * returns how many, 0 when tracefs or the event is not there.
+ */
+int ms_trace_symbols(const char *event, const char *field, char **names,
+		     int n);
 
 /* gfp names of include/trace/events/mmflags.h, as show_gfp_flags(). */
 extern const struct ms_flag_name ms_gfp_names[];

@@ -95,12 +95,13 @@ static int ms_bpf_select(struct ms_bpf *b)
 	bpf_object__for_each_program(prog, b->obj) {
 		h = ms_hook_of(b, bpf_program__name(prog), NULL);
 		bpf_program__set_autoload(prog, !!h);
-		if (!h || h->type != MS_HOOK_FEXIT)
+		if (!h || (h->type != MS_HOOK_FEXIT && h->type != MS_HOOK_FENTRY))
 			continue;
 		err = bpf_program__set_attach_target(prog, 0, h->target);
 		if (err)
-			return ms_set_error(err, "fexit on %s: %s", h->target,
-					    ms_strerror(err));
+			return ms_set_error(err, "%s on %s: %s",
+					    h->type == MS_HOOK_FEXIT ? "fexit" : "fentry",
+					    h->target, ms_strerror(err));
 	}
 	for (i = 0; i < b->nhooks; i++) {
 		h = &b->hooks[i];
@@ -108,7 +109,8 @@ static int ms_bpf_select(struct ms_bpf *b)
 			return ms_set_error(-ENOENT,
 					    "BPF program %s missing from %s_kern.o (rebuild the tool)",
 					    h->prog, b->tool);
-		if ((h->type == MS_HOOK_FEXIT || h->type == MS_HOOK_ITER) &&
+		if ((h->type == MS_HOOK_FEXIT || h->type == MS_HOOK_FENTRY ||
+		     h->type == MS_HOOK_ITER) &&
 		    !ms_kernel_btf_exists())
 			return ms_set_error(-ENOENT,
 					    "kernel BTF (/sys/kernel/btf/vmlinux) not found: %s needs CONFIG_DEBUG_INFO_BTF=y",
@@ -229,6 +231,7 @@ static struct bpf_link *ms_hook_attach(const struct ms_hook *h,
 						  h->type == MS_HOOK_KRETPROBE,
 						  h->target);
 	case MS_HOOK_FEXIT:
+	case MS_HOOK_FENTRY:
 		return bpf_program__attach_trace(prog);
 	case MS_HOOK_ITER:
 		return bpf_program__attach_iter(prog, NULL);
@@ -251,8 +254,10 @@ static int ms_attach_error(const struct ms_hook *h, long err)
 				    h->type == MS_HOOK_KPROBE ? "kprobe" :
 				    "kretprobe", h->target, ms_strerror(err));
 	case MS_HOOK_FEXIT:
-		return ms_set_error(err, "fexit on %s failed: %s", h->target,
-				    ms_strerror(err));
+	case MS_HOOK_FENTRY:
+		return ms_set_error(err, "%s on %s failed: %s",
+				    h->type == MS_HOOK_FEXIT ? "fexit" : "fentry",
+				    h->target, ms_strerror(err));
 	default:
 		return ms_set_error(err,
 				    "cannot create the BPF iterator %s: %s (needs CONFIG_DEBUG_INFO_BTF=y and Linux 5.8+)",

@@ -118,6 +118,44 @@ void *ms_array_get(const struct ms_env *env, void *arr, size_t *n,
 	return grown;
 }
 
+int ms_trace_symbols(const char *event, const char *field, char **names,
+		     int n)
+{
+	static const char *const roots[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[256], line[4096], want[64], name[64], *p;
+	int found = 0, v, len;
+	size_t r;
+	FILE *f = NULL;
+
+	for (r = 0; !f && r < ARRAY_SIZE(roots); r++) {
+		snprintf(path, sizeof(path), "%s/events/%s/format", roots[r],
+			 event);
+		f = fopen(path, "re");
+	}
+	if (!f)
+		return 0;
+	snprintf(want, sizeof(want), "__print_symbolic(REC->%s,", field);
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, want);
+		if (!p)
+			continue;
+		/* { 0, "not_suitable_zone" }, { 1, "skipped" }, ... ) */
+		for (p += strlen(want);
+		     sscanf(p, " { %d , \"%63[^\"]\" }%n", &v, name, &len) == 2;
+		     p += len + (p[len] == ',')) {
+			if (v < 0 || v >= n || names[v])
+				continue;
+			names[v] = strdup(name);
+			found += !!names[v];
+		}
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
 int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out)
 {

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * compact: page compaction, direct per process and every zone's run.
+ *
+ * fentry/fexit try_to_compact_pages() time a direct compaction and take
+ * its result; fexit __alloc_pages_direct_compact(), its only caller,
+ * says what /proc/vmstat counts: a stall unless the result is
+ * COMPACT_SKIPPED, then success when a page came of it, else failure.
+ * fentry/fexit compact_zone() time each zone's run, whoever runs it
+ * (direct, kcompactd, proactive, manual: enum cp_source) with its
+ * result and the pages both scanners looked at (compact_migrate_scanned,
+ * compact_free_scanned).  Isolated pages (compact_isolated): the
+ * migration scanner's from mm_compaction_isolate_migratepages, free
+ * pages from __isolate_free_page() inside compact_zone() (its fast path
+ * has no event).  mm_migrate_pages with reason MR_COMPACTION: pages
+ * moved and not.
+ *
+ *   try_to_compact_pages(gfp, order, alloc_flags, ac, prio, capture)
+ *   __alloc_pages_direct_compact(gfp, order, alloc_flags, ac, prio,
+ *				  compact_result *, returned page)
+ *   compact_zone(cc, capc)
+ *   TP_PROTO(start_pfn, end_pfn, nr_scanned, nr_taken)	isolate
+ *   TP_PROTO(succeeded, failed, thp_succeeded, thp_failed, thp_split,
+ *	      mode, reason)					mm_migrate_pages
+ */
+#include <linux/mm.h>
+#include <linux/compaction.h>
+#include <linux/migrate.h>
+#include <uapi/linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "../../mm/internal.h"
+#include "compact_common.h"
+#include "memstat_kern.h"
+
+MS_CONFIG_MAP(struct cp_cfg);
+MS_MAP(inflight, LRU_HASH, __u32, struct cp_thread, CP_MAX_THREADS);
+MS_MAP(procs, HASH, __u32, struct cp_proc, CP_MAX_PROCS);
+MS_MAP(zones, HASH, struct cp_zone_key, struct cp_zone, CP_MAX_ZONES);
+MS_MAP(totals, PERCPU_ARRAY, __u32, struct cp_totals, 1);
+/* A zeroed record to insert: too large for the BPF stack. */
+MS_MAP(proc_zero, PERCPU_ARRAY, __u32, struct cp_proc, 1);
+MS_DROPS_MAP(CP_NR_DROPS);
+
+#define rd(dst, src)	bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
+
+static __always_inline struct cp_thread *thread(bool create)
+{
+	struct cp_thread zero = {};
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct cp_thread *t;
+
+	t = create ? ms_thread_slot(&inflight, tid, &zero) :
+		     bpf_map_lookup_elem(&inflight, &tid);
+	if (!t && create)
+		count_drop(CP_DROP_THREAD);
+	return t;
+}
+
+SEC("fentry/try_to_compact_pages")
+int cp_direct_begin(__u64 *ctx)
+{
+	struct cp_thread *t = thread(true);
+
+	if (t) {
+		t->direct_start_ns = bpf_ktime_get_ns();
+		t->in_direct = 0;
+	}
+	return 0;
+}
+
+/* ctx: gfp, order, alloc_flags, ac, prio, capture, the result */
+SEC("fexit/try_to_compact_pages")
+int cp_direct_end(__u64 *ctx)
+{
+	struct cp_thread *t = thread(false);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!t || !t->direct_start_ns)
+		return 0;
+	/* Time and result wait for the caller's return, which has the page. */
+	t->result = ctx[6];
+	t->direct_start_ns = now - t->direct_start_ns;
+	t->in_direct = 1;
+	return 0;
+}
+
+/* ctx: gfp, order, alloc_flags, ac, prio, compact_result, the page */
+SEC("fexit/__alloc_pages_direct_compact")
+int cp_direct_done(__u64 *ctx)
+{
+	struct cp_thread *t = thread(false);
+	__u64 id = bpf_get_current_pid_tgid(), ns;
+	struct cp_proc *p;
+
+	if (!t || !t->in_direct)
+		return 0;
+	t->in_direct = 0;
+	ns = t->direct_start_ns;
+	t->direct_start_ns = 0;
+	if (!ms_cfg_traced())
+		return 0;
+	p = ms_proc_get(&procs, id >> 32, ms_map_elem(&proc_zero, 0),
+			CP_DROP_PROC);
+	if (!p)
+		return 0;
+	__sync_fetch_and_add(&p->attempts, 1);
+	if (t->result == COMPACT_SKIPPED)
+		return 0;
+	__sync_fetch_and_add(&p->stalls, 1);
+	__sync_fetch_and_add(ctx[6] ? &p->success : &p->fail, 1);
+	__sync_fetch_and_add(&p->total_ns, ns);
+	/* Racy between threads of one process, as any max. */
+	if (ns > p->max_ns)
+		p->max_ns = ns;
+	ms_hist_add_atomic(&p->hist, ns / 1000);
+	return 0;
+}
+
+SEC("fentry/compact_zone")
+int cp_zone_begin(__u64 *ctx)
+{
+	struct cp_thread *t = thread(true);
+
+	if (t)
+		t->zone_start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline __u32 source_of(struct compact_control *cc)
+{
+	bool direct = false, proactive = false;
+	char comm[10] = {};
+
+	rd(direct, cc->direct_compaction);
+	rd(proactive, cc->proactive_compaction);
+	if (direct)
+		return CP_DIRECT;
+	if (proactive)
+		return CP_PROACTIVE;
+	bpf_get_current_comm(comm, sizeof(comm));
+	return comm[0] == 'k' && comm[1] == 'c' && comm[2] == 'o' &&
+	       comm[3] == 'm' && comm[8] == 'd' ? CP_KCOMPACTD : CP_MANUAL;
+}
+
+/* ctx: cc, capc, the result */
+SEC("fexit/compact_zone")
+int cp_zone_end(__u64 *ctx)
+{
+	struct compact_control *cc = (void *)ctx[0];
+	struct cp_zone zero = {}, *z;
+	struct cp_zone_key *key = &zero.key;
+	struct cp_thread *t = thread(false);
+	struct cp_totals *tot = ms_map_elem(&totals, 0);
+	__u64 ns = 0, mscan = 0, fscan = 0, result = ctx[2];
+	struct pglist_data *pgdat = NULL;
+	struct zone *zone = NULL;
+	const char *name = NULL;
+	int order = 0;
+
+	if (t && t->zone_start_ns) {
+		ns = bpf_ktime_get_ns() - t->zone_start_ns;
+		t->zone_start_ns = 0;
+	}
+	rd(mscan, cc->total_migrate_scanned);
+	rd(fscan, cc->total_free_scanned);
+	if (tot) {
+		tot->migrate_scanned += mscan;
+		tot->free_scanned += fscan;
+	}
+	rd(zone, cc->zone);
+	rd(order, cc->order);
+	rd(pgdat, zone->zone_pgdat);
+	rd(key->nid, pgdat->node_id);
+	rd(name, zone->name);
+	bpf_probe_read_kernel_str(key->zone, sizeof(key->zone), name);
+	key->order = order;
+	key->source = source_of(cc);
+	z = ms_map_get(&zones, key, &zero);
+	if (!z) {
+		count_drop(CP_DROP_ZONE);
+		return 0;
+	}
+	__sync_fetch_and_add(&z->runs, 1);
+	__sync_fetch_and_add(&z->total_ns, ns);
+	__sync_fetch_and_add(&z->migrate_scanned, mscan);
+	__sync_fetch_and_add(&z->free_scanned, fscan);
+	if (result < CP_NR_RESULTS)
+		__sync_fetch_and_add(&z->results[result], 1);
+	else
+		count_drop(CP_DROP_RESULT);
+	return 0;
+}
+
+/* ctx: page, order, the pages isolated (0: none) */
+SEC("fexit/__isolate_free_page")
+int cp_isolate_free(__u64 *ctx)
+{
+	struct cp_thread *t = thread(false);
+	struct cp_totals *tot;
+
+	/* Compaction's only: page reporting and isolation use it too. */
+	if (!t || !t->zone_start_ns)
+		return 0;
+	tot = ms_map_elem(&totals, 0);
+	if (tot)
+		tot->isolated += (int)ctx[2];
+	return 0;
+}
+
+SEC("raw_tracepoint/mm_compaction_isolate_migratepages")
+int cp_isolate_migrate(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct cp_totals *tot = ms_map_elem(&totals, 0);
+
+	if (tot)
+		tot->isolated += ctx->args[3];
+	return 0;
+}
+
+SEC("raw_tracepoint/mm_migrate_pages")
+int cp_migrate(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct cp_totals *tot;
+
+	if ((int)ctx->args[6] != MR_COMPACTION)
+		return 0;
+	tot = ms_map_elem(&totals, 0);
+	if (tot) {
+		tot->migrated += ctx->args[0];
+		tot->migrate_failed += ctx->args[1];
+	}
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# compact against /proc/vmstat.  memstat_workload fragment fills memory
+# with 4 KiB pages and frees every other one, then write-faults 96
+# THP-eligible regions with THP defrag "always": each fault compacts
+# directly.  Then /proc/sys/vm/compact_memory compacts every zone
+# (manual).  Three instances watch: every process (-j -H), the workload
+# (-p) and text.
+#
+# Ground truth: the deltas of compact_stall, compact_success,
+# compact_fail, compact_migrate_scanned, compact_free_scanned,
+# compact_isolated, pgmigrate_success and pgmigrate_fail around the
+# instances, after compaction went quiet (nothing else compacts or
+# migrates pages in this VM: one node, khugepaged's defrag off,
+# proactive compaction off).
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
+thp=/sys/kernel/mm/transparent_hugepage
+[ -w $thp/defrag ] && [ -w /proc/sys/vm/compact_memory ] ||
+	{ echo "1..0 # SKIP needs THP and CONFIG_COMPACTION"; exit $ksft_skip; }
+tmp=${TMPDIR:-/tmp}/compact_test.$$
+mkdir -p "$tmp"
+
+tap_plan 11
+
+counters="compact_stall compact_success compact_fail compact_migrate_scanned
+compact_free_scanned compact_isolated pgmigrate_success pgmigrate_fail"
+snap() { for c in $counters; do echo " $c=$(vmstat $c)"; done; }
+# Until the counters hold still for 2 s (up to 60 s).
+quiet() {
+	i=0
+	snap > "$tmp/q0"
+	while [ $i -lt 30 ]; do
+		sleep 2
+		snap > "$tmp/q1"
+		cmp -s "$tmp/q0" "$tmp/q1" && return 0
+		mv "$tmp/q1" "$tmp/q0"
+		i=$((i + 1))
+	done
+	diag "compaction did not go quiet: $(tr '\n' ' ' < "$tmp/q1")"
+}
+delta() { echo $(($(kv "$1" < "$tmp/v1") - $(kv "$1" < "$tmp/v0"))); }
+
+old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
+old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
+old_kdefrag=$(cat $thp/khugepaged/defrag)
+echo always > $thp/enabled
+echo always > $thp/defrag
+echo 0 > $thp/khugepaged/defrag
+pro=/proc/sys/vm/compaction_proactiveness
+[ -w $pro ] && { old_pro=$(cat $pro); echo 0 > $pro; }
+
+rm -f "$tmp/wl"
+memstat_workload fragment --regions 96 --go "$tmp/go" > "$tmp/wl" &
+wpid=$!
+wait_for "$tmp/wl" '^filled' 1800
+quiet
+snap > "$tmp/v0"
+compact -j -H -n 0 > "$tmp/all" 2> "$tmp/all.err" &
+all=$!
+compact -j -p $wpid > "$tmp/one" 2> "$tmp/one.err" &
+one=$!
+compact > "$tmp/text" 2> "$tmp/text.err" &
+text=$!
+for f in all one text; do
+	wait_for "$tmp/$f.err" tracing || diag "$f: $(cat "$tmp/$f.err")"
+done
+start=$(date +%s)
+touch "$tmp/go"
+wait $wpid
+echo 1 > /proc/sys/vm/compact_memory
+elapsed=$(($(date +%s) - start + 1))
+quiet
+kill -INT $all $one $text
+rc=0
+for p in $all $one $text; do wait $p || rc=$?; done
+snap > "$tmp/v1"
+echo "$old_enabled" > $thp/enabled
+echo "$old_defrag" > $thp/defrag
+echo "$old_kdefrag" > $thp/khugepaged/defrag
+[ -n "${old_pro:-}" ] && echo "$old_pro" > $pro
+
+diag "workload: $(grep '^thp' "$tmp/wl")"
+diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
+sum=$(grep '"type":"summary"' "$tmp/all")
+diag "compact: $(echo "$sum" | cut -c 1-400)"
+check "compact: instances ended cleanly ($rc), THP faults stalled ($(delta compact_stall))" \
+	$rc -eq 0 -a "$(delta compact_stall)" -gt 0
+
+# ---- direct compaction: stalls and their outcome ---------------------------
+s=$(echo "$sum" | json_num stalls) ok=$(echo "$sum" | json_num success)
+f=$(echo "$sum" | json_num fail)
+check "compact: stalls, success, fail = compact_stall, _success, _fail ($s $ok $f)" \
+	"${s:-x}" = "$(delta compact_stall)" -a "${ok:-x}" = "$(delta compact_success)" -a \
+	"${f:-x}" = "$(delta compact_fail)"
+row=$(grep "\"type\":\"proc\".*\"pid\":$wpid," "$tmp/one")
+check "compact -p: the workload's stalls are all of them ($(echo "$row" | json_num stalls))" \
+	"$(echo "$row" | json_num stalls)" = "$(delta compact_stall)" -a \
+	"$(echo "$row" | json_num success)" = "$(delta compact_success)"
+row=$(grep "\"type\":\"proc\".*\"pid\":$wpid," "$tmp/all")
+h=$(echo "$row" | sed -n 's/.*"hist_us":\(\[[^]]*\]\).*/\1/p' | tr '}' '\n' |
+	json_nums count | sum)
+ns=$(echo "$row" | json_num stall_ns)
+check "compact -H: the histogram counts every stall ($h), their time within the run (${ns:-?} ns)" \
+	"$h" = "$(delta compact_stall)" -a "${ns:-0}" -gt 0 -a \
+	"${ns:-0}" -le $((elapsed * 1000000000))
+
+# ---- pages scanned, isolated, migrated -------------------------------------
+for k in migrate_scanned free_scanned isolated; do
+	v=$(echo "$sum" | json_num $k)
+	check "compact: $k = compact_$k (${v:-?} vs $(delta compact_$k))" \
+		"${v:-x}" = "$(delta compact_$k)"
+done
+m=$(echo "$sum" | json_num migrated) mf=$(echo "$sum" | json_num migrate_failed)
+check "compact: pages migrated, failed = pgmigrate_success, _fail ($m $mf)" \
+	"${m:-x}" = "$(delta pgmigrate_success)" -a "${mf:-x}" = "$(delta pgmigrate_fail)"
+
+# ---- zones: every run by its source, results named -------------------------
+zones=$(grep '"type":"zone"' "$tmp/all")
+echo "$zones" | head -n 6 | cut -c 1-300 | while read -r l; do diag "$l"; done
+zscan=$(echo "$zones" | json_nums migrate_scanned | sum)
+manual=$(echo "$zones" | grep '"order":-1,"source":"manual"' | json_nums runs | sum)
+named=$(echo "$zones" | grep -c '"results":{"[a-z_]*":')
+check "compact: zone rows add up to the scanned total, manual runs seen ($manual), results named" \
+	"$zscan" = "$(delta compact_migrate_scanned)" -a "$manual" -gt 0 -a \
+	"$named" -eq "$(echo "$zones" | grep -c .)"
+
+# ---- text ----------------------------------------------------------------
+check "compact (text): the table and the same stalls ($s)" \
+	"$(grep -c '^ *PID COMM' "$tmp/text")" -eq 1 -a \
+	"$(grep -c "direct compaction stalls $s:" "$tmp/text")" -eq 1
+
+rm -rf "$tmp"
+tap_exit
