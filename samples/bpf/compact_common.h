@@ -26,8 +26,9 @@ struct cp_proc {
 	__u32 pad;
 	__u64 attempts;		/* calls, skipped ones too */
 	__u64 stalls;		/* not skipped: /proc/vmstat compact_stall */
-	__u64 success;		/* then a page: compact_success */
-	__u64 fail;		/* no page: compact_fail */
+	__u64 success;		/* then a page: compact_success (the others
+				 * failed: compact_fail)
+				 */
 	__u64 total_ns;		/* time in the calls that stalled */
 	__u64 max_ns;
 	struct ms_hist hist;	/* their latency, microseconds */
@@ -64,8 +65,8 @@ struct cp_totals {
 struct cp_thread {
 	__u64 direct_start_ns;	/* try_to_compact_pages() entered, 0: not */
 	__u64 zone_start_ns;	/* compact_zone() entered, 0: not */
-	__u32 result;		/* try_to_compact_pages()'s */
-	__u32 in_direct;	/* 1 from its return to its caller's */
+	__u32 in_direct;	/* a stall, its success not yet seen */
+	__u32 pad;
 };
 
 struct cp_cfg {

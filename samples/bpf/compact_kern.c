@@ -3,9 +3,11 @@
  * compact: page compaction, direct per process and every zone's run.
  *
  * fentry/fexit try_to_compact_pages() time a direct compaction and take
- * its result; fexit __alloc_pages_direct_compact(), its only caller,
- * says what /proc/vmstat counts: a stall unless the result is
- * COMPACT_SKIPPED, then success when a page came of it, else failure.
+ * its result: a stall, as /proc/vmstat counts it, unless the result is
+ * COMPACT_SKIPPED.  Its caller, __alloc_pages_direct_compact() (inlined
+ * in some builds), calls compaction_defer_reset(.., true) when the
+ * allocation then got its page (compact_success); a stall without one
+ * failed (compact_fail).
  * fentry/fexit compact_zone() time each zone's run, whoever runs it
  * (direct, kcompactd, proactive, manual: enum cp_source) with its
  * result and the pages both scanners looked at (compact_migrate_scanned,
@@ -16,8 +18,7 @@
  * moved and not.
  *
  *   try_to_compact_pages(gfp, order, alloc_flags, ac, prio, capture)
- *   __alloc_pages_direct_compact(gfp, order, alloc_flags, ac, prio,
- *				  compact_result *, returned page)
+ *   compaction_defer_reset(zone, order, alloc_success)
  *   compact_zone(cc, capc)
  *   TP_PROTO(start_pfn, end_pfn, nr_scanned, nr_taken)	isolate
  *   TP_PROTO(succeeded, failed, thp_succeeded, thp_failed, thp_split,
@@ -74,29 +75,12 @@ SEC("fexit/try_to_compact_pages")
 int cp_direct_end(__u64 *ctx)
 {
 	struct cp_thread *t = thread(false);
-	__u64 now = bpf_ktime_get_ns();
-
-	if (!t || !t->direct_start_ns)
-		return 0;
-	/* Time and result wait for the caller's return, which has the page. */
-	t->result = ctx[6];
-	t->direct_start_ns = now - t->direct_start_ns;
-	t->in_direct = 1;
-	return 0;
-}
-
-/* ctx: gfp, order, alloc_flags, ac, prio, compact_result, the page */
-SEC("fexit/__alloc_pages_direct_compact")
-int cp_direct_done(__u64 *ctx)
-{
-	struct cp_thread *t = thread(false);
 	__u64 id = bpf_get_current_pid_tgid(), ns;
 	struct cp_proc *p;
 
-	if (!t || !t->in_direct)
+	if (!t || !t->direct_start_ns)
 		return 0;
-	t->in_direct = 0;
-	ns = t->direct_start_ns;
+	ns = bpf_ktime_get_ns() - t->direct_start_ns;
 	t->direct_start_ns = 0;
 	if (!ms_cfg_traced())
 		return 0;
@@ -105,15 +89,33 @@ int cp_direct_done(__u64 *ctx)
 	if (!p)
 		return 0;
 	__sync_fetch_and_add(&p->attempts, 1);
-	if (t->result == COMPACT_SKIPPED)
+	if ((int)ctx[6] == COMPACT_SKIPPED)
 		return 0;
+	/* A stall: its success comes with compaction_defer_reset(). */
+	t->in_direct = 1;
 	__sync_fetch_and_add(&p->stalls, 1);
-	__sync_fetch_and_add(ctx[6] ? &p->success : &p->fail, 1);
 	__sync_fetch_and_add(&p->total_ns, ns);
 	/* Racy between threads of one process, as any max. */
 	if (ns > p->max_ns)
 		p->max_ns = ns;
 	ms_hist_add_atomic(&p->hist, ns / 1000);
+	return 0;
+}
+
+/* ctx: zone, order, alloc_success */
+SEC("fentry/compaction_defer_reset")
+int cp_defer_reset(__u64 *ctx)
+{
+	struct cp_thread *t = thread(false);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct cp_proc *p;
+
+	if (!t || !t->in_direct || !(__u8)ctx[2])
+		return 0;
+	t->in_direct = 0;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (p)
+		__sync_fetch_and_add(&p->success, 1);
 	return 0;
 }
 

@@ -9,9 +9,9 @@
  * compact_isolated, pgmigrate of reason compaction).
  *
  * Attach points (compact_kern.c): fentry/fexit try_to_compact_pages and
- * compact_zone, fexit __alloc_pages_direct_compact and
- * __isolate_free_page, raw tracepoints mm_compaction_isolate_migratepages
- * and mm_migrate_pages.  None is on the allocation fast path.
+ * compact_zone, fentry compaction_defer_reset, fexit __isolate_free_page,
+ * raw tracepoints mm_compaction_isolate_migratepages and mm_migrate_pages.
+ * None is on the allocation fast path.
  * Requires: CONFIG_COMPACTION, CONFIG_DEBUG_INFO_BTF, CONFIG_BPF_EVENTS.
  */
 #include <getopt.h>
@@ -56,7 +56,7 @@ static const char usage[] =
 static const struct ms_hook hooks[] = {
 	{ "cp_direct_begin", MS_HOOK_FENTRY, "try_to_compact_pages" },
 	{ "cp_direct_end", MS_HOOK_FEXIT, "try_to_compact_pages" },
-	{ "cp_direct_done", MS_HOOK_FEXIT, "__alloc_pages_direct_compact" },
+	{ "cp_defer_reset", MS_HOOK_FENTRY, "compaction_defer_reset" },
 	{ "cp_zone_begin", MS_HOOK_FENTRY, "compact_zone" },
 	{ "cp_zone_end", MS_HOOK_FEXIT, "compact_zone" },
 	{ "cp_isolate_free", MS_HOOK_FEXIT, "__isolate_free_page" },
@@ -137,7 +137,7 @@ static void print_proc(const struct cp_ctx *ctx, const struct cp_proc *p)
 		ms_cgroup_column(env, &j, p->tgid);
 		ms_json_uint(&j, "stalls", p->stalls);
 		ms_json_uint(&j, "success", p->success);
-		ms_json_uint(&j, "fail", p->fail);
+		ms_json_uint(&j, "fail", p->stalls - p->success);
 		ms_json_uint(&j, "skipped", p->attempts - p->stalls);
 		ms_json_uint(&j, "stall_ns", p->total_ns);
 		ms_json_uint(&j, "max_ns", p->max_ns);
@@ -148,7 +148,8 @@ static void print_proc(const struct cp_ctx *ctx, const struct cp_proc *p)
 		return;
 	}
 	printf("%7u %-15s %6llu %5llu %5llu %5llu %8.1f %7llu %7llu", p->tgid,
-	       comm, p->stalls, p->success, p->fail, p->attempts - p->stalls,
+	       comm, p->stalls, p->success, p->stalls - p->success,
+	       p->attempts - p->stalls,
 	       p->total_ns / 1e6, p->stalls ? p->total_ns / p->stalls / 1000 : 0,
 	       p->max_ns / 1000);
 	ms_cgroup_column(env, NULL, p->tgid);
@@ -278,7 +279,7 @@ static int print_summary(void *arg)
 	for (i = 0, p = ctx->procs.now; i < ctx->procs.n_now; i++, p++) {
 		stalls += p->stalls;
 		ok += p->success;
-		fail += p->fail;
+		fail += p->stalls - p->success;
 	}
 	dropped = ms_bpf_drops(&ctx->bpf, drops, CP_NR_DROPS);
 	if (!env->interval) {

@@ -23,7 +23,7 @@ thp=/sys/kernel/mm/transparent_hugepage
 tmp=${TMPDIR:-/tmp}/compact_test.$$
 mkdir -p "$tmp"
 
-tap_plan 11
+tap_plan 10
 
 counters="compact_stall compact_success compact_fail compact_migrate_scanned
 compact_free_scanned compact_isolated pgmigrate_success pgmigrate_fail"
