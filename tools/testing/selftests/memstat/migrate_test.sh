@@ -1,0 +1,114 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# migrate against /proc/vmstat.  In this one-node VM pages move for
+# compaction: memstat_workload fragment fragments memory and faults THP
+# regions with defrag "always" (direct compaction moves pages in its own
+# process), then this shell compacts every zone (compact_memory).  Two
+# instances watch: every process (-j -n 0) and text.
+#
+# Ground truth: the deltas of pgmigrate_success, pgmigrate_fail,
+# thp_migration_success, _fail and _split around the instances, after
+# migration went quiet; the per-process rows add up to the totals.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
+thp=/sys/kernel/mm/transparent_hugepage
+[ -w $thp/defrag ] && [ -w /proc/sys/vm/compact_memory ] ||
+	{ echo "1..0 # SKIP needs THP and CONFIG_COMPACTION"; exit $ksft_skip; }
+tmp=${TMPDIR:-/tmp}/migrate_test.$$
+mkdir -p "$tmp"
+
+tap_plan 6
+
+counters="pgmigrate_success pgmigrate_fail thp_migration_success
+thp_migration_fail thp_migration_split"
+snap() { for c in $counters; do echo " $c=$(vmstat $c)"; done; }
+# Until the counters hold still for 2 s (up to 60 s).
+quiet() {
+	i=0
+	snap > "$tmp/q0"
+	while [ $i -lt 30 ]; do
+		sleep 2
+		snap > "$tmp/q1"
+		cmp -s "$tmp/q0" "$tmp/q1" && return 0
+		mv "$tmp/q1" "$tmp/q0"
+		i=$((i + 1))
+	done
+	diag "migration did not go quiet: $(tr '\n' ' ' < "$tmp/q1")"
+}
+delta() { echo $(($(kv "$1" < "$tmp/v1") - $(kv "$1" < "$tmp/v0"))); }
+
+old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
+old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
+old_kdefrag=$(cat $thp/khugepaged/defrag)
+echo always > $thp/enabled
+echo always > $thp/defrag
+echo 0 > $thp/khugepaged/defrag
+pro=/proc/sys/vm/compaction_proactiveness
+[ -w $pro ] && { old_pro=$(cat $pro); echo 0 > $pro; }
+
+rm -f "$tmp/wl"
+memstat_workload fragment --regions 64 --go "$tmp/go" > "$tmp/wl" &
+wpid=$!
+wait_for "$tmp/wl" '^filled' 1800
+quiet
+snap > "$tmp/v0"
+migrate -j -n 0 > "$tmp/all" 2> "$tmp/all.err" &
+all=$!
+migrate > "$tmp/text" 2> "$tmp/text.err" &
+text=$!
+for f in all text; do
+	wait_for "$tmp/$f.err" tracing || diag "$f: $(cat "$tmp/$f.err")"
+done
+touch "$tmp/go"
+wait $wpid
+echo 1 > /proc/sys/vm/compact_memory
+quiet
+kill -INT $all $text
+rc=0
+for p in $all $text; do wait $p || rc=$?; done
+snap > "$tmp/v1"
+echo "$old_enabled" > $thp/enabled
+echo "$old_defrag" > $thp/defrag
+echo "$old_kdefrag" > $thp/khugepaged/defrag
+[ -n "${old_pro:-}" ] && echo "$old_pro" > $pro
+
+diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
+grep '"type":"reason"' "$tmp/all" | while read -r l; do diag "$l"; done
+check "migrate: instances ended cleanly ($rc), pages moved ($(delta pgmigrate_success))" \
+	$rc -eq 0 -a "$(delta pgmigrate_success)" -gt 0
+
+# ---- totals per reason = /proc/vmstat --------------------------------------
+reasons=$(grep '"type":"reason"' "$tmp/all")
+for k in succeeded:pgmigrate_success failed:pgmigrate_fail \
+	 thp_succeeded:thp_migration_success thp_failed:thp_migration_fail \
+	 thp_split:thp_migration_split; do
+	echo "$reasons" | json_nums "${k%%:*}" | sum > "$tmp/n.${k%%:*}"
+done
+check "migrate: pages moved and not, of every reason = pgmigrate_success, _fail" \
+	"$(cat "$tmp/n.succeeded")" = "$(delta pgmigrate_success)" -a \
+	"$(cat "$tmp/n.failed")" = "$(delta pgmigrate_fail)"
+check "migrate: THPs moved, failed, split = thp_migration_success, _fail, _split" \
+	"$(cat "$tmp/n.thp_succeeded")" = "$(delta thp_migration_success)" -a \
+	"$(cat "$tmp/n.thp_failed")" = "$(delta thp_migration_fail)" -a \
+	"$(cat "$tmp/n.thp_split")" = "$(delta thp_migration_split)"
+
+# ---- per process: the rows add up, the reasons are the kernel's ------------
+procs=$(grep '"type":"proc"' "$tmp/all")
+s=$(echo "$procs" | json_nums succeeded | sum)
+w=$(echo "$procs" | grep "\"pid\":$wpid," | grep '"reason":"compaction"' |
+    json_num succeeded)
+diag "workload ($wpid): ${w:-0} pages moved for compaction; all rows $s"
+check "migrate: the process rows add up to the totals ($s), the workload's compaction moved pages" \
+	"$s" = "$(delta pgmigrate_success)" -a "${w:-0}" -gt 0
+check "migrate: reasons by the kernel's names (compaction)" \
+	"$(echo "$reasons" | grep -c '"reason":"compaction"')" -eq 1
+
+# ---- text ----------------------------------------------------------------
+check "migrate (text): the table and the compaction total" \
+	"$(grep -c '^ *PID COMM *REASON' "$tmp/text")" -eq 1 -a \
+	"$(grep -c "^ *all *compaction " "$tmp/text")" -eq 1
+
+rm -rf "$tmp"
+tap_exit
