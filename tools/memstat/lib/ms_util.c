@@ -124,7 +124,7 @@ int ms_trace_symbols(const char *event, const char *field, char **names,
 	static const char *const roots[] = {
 		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
 	};
-	char path[256], line[4096], want[64], name[64], *p;
+	char path[256], line[8192], want[64], name[64], *p;
 	int found = 0, v, len;
 	size_t r;
 	FILE *f = NULL;
