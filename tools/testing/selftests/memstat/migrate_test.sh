@@ -8,8 +8,9 @@
 # instances watch: every process (-j -n 0) and text.
 #
 # Ground truth: the deltas of pgmigrate_success, pgmigrate_fail,
-# thp_migration_success, _fail and _split around the instances, after
-# migration went quiet; the per-process rows add up to the totals.
+# thp_migration_success, _fail and _split from the moment the counted
+# instance traces until migration went quiet again, while it still
+# runs; the per-process rows add up to the totals.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
@@ -52,23 +53,25 @@ rm -f "$tmp/wl"
 memstat_workload fragment --regions 64 --go "$tmp/go" > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^filled' 1800
-quiet
-snap > "$tmp/v0"
-migrate -j -n 0 > "$tmp/all" 2> "$tmp/all.err" &
-all=$!
+# The counted instance last, the counters read as soon as it traces
+# and before it ends: a tool's start-up allocates BPF maps, which in
+# fragmented memory compacts and migrates pages too.
 migrate > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
-for f in all text; do
-	wait_for "$tmp/$f.err" tracing || diag "$f: $(cat "$tmp/$f.err")"
-done
+wait_for "$tmp/text.err" tracing || diag "text: $(cat "$tmp/text.err")"
+quiet
+migrate -j -n 0 > "$tmp/all" 2> "$tmp/all.err" &
+all=$!
+wait_for "$tmp/all.err" tracing || diag "all: $(cat "$tmp/all.err")"
+snap > "$tmp/v0"
 touch "$tmp/go"
 wait $wpid
 echo 1 > /proc/sys/vm/compact_memory
 quiet
+snap > "$tmp/v1"
 kill -INT $all $text
 rc=0
 for p in $all $text; do wait $p || rc=$?; done
-snap > "$tmp/v1"
 echo "$old_enabled" > $thp/enabled
 echo "$old_defrag" > $thp/defrag
 echo "$old_kdefrag" > $thp/khugepaged/defrag
