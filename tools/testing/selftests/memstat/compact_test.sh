@@ -18,8 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
-thp=/sys/kernel/mm/transparent_hugepage
-[ -w $thp/defrag ] && [ -w /proc/sys/vm/compact_memory ] ||
+[ -w $thp_dir/defrag ] && [ -w /proc/sys/vm/compact_memory ] ||
 	{ echo "1..0 # SKIP needs THP and CONFIG_COMPACTION"; exit $ksft_skip; }
 tmp=${TMPDIR:-/tmp}/compact_test.$$
 mkdir -p "$tmp"
@@ -28,30 +27,9 @@ tap_plan 10
 
 counters="compact_stall compact_success compact_fail compact_migrate_scanned
 compact_free_scanned compact_isolated pgmigrate_success pgmigrate_fail"
-snap() { for c in $counters; do echo " $c=$(vmstat $c)"; done; }
-# Until the counters hold still for 2 s (up to 60 s).
-quiet() {
-	i=0
-	snap > "$tmp/q0"
-	while [ $i -lt 30 ]; do
-		sleep 2
-		snap > "$tmp/q1"
-		cmp -s "$tmp/q0" "$tmp/q1" && return 0
-		mv "$tmp/q1" "$tmp/q0"
-		i=$((i + 1))
-	done
-	diag "compaction did not go quiet: $(tr '\n' ' ' < "$tmp/q1")"
-}
 delta() { echo $(($(kv "$1" < "$tmp/v1") - $(kv "$1" < "$tmp/v0"))); }
 
-old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
-old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
-old_kdefrag=$(cat $thp/khugepaged/defrag)
-echo always > $thp/enabled
-echo always > $thp/defrag
-echo 0 > $thp/khugepaged/defrag
-pro=/proc/sys/vm/compaction_proactiveness
-[ -w $pro ] && { old_pro=$(cat $pro); echo 0 > $pro; }
+thp_compact_on
 
 rm -f "$tmp/wl"
 memstat_workload fragment --regions 96 --go "$tmp/go" > "$tmp/wl" &
@@ -67,25 +45,22 @@ text=$!
 for f in one text; do
 	wait_for "$tmp/$f.err" tracing || diag "$f: $(cat "$tmp/$f.err")"
 done
-quiet
+vmstat_quiet "$counters" "$tmp"
 compact -j -H -n 0 > "$tmp/all" 2> "$tmp/all.err" &
 all=$!
 wait_for "$tmp/all.err" tracing || diag "all: $(cat "$tmp/all.err")"
-snap > "$tmp/v0"
+vmstat_snap "$counters" > "$tmp/v0"
 start=$(date +%s)
 touch "$tmp/go"
 wait $wpid
 echo 1 > /proc/sys/vm/compact_memory
 elapsed=$(($(date +%s) - start + 1))
-quiet
-snap > "$tmp/v1"
+vmstat_quiet "$counters" "$tmp"
+vmstat_snap "$counters" > "$tmp/v1"
 kill -INT $all $one $text
 rc=0
 for p in $all $one $text; do wait $p || rc=$?; done
-echo "$old_enabled" > $thp/enabled
-echo "$old_defrag" > $thp/defrag
-echo "$old_kdefrag" > $thp/khugepaged/defrag
-[ -n "${old_pro:-}" ] && echo "$old_pro" > $pro
+thp_restore
 
 diag "workload: $(grep '^thp' "$tmp/wl")"
 diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"

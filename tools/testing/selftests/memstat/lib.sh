@@ -138,6 +138,46 @@ global_pressure() {
 	echo "$min_free" > /proc/sys/vm/min_free_kbytes
 }
 
+# vmstat_snap COUNTERS: " name=value" lines of /proc/vmstat counters.
+vmstat_snap() { for c in $1; do echo " $c=$(vmstat $c)"; done; }
+
+# vmstat_quiet COUNTERS DIR: until the counters hold still for 2 s (up to
+# 60 s); DIR holds the snapshots.
+vmstat_quiet() {
+	i=0
+	vmstat_snap "$1" > "$2/q0"
+	while [ $i -lt 30 ]; do
+		sleep 2
+		vmstat_snap "$1" > "$2/q1"
+		cmp -s "$2/q0" "$2/q1" && return 0
+		mv "$2/q1" "$2/q0"
+		i=$((i + 1))
+	done
+	diag "counters did not go quiet: $(tr '\n' ' ' < "$2/q1")"
+}
+
+# thp_compact_on / thp_restore: THP faults that compact directly (defrag
+# always), and nothing else that compacts (khugepaged's defrag and
+# proactive compaction off); then the settings as they were.
+thp_dir=/sys/kernel/mm/transparent_hugepage
+thp_compact_on() {
+	thp_old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp_dir/enabled)
+	thp_old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp_dir/defrag)
+	thp_old_kdefrag=$(cat $thp_dir/khugepaged/defrag)
+	echo always > $thp_dir/enabled
+	echo always > $thp_dir/defrag
+	echo 0 > $thp_dir/khugepaged/defrag
+	thp_pro=/proc/sys/vm/compaction_proactiveness
+	thp_old_pro=
+	[ -w $thp_pro ] && { thp_old_pro=$(cat $thp_pro); echo 0 > $thp_pro; }
+}
+thp_restore() {
+	echo "$thp_old_enabled" > $thp_dir/enabled
+	echo "$thp_old_defrag" > $thp_dir/defrag
+	echo "$thp_old_kdefrag" > $thp_dir/khugepaged/defrag
+	[ -z "$thp_old_pro" ] || echo "$thp_old_pro" > $thp_pro
+}
+
 # one_line FILE: the file holds exactly one line.
 one_line() { [ "$(wc -l < "$1")" -eq 1 ]; }
 

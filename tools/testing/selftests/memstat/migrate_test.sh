@@ -14,8 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $ksft_skip; }
-thp=/sys/kernel/mm/transparent_hugepage
-[ -w $thp/defrag ] && [ -w /proc/sys/vm/compact_memory ] ||
+[ -w $thp_dir/defrag ] && [ -w /proc/sys/vm/compact_memory ] ||
 	{ echo "1..0 # SKIP needs THP and CONFIG_COMPACTION"; exit $ksft_skip; }
 tmp=${TMPDIR:-/tmp}/migrate_test.$$
 mkdir -p "$tmp"
@@ -24,30 +23,9 @@ tap_plan 6
 
 counters="pgmigrate_success pgmigrate_fail thp_migration_success
 thp_migration_fail thp_migration_split"
-snap() { for c in $counters; do echo " $c=$(vmstat $c)"; done; }
-# Until the counters hold still for 2 s (up to 60 s).
-quiet() {
-	i=0
-	snap > "$tmp/q0"
-	while [ $i -lt 30 ]; do
-		sleep 2
-		snap > "$tmp/q1"
-		cmp -s "$tmp/q0" "$tmp/q1" && return 0
-		mv "$tmp/q1" "$tmp/q0"
-		i=$((i + 1))
-	done
-	diag "migration did not go quiet: $(tr '\n' ' ' < "$tmp/q1")"
-}
 delta() { echo $(($(kv "$1" < "$tmp/v1") - $(kv "$1" < "$tmp/v0"))); }
 
-old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
-old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
-old_kdefrag=$(cat $thp/khugepaged/defrag)
-echo always > $thp/enabled
-echo always > $thp/defrag
-echo 0 > $thp/khugepaged/defrag
-pro=/proc/sys/vm/compaction_proactiveness
-[ -w $pro ] && { old_pro=$(cat $pro); echo 0 > $pro; }
+thp_compact_on
 
 rm -f "$tmp/wl"
 memstat_workload fragment --regions 64 --go "$tmp/go" > "$tmp/wl" &
@@ -59,23 +37,20 @@ wait_for "$tmp/wl" '^filled' 1800
 migrate > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
 wait_for "$tmp/text.err" tracing || diag "text: $(cat "$tmp/text.err")"
-quiet
+vmstat_quiet "$counters" "$tmp"
 migrate -j -n 0 > "$tmp/all" 2> "$tmp/all.err" &
 all=$!
 wait_for "$tmp/all.err" tracing || diag "all: $(cat "$tmp/all.err")"
-snap > "$tmp/v0"
+vmstat_snap "$counters" > "$tmp/v0"
 touch "$tmp/go"
 wait $wpid
 echo 1 > /proc/sys/vm/compact_memory
-quiet
-snap > "$tmp/v1"
+vmstat_quiet "$counters" "$tmp"
+vmstat_snap "$counters" > "$tmp/v1"
 kill -INT $all $text
 rc=0
 for p in $all $text; do wait $p || rc=$?; done
-echo "$old_enabled" > $thp/enabled
-echo "$old_defrag" > $thp/defrag
-echo "$old_kdefrag" > $thp/khugepaged/defrag
-[ -n "${old_pro:-}" ] && echo "$old_pro" > $pro
+thp_restore
 
 diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
 grep '"type":"reason"' "$tmp/all" | while read -r l; do diag "$l"; done
