@@ -54,11 +54,18 @@ trace() {
 		tail -n 40 | sed 's/^/# /'
 }
 
-# run_leaker PID FILE: let it run until it printed the truth and stopped.
+# run_leaker PID FILE: let it run until it printed the truth and stopped;
+# if it died on the way, say how (exit status, its output, the kernel's
+# last lines: a segfault shows there).
 run_leaker() {
 	kill -CONT "$1"
 	wait_for "$2" '^done' 1200
 	wait_stopped "$1"
+	kill -0 "$1" 2> /dev/null && return
+	wait "$1"
+	diag "leaker $1 ended early, exit status $?; its output:"
+	tail -n 5 "$2" | sed 's/^/#   /'
+	dmesg | tail -n 8 | sed 's/^/#   /'
 }
 
 # site_sum FILE PID SITE KEY: KEY summed over PID's stack records whose
