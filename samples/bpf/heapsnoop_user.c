@@ -128,7 +128,7 @@ struct hs_ctx {
 	bool list;
 	struct ms_usdt_sites sites;
 	const struct hs_known *known[HS_MAX_SITES];	/* NULL: not glibc's */
-	struct ms_uprobes probes;
+	struct ms_links probes;
 	struct hs_heap *heaps;
 	size_t nheaps;
 	struct hs_proc *procs;
@@ -490,7 +490,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "heapsnoop: tracing %zu probe sites; Ctrl-C to end\n",
 		ctx.sites.n);
 	ret = ms_run(env, &loop);
-	ms_uprobes_detach(&ctx.probes);
+	ms_links_detach(&ctx.probes);
 	ret = ms_finish(&ctx.bpf, ret, print_summary, &ctx);
 	ms_usdt_sites_free(&ctx.sites);
 	free(ctx.procs);

@@ -106,7 +106,7 @@ struct ml_ctx {
 	struct ms_utarget *targets;
 	size_t ntargets;
 	struct ms_duty allocs;		/* the allocation probes, sampled */
-	struct ms_uprobes frees;	/* free's and munmap's, always on */
+	struct ms_links frees;	/* free's and munmap's, always on */
 	struct ml_row *rows;
 	struct ml_group *groups;
 	size_t ngroups, max_rows;
@@ -489,7 +489,7 @@ int main(int argc, char **argv)
 
 	ret = ms_run(env, &loop);
 	ms_duty_stop(d);
-	ms_uprobes_detach(&ctx.frees);
+	ms_links_detach(&ctx.frees);
 	ret = ms_finish(&ctx.bpf, ret, print_summary, &ctx);
 	ms_ustacks_free(&ctx.stacks);
 	ms_utargets_free(ctx.targets, ctx.ntargets);

@@ -687,7 +687,7 @@ struct ms_utarget *ms_utargets_or_die(const struct ms_env *env,
 void ms_utargets_free(struct ms_utarget *t, size_t nt);
 
 /* User probes attached and detached as a set. */
-struct ms_uprobes {
+struct ms_links {
 	struct bpf_link **links;
 	size_t n;
 };
@@ -698,16 +698,39 @@ struct ms_uprobes {
  * entry programs, an alias (two names at one address) once; 0, or < 0
  * with the reason in ms_last_error() and what was attached still in @u.
  */
-int ms_uprobes_attach(struct ms_uprobes *u, struct ms_bpf *b,
+int ms_uprobes_attach(struct ms_links *u, struct ms_bpf *b,
 		      const struct ms_utarget *t, size_t nt,
 		      const struct ms_ufunc *f, size_t n, __u64 mask);
 /*
  * Keep @link (of ms_uprobe_attach) in @u; < 0 when @link is NULL (the
  * reason already set) or out of memory.
  */
-int ms_uprobes_add(struct ms_uprobes *u, struct bpf_link *link);
+int ms_links_add(struct ms_links *u, struct bpf_link *link);
 /* Detach them all, entries first (the reverse order). */
-void ms_uprobes_detach(struct ms_uprobes *u);
+void ms_links_detach(struct ms_links *u);
+
+/*
+ * Sampling perf events (PERF_TYPE_*, config, one sample every @period
+ * events), one per online CPU counting every task there, each running
+ * BPF program @prog (SEC("perf_event")) at each sample.
+ */
+struct ms_perf {
+	struct ms_links links;
+	int *fds;			/* the events, owned by the links */
+	int nfds;
+};
+
+/* 0 if this machine has the event, else -errno (ENOENT: no such PMU). */
+int ms_perf_probe(__u32 type, __u64 config);
+/* 0, or < 0 with the reason; what was attached stays in @p. */
+int ms_perf_attach(struct ms_perf *p, struct ms_bpf *b, const char *prog,
+		   __u32 type, __u64 config, __u64 period);
+/* Stop counting and sampling, keeping the counts readable. */
+void ms_perf_stop(struct ms_perf *p);
+/* The events counted on all CPUs since the attach. */
+__u64 ms_perf_count(const struct ms_perf *p);
+/* Detach and close. */
+void ms_perf_detach(struct ms_perf *p);
 
 /*
  * Sampling by duty cycle: a set of user probes attached @pct percent of
@@ -728,7 +751,7 @@ struct ms_duty {
 	int (*before_attach)(void *ctx);
 	void *ctx;
 	/* state */
-	struct ms_uprobes probes;
+	struct ms_links probes;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	bool running;
@@ -820,7 +843,7 @@ void ms_usdt_sites_print(const struct ms_usdt_sites *s);
  * e.g. "hs_site_%02zo".  0, or < 0 with the reason set.
  */
 int ms_usdt_sites_attach(const struct ms_usdt_sites *s, struct ms_bpf *b,
-			 struct ms_uprobes *u, const char *prog_fmt);
+			 struct ms_links *u, const char *prog_fmt);
 void ms_usdt_sites_free(struct ms_usdt_sites *s);
 
 /* ---- decoding ------------------------------------------------------ */

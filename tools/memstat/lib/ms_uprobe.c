@@ -332,7 +332,7 @@ void ms_utargets_free(struct ms_utarget *t, size_t nt)
 	free(t);
 }
 
-int ms_uprobes_add(struct ms_uprobes *u, struct bpf_link *link)
+int ms_links_add(struct ms_links *u, struct bpf_link *link)
 {
 	struct bpf_link **grown;
 
@@ -360,7 +360,7 @@ static bool ms_utarget_alias(const struct ms_utarget *t, size_t i)
 	return false;
 }
 
-int ms_uprobes_attach(struct ms_uprobes *u, struct ms_bpf *b,
+int ms_uprobes_attach(struct ms_links *u, struct ms_bpf *b,
 		      const struct ms_utarget *t, size_t nt,
 		      const struct ms_ufunc *f, size_t n, __u64 mask)
 {
@@ -381,7 +381,7 @@ int ms_uprobes_attach(struct ms_uprobes *u, struct ms_bpf *b,
 				link = ms_uprobe_attach(b, prog, ret, t[k].pid,
 							t[k].path[i],
 							t[k].off[i]);
-				if (ms_uprobes_add(u, link))
+				if (ms_links_add(u, link))
 					return -1;
 			}
 		}
@@ -389,7 +389,7 @@ int ms_uprobes_attach(struct ms_uprobes *u, struct ms_bpf *b,
 	return 0;
 }
 
-void ms_uprobes_detach(struct ms_uprobes *u)
+void ms_links_detach(struct ms_links *u)
 {
 	while (u->n)
 		bpf_link__destroy(u->links[--u->n]);
@@ -407,7 +407,7 @@ static int ms_duty_on(struct ms_duty *d)
 					d->ntargets, d->funcs, d->nfuncs,
 					d->mask);
 	if (err)
-		ms_uprobes_detach(&d->probes);
+		ms_links_detach(&d->probes);
 	else
 		d->on_since = ms_now();
 	return err;
@@ -417,7 +417,7 @@ static void ms_duty_off(struct ms_duty *d)
 {
 	if (!d->probes.n)
 		return;
-	ms_uprobes_detach(&d->probes);
+	ms_links_detach(&d->probes);
 	d->on_time += ms_now() - d->on_since;
 }
 

@@ -422,7 +422,7 @@ void ms_usdt_sites_print(const struct ms_usdt_sites *s)
 }
 
 int ms_usdt_sites_attach(const struct ms_usdt_sites *s, struct ms_bpf *b,
-			 struct ms_uprobes *u, const char *prog_fmt)
+			 struct ms_links *u, const char *prog_fmt)
 {
 	const struct ms_usdt_use *use = s->use;
 	struct bpf_link *link;
@@ -433,7 +433,7 @@ int ms_usdt_sites_attach(const struct ms_usdt_sites *s, struct ms_bpf *b,
 		snprintf(prog, sizeof(prog), prog_fmt, use->site);
 		link = ms_uprobe_attach(b, prog, false, use->pid, use->path,
 					s->site[use->site].probe.offset);
-		if (ms_uprobes_add(u, link))
+		if (ms_links_add(u, link))
 			return -1;
 	}
 	return 0;
