@@ -26,3 +26,4 @@ MEMSTAT_TOOL(kleak, "outstanding kernel allocations: kmalloc, caches, percpu, pa
 MEMSTAT_TOOL(heapsnoop, "glibc malloc probes: heap, arena, mallopt events per process")
 MEMSTAT_TOOL(compact, "page compaction: direct stalls per process, zone runs, pages moved")
 MEMSTAT_TOOL(migrate, "page migration by reason and process: pages moved, failed, THPs, time")
+MEMSTAT_TOOL(memaccess, "memory-access cost per process: cache and TLB misses, stalls (PMU)")
