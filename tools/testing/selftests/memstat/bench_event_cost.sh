@@ -17,6 +17,9 @@
 # pagealloc-t and pagealloc-k are pagealloc -A tracepoint
 # (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry);
 # faults-k is faults -A kprobe (its kretprobe has no empty twin here).
+# memaccess runs with the fault software events at period 1 (the test VM
+# has no PMU).
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "# bench needs root"; exit 4; }
 tmp=${TMPDIR:-/tmp}/bench_event_cost.$$
@@ -74,6 +77,13 @@ hooks() {
 	hfaults|hfaults-k)
 		echo fentry:hugetlb_fault fexit:hugetlb_fault fexit:alloc_huge_page ;;
 	memleak) echo uprobe:$libc:malloc uretprobe:$libc:malloc uprobe:$libc:free ;;
+	compact)
+		echo fentry:try_to_compact_pages fexit:try_to_compact_pages \
+		     fentry:compaction_defer_reset fentry:compact_zone \
+		     fexit:compact_zone fexit:__isolate_free_page \
+		     raw_tp:mm_compaction_isolate_migratepages raw_tp:mm_migrate_pages ;;
+	migrate) echo fentry:migrate_pages raw_tp:mm_migrate_pages ;;
+	memaccess) echo perf:minor-faults perf:major-faults ;;
 	vmscan)
 		for e in vmscan_direct_reclaim_begin vmscan_direct_reclaim_end \
 			 vmscan_memcg_reclaim_begin vmscan_memcg_reclaim_end \
@@ -151,6 +161,25 @@ hfaults_load() {
 	echo $nr > /proc/sys/vm/nr_hugepages
 }
 
+# compaction_load: memory fragmented (memstat_workload fragment), then 32
+# THP regions faulted in that compact directly, then every zone compacted
+# (compact_memory).  Prints the milliseconds from the first THP fault to
+# the end (/proc/uptime: instructions under -icount, 10 ms resolution).
+compaction_load() {
+	thp_compact_on
+	rm -f "$tmp/go"
+	memstat_workload fragment --regions 32 --go "$tmp/go" > "$tmp/frag" &
+	wl=$!
+	wait_for "$tmp/frag" '^filled' 3000
+	start=$(cut -d' ' -f1 /proc/uptime)
+	touch "$tmp/go"
+	wait $wl
+	echo 1 > /proc/sys/vm/compact_memory
+	end=$(cut -d' ' -f1 /proc/uptime)
+	thp_restore
+	echo "$start $end" | awk '{ printf "%d\n", ($2 - $1) * 1000 }'
+}
+
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
@@ -160,13 +189,16 @@ tool_cmd() {
 	swapin-k) echo swapin -A kprobe ;;
 	hfaults-k) echo hfaults -A kprobe ;;
 	memleak) echo memleak -c $root ;;	# every process: the load's too
+	memaccess) echo memaccess -E minor-faults,major-faults -P 1 ;;
 	*) echo $1 ;;
 	esac
 }
 
 load() {
 	case $1 in
-	paf|pagealloc*|faults*) memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	paf|pagealloc*|faults*|memaccess)
+		memstat_workload churn 1024 50 > /dev/null ;;	# 51200 allocations
+	compact|migrate) compaction_load > /dev/null ;;
 	oomkill) oom_load ;;
 	# 20000 each of getppid, mmap + munmap, open + close of /dev/null;
 	# brkstack: and 7 brk() (5 moves) with user stacks, 20 times
@@ -202,6 +234,7 @@ all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
 all_tools="$all_tools brkstack mmapsnoop shmsnoop"
 all_tools="$all_tools faults-k faults"
 all_tools="$all_tools swapin hfaults swapin-k hfaults-k memleak"
+all_tools="$all_tools compact migrate memaccess"
 for tool in ${*:-$all_tools}; do
 	h=$(hooks $tool)
 	[ -n "$h" ] || { echo "# bench: no hooks known for $tool"; continue; }
@@ -312,6 +345,39 @@ case " $* " in
 	done
 	;;
 esac
+# memaccess on every page fault (software events, period 1): the churn
+# loop with nothing, empty and count programs on the events, the tool.
+case " ${*:-memaccess} " in
+*" memaccess "*)
+	printf '# bench: %-30s %10s\n' "page fault + free, sampled:" "ns/page"
+	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
+	for k in empty count; do
+		with_progs $k "$k perf_event" churn_ns $(hooks memaccess)
+	done
+	$(tool_cmd memaccess) -d 100000 > /dev/null 2> "$tmp/ma.err" &
+	ppid=$!
+	wait_ready "$tmp/ma.err" 'Ctrl-C'
+	printf '# bench: %-30s %10s\n' "memaccess -E faults -P 1" "$(churn_ns)"
+	kill -INT $ppid
+	wait $ppid
+	;;
+esac
+# compact and migrate on a compaction load: its milliseconds with
+# nothing, the empty and count programs at the tool's hooks, the tool.
+for tool in compact migrate; do
+	case " ${*:-compact migrate} " in *" $tool "*) ;; *) continue ;; esac
+	printf '# bench: %-30s %10s\n' "$tool: compaction load" "ms"
+	printf '# bench: %-30s %10s\n' nothing "$(compaction_load)"
+	for k in empty count; do
+		with_progs $k "$k programs" compaction_load $(hooks $tool)
+	done
+	$tool -d 100000 > /dev/null 2> "$tmp/cp.err" &
+	ppid=$!
+	wait_ready "$tmp/cp.err" 'Ctrl-C'
+	printf '# bench: %-30s %10s\n' "$tool" "$(compaction_load)"
+	kill -INT $ppid
+	wait $ppid
+done
 # What swapin and hfaults cost the faults they watch, end to end: the
 # load's own time per page (swapin: alone, then with readahead) and per
 # hugetlb fault, with nothing, the empty programs at the tool's hooks,

@@ -19,8 +19,9 @@
  * HOOK is raw_tp:EVENT (raw tracepoint), fexit:FUNC or fentry:FUNC (BPF
  * trampoline, needs kernel BTF), kprobe:FUNC, or uprobe:FILE:FUNC and
  * uretprobe:FILE:FUNC (in every process mapping FILE; the function's
- * offset from libmemstat's ELF reader).  Run times are counted only
- * while kernel.bpf_stats_enabled=1.
+ * offset from libmemstat's ELF reader), or perf:minor-faults and
+ * perf:major-faults (the software events on every CPU, period 1).  Run
+ * times are counted only while kernel.bpf_stats_enabled=1.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -174,6 +175,36 @@ static int attach_probe(int prog, const char *hook)
 	return 0;
 }
 
+/*
+ * A fault software event (memaccess's) on every CPU, a sample at each
+ * event, with program @prog: perf:minor-faults, perf:major-faults.
+ */
+static int attach_swevent(int prog, const char *name)
+{
+	struct perf_event_attr pa = {
+		.size = sizeof(pa), .type = PERF_TYPE_SOFTWARE,
+		.sample_period = 1, .disabled = 1,
+	};
+	int cpu, ncpus = libbpf_num_possible_cpus(), fd;
+
+	if (!strcmp(name, "minor-faults"))
+		pa.config = PERF_COUNT_SW_PAGE_FAULTS_MIN;
+	else if (!strcmp(name, "major-faults"))
+		pa.config = PERF_COUNT_SW_PAGE_FAULTS_MAJ;
+	else
+		return -EINVAL;
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		fd = syscall(__NR_perf_event_open, &pa, -1, cpu, -1,
+			     PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == ENODEV && cpu)
+			continue;	/* not online */
+		if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) ||
+		    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0))
+			return -errno;
+	}
+	return 0;
+}
+
 /* Attach a @kind program at @hook; returns 0 or -errno. */
 static int attach_prog(const char *kind, const char *hook)
 {
@@ -200,6 +231,12 @@ static int attach_prog(const char *kind, const char *hook)
 		if (prog < 0)
 			return -errno;
 		return bpf_raw_tracepoint_open(NULL, prog) < 0 ? -errno : 0;
+	}
+	if (!strncmp(hook, "perf:", 5)) {
+		prog = load_prog(kind, BPF_PROG_TYPE_PERF_EVENT, 0, 0);
+		if (prog < 0)
+			return -errno;
+		return attach_swevent(prog, name);
 	}
 	if (!strncmp(hook, "kprobe:", 7) || !strncmp(hook, "uprobe:", 7) ||
 	    !strncmp(hook, "uretprobe:", 10)) {
@@ -269,7 +306,8 @@ int main(int argc, char **argv)
 		return print_stats();
 	fprintf(stderr,
 		"usage: bpf_event_cost empty|count raw_tp:EVENT|fexit:FUNC|fentry:FUNC|kprobe:FUNC|\n"
-		"                                  uprobe:FILE:FUNC|uretprobe:FILE:FUNC...\n"
+		"                                  uprobe:FILE:FUNC|uretprobe:FILE:FUNC|\n"
+		"                                  perf:minor-faults|perf:major-faults...\n"
 		"       bpf_event_cost stats\n");
 	return 2;
 }
