@@ -53,6 +53,18 @@ tools=${MEMSTAT_ONLY_TOOLS:-$(make -s -C "$MEMSTAT_TOP/tools/memstat" list)}
 tests=${MEMSTAT_TESTS:-$early $(cd "$MEMSTAT_TOP/tools/testing/selftests/memstat" &&
 	ls *_test.sh | grep -vxF "$(echo $early | tr ' ' '\n')" | LC_ALL=C sort |
 	tr '\n' ' ')}
+# Tests that need two NUMA nodes run in a VM of their own: the stock
+# kernel (the patched one is built without CONFIG_NUMA) booted once more,
+# with two nodes, after its one-node run.
+numa_tests= rest=
+for t in $tests; do
+	case $t in
+	migrate_numa_test.sh) numa_tests+=" $t" ;;
+	*) rest+=" $t" ;;
+	esac
+done
+tests=$rest
+[ "$mode" = test ] || numa_tests=
 host_passed=0 host_failed=0
 
 # host_check DESC CMD...: a TAP line for a check made on the host.
@@ -160,7 +172,11 @@ boot() {
 	# stopped making progress right after a BPF trampoline was
 	# attached or detached at a hot function (testing.rst, "Stalls").
 	[ "$mode" = bench ] && vmargs+=(--icount) || vmargs+=(--mem 1024 --smp 1)
+	[ "$label" = numa ] && vmargs+=(--numa 2)
 	"$scripts/vmtest.sh" "${vmargs[@]}" || true
+	if [ "$label" = stock ] && [ -n "$numa_tests" ]; then
+		tests=$numa_tests boot numa "$kernel" "$payload" "$@"
+	fi
 }
 
 # boot_later LABEL ARGS...: in test mode, boot() once every kernel is
@@ -252,6 +268,8 @@ if [ "$which" != patched ]; then
 		no_warnings "$work/stock.module.log"
 	dpkg-deb --fsys-tarfile "$IMAGE_DEB" | tar -xO "./boot/vmlinuz-$KABI" > "$work/vmlinuz-stock"
 	boot_later stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
+	# boot() runs the numa VM after the stock one.
+	[ -z "$numa_tests" ] || labels+=(numa)
 fi
 if [ "$which" != stock ]; then
 	vars=$(phase build-kernel "$scripts/build-kernel.sh") ||

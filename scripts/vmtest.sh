@@ -8,7 +8,7 @@
 # Usage: vmtest.sh --kernel BZIMAGE --initrd FILE.cpio.gz [--name LABEL]
 #                  [--timeout SECONDS (900)] [--mem MiB (2048)] [--smp N (2)]
 #                  [--log FILE] [--append "extra cmdline"] [--icount]
-#                  [--idle SECONDS (300)]
+#                  [--idle SECONDS (300)] [--numa NODES (1)]
 #
 # --idle ends the VM when no test output (TAP, "#" lines) reached its
 # console for that long: a guest stuck in soft lockups still logs those.
@@ -32,6 +32,7 @@ set -euo pipefail
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 kernel='' initrd='' label=vm timeout=900 idle=300 mem=2048 smp=2 logf='' append=''
+numa=1
 # A host thread per vCPU.  run-vm.sh's test VMs take one vCPU (--smp 1):
 # with two, qemu 7.2 now and then stopped making progress right after a
 # BPF trampoline was attached or detached at a hot function, and with
@@ -62,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2 ;;
 	--log) logf=$2 ;;
 	--append) append=$2 ;;
+	--numa) numa=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -69,7 +71,7 @@ done
 [ -n "$kernel" ] && [ -n "$initrd" ] || usage
 [ -r "$kernel" ] || die "cannot read kernel $kernel"
 [ -r "$initrd" ] || die "cannot read initrd $initrd"
-for n in "$timeout" "$idle" "$mem" "$smp"; do
+for n in "$timeout" "$idle" "$mem" "$smp" "$numa"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
 done
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
@@ -118,6 +120,14 @@ truncate -s 32M "$disk"
 slow_disk=(-drive "if=none,id=slow,file=$disk,format=raw,throttling.bps-write=1048576"
 	   -device virtio-blk-pci,drive=slow)
 
+# --numa: the memory split evenly into nodes; the CPUs on node 0, the
+# others memory only (as a CPU-less memory tier).
+numa_args=()
+for ((i = 0; numa > 1 && i < numa; i++)); do
+	numa_args+=(-object "memory-backend-ram,id=mem$i,size=$((mem / numa))M"
+		    -numa "node,nodeid=$i,memdev=mem$i$([ $i -eq 0 ] && echo ",cpus=0-$((smp - 1))")")
+done
+
 start=$SECONDS
 watch_idle &
 watcher=$!
@@ -126,7 +136,7 @@ watcher=$!
 # SeaBIOS's terminal escapes without holding lines back.
 set +e +o pipefail
 timeout --kill-after=10 "$timeout" \
-	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" \
+	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none -pidfile "$pidfile" "${slow_disk[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet${append:+ $append}" < /dev/null 2>&1 |

@@ -112,6 +112,10 @@
  *   memstat_workload hugetlb --file PATH --pages N
  *                                     N hugetlb faults on a hugetlbfs file,
  *                                     N on MAP_HUGETLB memory (see wl_hugetlb())
+ *   memstat_workload numa-move --pages N
+ *                                     N pages on node 0 moved to node 1 by
+ *                                     mbind(), then back by move_pages(2)
+ *                                     (see numa_move())
  *   memstat_workload json-check FILE  check that every line of FILE is one
  *                                     JSON object (RFC 8259 syntax); print
  *                                     "json lines=N bad=M", exit 1 if M > 0
@@ -138,6 +142,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/mempolicy.h>
 #include <linux/compiler.h>
 
 #ifndef MADV_PAGEOUT
@@ -1684,6 +1689,79 @@ static int wl_hugetlb(int argc, char **argv)
 	return 0;
 }
 
+/* ---- numa-move: pages moved between two nodes ----------------------- */
+
+/* How many of the @n pages at @p are on node @node (move_pages' query). */
+static long pages_on(char *p, unsigned long n, int node, void **pages,
+		     int *status)
+{
+	unsigned long i;
+	long on = 0;
+
+	for (i = 0; i < n; i++)
+		pages[i] = p + i * page_size;
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
+		die("move_pages (query)");
+	for (i = 0; i < n; i++)
+		on += status[i] == node;
+	return on;
+}
+
+/*
+ * N anonymous pages (no THP) faulted in on node 0, the node of the CPUs;
+ * "waiting pid=P on0=N"; at SIGUSR1 mbind(MPOL_BIND node 1,
+ * MPOL_MF_MOVE) moves them (reason mempolicy_mbind), then move_pages(2)
+ * moves them back to node 0 (syscall_or_cpuset); "done pid=P mbind=M
+ * move_pages=B on0=N": the pages the query found on node 1 after mbind,
+ * those move_pages moved, those on node 0 at the end.  Waits for SIGTERM.
+ */
+static int numa_move(int argc, char **argv)
+{
+	unsigned long n, i, node1 = 1UL << 1;
+	long on0, on1, back = 0;
+	int *nodes, *status, sig;
+	void **pages;
+	sigset_t set;
+	char *p;
+
+	if (argc != 4 || strcmp(argv[2], "--pages") ||
+	    parse_count(argv[3], &n) || !n) {
+		fprintf(stderr, "usage: %s numa-move --pages N\n", argv[0]);
+		return 2;
+	}
+	p = map_anon(n * page_size, MAP_PRIVATE);
+	memset(p, 1, n * page_size);
+	pages = calloc(n, sizeof(*pages));
+	nodes = calloc(n, sizeof(*nodes));
+	status = calloc(n, sizeof(*status));
+	if (!pages || !nodes || !status)
+		die("calloc");
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	on0 = pages_on(p, n, 0, pages, status);
+	printf("waiting pid=%d on0=%ld\n", getpid(), on0);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	if (syscall(SYS_mbind, p, n * page_size, MPOL_BIND, &node1,
+		    8 * sizeof(node1), MPOL_MF_MOVE))
+		die("mbind");
+	on1 = pages_on(p, n, 1, pages, status);
+	/* pages[] is filled: back to node 0, every page. */
+	if (syscall(SYS_move_pages, 0, n, pages, nodes, status, MPOL_MF_MOVE))
+		die("move_pages");
+	for (i = 0; i < n; i++)
+		back += status[i] == 0;
+	on0 = pages_on(p, n, 0, pages, status);
+	printf("done pid=%d mbind=%ld move_pages=%ld on0=%ld\n", getpid(),
+	       on1, back, on0);
+	fflush(stdout);
+	while (sig != SIGTERM)
+		sigwait(&set, &sig);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1701,6 +1779,8 @@ int main(int argc, char **argv)
 		return fragment(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "failpipe"))
 		return failpipe(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "numa-move"))
+		return numa_move(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "json-check"))
 		return json_check(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
