@@ -124,8 +124,10 @@ slow_disk=(-drive "if=none,id=slow,file=$disk,format=raw,throttling.bps-write=10
 # others memory only (as a CPU-less memory tier).
 numa_args=()
 for ((i = 0; numa > 1 && i < numa; i++)); do
+	cpus=
+	[ $i -ne 0 ] || cpus=",cpus=0-$((smp - 1))"
 	numa_args+=(-object "memory-backend-ram,id=mem$i,size=$((mem / numa))M"
-		    -numa "node,nodeid=$i,memdev=mem$i$([ $i -eq 0 ] && echo ",cpus=0-$((smp - 1))")")
+		    -numa "node,nodeid=$i,memdev=mem$i$cpus")
 done
 
 start=$SECONDS
