@@ -16,7 +16,7 @@
 #  1. two leakers (3 threads and 1) under -p A,B, with -o 1, -o 3600,
 #     -z/-Z and a text table on A: every site exact, per process;
 #  2. the leaker with an allocator of our own LD_PRELOAD'ed
-#     (memstat_interpose.so: malloc, calloc, realloc, free): found in the
+#     (memstat_interpose.so: every allocation function): found in the
 #     maps by itself, every site exact;
 #  3. memleak -- COMMAND: the leaker run by memleak, exact at its exit;
 #  4. a program that frees everything: nothing outstanding;

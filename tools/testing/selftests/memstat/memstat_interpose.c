@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memstat_interpose.so: a minimal allocator that interposes malloc,
- * calloc, realloc and free (LD_PRELOAD), for memleak's test of finding
- * the allocator in a process's maps.  Blocks come from one region by an
- * atomic bump; free() keeps them.  The other allocation functions stay
- * the C library's.
+ * memstat_interpose.so: a minimal allocator to LD_PRELOAD, for memleak's
+ * test of finding the allocator in a process's maps.  It replaces every
+ * allocation function of the C library, as glibc's manual asks of a
+ * replacement malloc: with only some replaced, glibc's own allocator
+ * also runs, first set up by whichever thread calls it first, and two
+ * threads doing that at once end in glibc's abort ("a->attached_threads
+ * > 0" at thread exit).  Blocks come from one region by an atomic bump,
+ * each with its size just before it; free() keeps them.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #define ARENA_SIZE	(256UL << 20)
@@ -35,18 +41,30 @@ static char *region(void)
 	return r;
 }
 
-void *malloc(size_t size)
+/* @size bytes at a multiple of @align, a power of two of at least 16. */
+static void *alloc_aligned(size_t align, size_t size)
 {
-	size_t need = HEADER + ((size + 15) & ~15UL), at;
 	char *r = region();
+	size_t need, at;
+	uintptr_t p;
 
-	if (!r || size > ARENA_SIZE)
-		return NULL;
+	if (!r || size > ARENA_SIZE || align > ARENA_SIZE / 2)
+		goto nomem;
+	need = HEADER + align + ((size + 15) & ~15UL);
 	at = __atomic_fetch_add(&used, need, __ATOMIC_RELAXED);
 	if (at + need > ARENA_SIZE)
-		return NULL;
-	*(size_t *)(r + at) = size;
-	return r + at + HEADER;
+		goto nomem;
+	p = ((uintptr_t)(r + at + HEADER) + align - 1) & ~(uintptr_t)(align - 1);
+	*(size_t *)(p - HEADER) = size;
+	return (void *)p;
+nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+void *malloc(size_t size)
+{
+	return alloc_aligned(16, size);
 }
 
 void free(void *ptr)
@@ -58,15 +76,17 @@ void *calloc(size_t n, size_t size)
 {
 	void *p;
 
-	if (size && n > (size_t)-1 / size)
+	if (size && n > (size_t)-1 / size) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	p = malloc(n * size);
 	if (p)
 		memset(p, 0, n * size);
 	return p;
 }
 
-/* A block of ours, or one the C library made before (copied as is). */
+/* A block of ours, or one made before we were loaded (copied as is). */
 static size_t old_size(char *ptr)
 {
 	if (arena && ptr > arena && ptr < arena + ARENA_SIZE)
@@ -82,4 +102,55 @@ void *realloc(void *ptr, size_t size)
 	if (p && ptr)
 		memcpy(p, ptr, old < size ? old : size);
 	return p;
+}
+
+void *reallocarray(void *ptr, size_t n, size_t size)
+{
+	if (size && n > (size_t)-1 / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(ptr, n * size);
+}
+
+void *memalign(size_t align, size_t size)
+{
+	if (align & (align - 1)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return alloc_aligned(align < 16 ? 16 : align, size);
+}
+
+void *aligned_alloc(size_t align, size_t size)
+{
+	return memalign(align, size);
+}
+
+/* POSIX: the error number returned (positive), errno untouched. */
+int posix_memalign(void **out, size_t align, size_t size)
+{
+	int saved = errno, err = EINVAL;
+	void *p;
+
+	if (align && !(align % sizeof(void *)) && !(align & (align - 1))) {
+		p = memalign(align, size);
+		err = p ? 0 : ENOMEM;
+		if (p)
+			*out = p;
+	}
+	errno = saved;
+	return err;
+}
+
+void *valloc(size_t size)
+{
+	return memalign(sysconf(_SC_PAGESIZE), size);
+}
+
+void *pvalloc(size_t size)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+
+	return memalign(page, (size + page - 1) & ~(page - 1));
 }
