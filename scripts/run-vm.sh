@@ -119,6 +119,21 @@ build_tools() {
 	cp "$tree"/tools/testing/selftests/memstat/*.sh "$out/tests/"
 }
 
+# installed TREE DIR: tools/memstat's install into DIR (man pages made
+# by rst2man, a warning an error) holds the front-end, every tool and
+# BPF object, memstat(8) and a memstat-TOOL(8) page per tool.
+installed() {
+	local tree=$1 dir=$2 t
+	rm -rf "$dir"
+	make -s -C "$tree/tools/memstat" clean install DESTDIR="$dir" prefix=/usr || return 1
+	[ -x "$dir/usr/bin/memstat" ] && [ -f "$dir/usr/share/man/man8/memstat.8" ] || return 1
+	for t in $tools; do
+		[ -x "$dir/usr/lib/memstat/$t" ] && [ -f "$dir/usr/lib/memstat/${t}_kern.o" ] &&
+			[ -f "$dir/usr/share/man/man8/memstat-$t.8" ] ||
+			{ echo "$t: not installed whole"; return 1; }
+	done
+}
+
 # Compiler diagnostics only: kbuild's own "WARNING:" lines are not ours.
 no_compiler_warnings() { ! grep -E '(warning|error):' "$1"; }
 
@@ -262,6 +277,9 @@ if [ "$which" != patched ]; then
 		abort_run "tools build for the stock kernel"
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (stock config)" \
 		no_compiler_warnings "$work/stock.build.log"
+	[ "$mode" = test ] && [ -z "${MEMSTAT_ONLY_TOOLS:-}" ] &&
+		host_check "make install: the tools, their BPF objects, the man pages" \
+		installed "$pristine" "$work/stock.install"
 	phase build-module-stock build_module "$pristine" "$work/stock" ||
 		abort_run "test module build for the stock kernel"
 	[ "$mode" = test ] && host_check "test module builds without warnings (stock kernel)" \

@@ -10,7 +10,8 @@ packages=(build-essential bc bison flex cpio kmod rsync xz-utils gzip
 	  libelf-dev libdw-dev libssl-dev zlib1g-dev dwarves
 	  clang llvm
 	  qemu-system-x86 busybox-static
-	  python3 python3-ply python3-git git debian-archive-keyring)
+	  python3 python3-ply python3-git python3-docutils git
+	  debian-archive-keyring)
 
 missing=()
 for p in "${packages[@]}"; do
