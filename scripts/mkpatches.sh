@@ -27,7 +27,12 @@
 #        mkpatches.sh --out DIR  write DIR/patches (as stored) and each
 #                                target's whole series, DIR/linux-5.10 and
 #                                DIR/OLK-5.10, for the other scripts
-# MEMSTAT_PATCH_AUTHOR="Name <email>" sets the author and Signed-off-by.
+#        mkpatches.sh --send DIR the same, to be sent: refused while the
+#                                author or the bugzilla is a placeholder
+# MEMSTAT_PATCH_AUTHOR="Name <email>" sets the author, Signed-off-by and
+# the MAINTAINERS entry's M:; MEMSTAT_BUGZILLA the openEuler issue URL.
+# The stored series (patches/) keeps placeholders; its cover letter says
+# so.  The cover letter's Cc: is what scripts/get_maintainer.pl names.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -35,12 +40,18 @@ mode=${1:-write}
 dest=
 case $mode in
 write|--check) ;;
---out) dest=${2:?usage: mkpatches.sh --out DIR} ;;
-*) echo "usage: mkpatches.sh [--check | --out DIR]" >&2; exit 2 ;;
+--out|--send) dest=${2:?usage: mkpatches.sh $mode DIR} ;;
+*) echo "usage: mkpatches.sh [--check | --out DIR | --send DIR]" >&2; exit 2 ;;
 esac
 series_dir=$MEMSTAT_TOP/scripts/series
 author=${MEMSTAT_PATCH_AUTHOR:-memstat developers <memstat-devel@example.org>}
 bugzilla=${MEMSTAT_BUGZILLA:-https://gitee.com/openeuler/kernel/issues}
+if [ "$mode" = --send ]; then
+	[[ $author =~ ^[^\<]+\ \<[^@\>]+@[^@\>]+\>$ ]] && [[ $author != *@example.* ]] ||
+		{ echo "mkpatches: --send: set MEMSTAT_PATCH_AUTHOR=\"Name <email>\" (now: $author)" >&2; exit 2; }
+	[[ $bugzilla =~ /issues/[A-Za-z0-9]+$ ]] ||
+		{ echo "mkpatches: --send: set MEMSTAT_BUGZILLA to the issue's URL, .../issues/ID (now: $bugzilla)" >&2; exit 2; }
+fi
 
 load_vars "$MEMSTAT_TOP/scripts/fetch-kernel.sh"
 pristine=$("$MEMSTAT_TOP/scripts/prepare-tree.sh")
@@ -70,6 +81,41 @@ edit_samples_makefile() {
 		samples/bpf/Makefile
 	grep -q 'Makefile.memstat' samples/bpf/Makefile ||
 		die "samples/bpf/Makefile: anchor TPROGLDLIBS_xsk_fwd not found"
+}
+
+# The MAINTAINERS entry: every memstat file, by directory or by tool,
+# before the first entry that sorts after it.
+edit_maintainers() {
+	local entry="MEMSTAT EBPF MEMORY ANALYSIS TOOLS" f
+	grep -qx "$entry" MAINTAINERS && return
+	{
+		echo "$entry"
+		echo "M:	$author"
+		echo "L:	kernel@openeuler.org"
+		echo "S:	Maintained"
+		{
+			for f in Documentation/memstat/ samples/bpf/Makefile.memstat \
+				 samples/bpf/memstat_common.h samples/bpf/memstat_kern.h \
+				 tools/memstat/ tools/testing/selftests/memstat/; do
+				echo "$f"
+			done
+			sed -n 's/^MEMSTAT_TOOL.\([a-z0-9_]*\),.*/samples\/bpf\/\1_*/p' \
+				"$MEMSTAT_TOP/tools/memstat/memstat_tools.h"
+		} | LC_ALL=C sort | sed 's/^/F:	/'
+		echo
+	} > "$work/.entry"
+	# Entries: a line of their own after a blank one, then "X:<tab>".
+	awk -v name="$entry" -v file="$work/.entry" '
+		list && !done && prev == "" && $0 ~ /^[A-Z0-9]/ && $0 > name {
+			while ((getline l < file) > 0)
+				print l
+			done = 1
+		}
+		/^Maintainers List/ { list = 1 }
+		{ print; prev = $0 }' MAINTAINERS > "$work/.maint"
+	mv "$work/.maint" MAINTAINERS
+	rm -f "$work/.entry"
+	grep -qx "$entry" MAINTAINERS || die "MAINTAINERS: no place for the memstat entry"
 }
 
 # The tool list and the docs index of the series name only the tools
@@ -170,6 +216,16 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 git format-patch -q --cover-letter --zero-commit --no-signature \
 	--subject-prefix="PATCH OLK-5.10" -o "$out/raw" pristine..HEAD
+# Who the tree's MAINTAINERS says gets the series (no git history: the
+# same answer on every machine).
+export MEMSTAT_CC MEMSTAT_NOTE=
+MEMSTAT_CC=$(perl scripts/get_maintainer.pl --no-rolestats --no-git \
+	--no-git-fallback \
+	$(ls "$out"/raw/*.patch | grep -v '/0000-'))
+[ -n "$MEMSTAT_CC" ] || die "scripts/get_maintainer.pl named nobody"
+[ "$mode" = --send ] ||
+	MEMSTAT_NOTE="This series is the tested one: its author, Signed-off-by and bugzilla
+lines are placeholders.  scripts/mkpatches.sh --send writes it to send."
 mkdir -p "$out/patches/common" "$out/patches/linux-5.10" "$out/patches/OLK-5.10"
 
 # Kernel patches ("Diff:") get a variant per target: the linux-5.10 one as
@@ -213,7 +269,10 @@ for path in sorted(glob.glob(os.path.join(out, 'raw', '*.patch'))):
 
 s = open(os.path.join(out, 'raw', '0000-cover-letter.patch')).read()
 s = s.replace('*** SUBJECT HERE ***', text[0].strip())
-s = s.replace('*** BLURB HERE ***', text[1].strip())
+s = s.replace('*** BLURB HERE ***', text[1].strip() +
+              ('\n\n' + os.environ['MEMSTAT_NOTE'] if os.environ['MEMSTAT_NOTE'] else ''))
+cc = ''.join('Cc: %s\n' % a for a in os.environ['MEMSTAT_CC'].split('\n') if a)
+s = re.sub(r'^(Date: .*\n)', lambda m: m.group(1) + cc, s, count=1, flags=re.M)
 head, _, _ = s.rpartition('\n\n ')
 combined = ''.join(re.sub(r'\A.*?(?=^diff --git )', '', b, flags=re.S | re.M)
                    for b in bodies)

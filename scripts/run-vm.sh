@@ -134,6 +134,13 @@ installed() {
 	done
 }
 
+# The stored series keeps placeholders: writing it to send must fail
+# with a usage error naming them.
+send_refused() {
+	MEMSTAT_PATCH_AUTHOR= MEMSTAT_BUGZILLA= "$scripts/mkpatches.sh" --send "$work/send"
+	[ $? -eq 2 ]
+}
+
 # Compiler diagnostics only: kbuild's own "WARNING:" lines are not ours.
 no_compiler_warnings() { ! grep -E '(warning|error):' "$1"; }
 
@@ -261,6 +268,8 @@ if [ "$mode" = test ] && [ -z "${MEMSTAT_TESTS:-}" ]; then
 		host_check "checkpatch --strict is clean on every patch of $target" \
 			"$scripts/checkpatch.sh" "$work/series/$target"
 	done
+	host_check "mkpatches --send refuses the placeholder author and bugzilla" \
+		send_refused
 	host_check "tool list, docs, tests, patches and file budgets in step" \
 		"$scripts/check-tools.sh"
 	host_check "gfp decoder matches the flag names of the Debian tree" \
