@@ -134,6 +134,30 @@ installed() {
 	done
 }
 
+# rpm_built TREE DIR: rpmbuild of TREE's tools/memstat/memstat.spec (as
+# openEuler builds tools) in DIR; the package holds the front-end, every
+# tool, its BPF object as built, its man page and nothing else.
+rpm_built() {
+	local tree=$1 dir=$2 list t
+	rm -rf "$dir"
+	mkdir -p "$dir/x"
+	rpmbuild -bb --nodeps --define "_topdir $dir" --define "ksrc $tree" \
+		"$tree/tools/memstat/memstat.spec" > "$dir/build.log" 2>&1 ||
+		{ tail -n 20 "$dir/build.log"; return 1; }
+	list=$(rpm -qlp "$dir"/RPMS/*/memstat-*.rpm) || return 1
+	rpm2cpio "$dir"/RPMS/*/memstat-*.rpm | (cd "$dir/x" && cpio -idm --quiet) || return 1
+	grep -qx /usr/bin/memstat <<< "$list" &&
+		grep -q '^/usr/share/man/man8/memstat\.8' <<< "$list" || return 1
+	for t in $tools; do
+		grep -qx "/usr/lib/memstat/$t" <<< "$list" &&
+			cmp -s "$dir/x/usr/lib/memstat/${t}_kern.o" "$tree/samples/bpf/${t}_kern.o" &&
+			grep -q "^/usr/share/man/man8/memstat-$t\.8" <<< "$list" ||
+			{ echo "$t: missing from the package, or its BPF object changed"; return 1; }
+	done
+	! grep -v -E '^/usr/(bin/memstat|lib/\.build-id(/.*)?|lib/memstat(/[a-z0-9_]+(_kern\.o)?)?|share/man/man8/memstat(-[a-z0-9_]+)?\.8(\.gz)?)$' \
+		<<< "$list"
+}
+
 # The stored series keeps placeholders: writing it to send must fail
 # with a usage error naming them.
 send_refused() {
@@ -289,6 +313,9 @@ if [ "$which" != patched ]; then
 	[ "$mode" = test ] && [ -z "${MEMSTAT_ONLY_TOOLS:-}" ] &&
 		host_check "make install: the tools, their BPF objects, the man pages" \
 		installed "$pristine" "$work/stock.install"
+	[ "$mode" = test ] && [ -z "${MEMSTAT_ONLY_TOOLS:-}" ] &&
+		host_check "rpmbuild of tools/memstat/memstat.spec: the package's files" \
+		rpm_built "$pristine" "$work/stock.rpm"
 	phase build-module-stock build_module "$pristine" "$work/stock" ||
 		abort_run "test module build for the stock kernel"
 	[ "$mode" = test ] && host_check "test module builds without warnings (stock kernel)" \
