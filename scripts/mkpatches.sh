@@ -141,16 +141,20 @@ sync_lists() {
 }
 docs_testing=0
 
+# The work tree's files under each path as git sees them (tracked, or
+# new and not ignored): build output (objects, man pages made) never
+# goes into a patch.
 copy_files() {
-	local f
+	local f g
 	for f in "$@"; do
 		[ -e "$MEMSTAT_TOP/$f" ] || die "$spec: $f does not exist"
 		rm -rf "./$f"
-		mkdir -p "$(dirname "./$f")"
-		cp -a "$MEMSTAT_TOP/$f" "./$f"
-		# Build output never goes into a patch.
-		find "./$f" \( -name '*.o' -o -name '.output' -o -name '*.a' \) -prune \
-			-exec rm -rf {} + 2>/dev/null || true
+		git -C "$MEMSTAT_TOP" ls-files --cached --others --exclude-standard -- "$f" |
+		while read -r g; do
+			[ -e "$MEMSTAT_TOP/$g" ] || continue	# deleted, not committed
+			mkdir -p "$(dirname "./$g")"
+			cp -a "$MEMSTAT_TOP/$g" "./$g"
+		done
 		git add -f -A -- "$f"
 	done
 }
