@@ -84,7 +84,11 @@ min=$(echo "$d" | kv minflt) maj=$(echo "$d" | kv majflt)
 check "faults -A kprobe: ran and ended cleanly, deltas read alike ($min $maj, $ext)" \
 	$rc -eq 0 -a "$min $maj" = "$ext"
 proc_is "$tmp/kp" "$min" "$maj"
-check "faults -A kprobe: minor, major = /proc/PID/stat minflt, majflt deltas ($min, $maj)" $? -eq 0
+st=$?
+# Seen once (stock, 3rd full run of a day): about every other return
+# lost; say what the tool counted and what it reports lost.
+[ $st -eq 0 ] || diag "kp: $(grep -E '"type":"(proc|summary)"' "$tmp/kp" | tr '\n' ' ')"
+check "faults -A kprobe: minor, major = /proc/PID/stat minflt, majflt deltas ($min, $maj)" $st -eq 0
 n=$(kstack_ok "$tmp/kp")
 check "faults -A kprobe -K: kernel stacks from the fault entry ($n stacks)" "$n" -gt 0
 
