@@ -25,6 +25,7 @@ static __always_inline int sample(int ev)
 {
 	struct ma_cfg *cfg = ms_cfg();
 	struct ma_proc zero = {}, *p;
+	__u32 tgid = ms_tgid();
 	__u64 period;
 
 	if (!cfg)
@@ -32,9 +33,9 @@ static __always_inline int sample(int ev)
 	/* Not ctx->sample_period: software events leave it 0. */
 	period = cfg->period[ev];
 	ms_percpu_add(&counts, ev, period);
-	if (!ms_traced(&cfg->filter, ms_tgid()))
+	if (!ms_traced(&cfg->filter, tgid))
 		return 0;
-	p = ms_proc_get(&procs, ms_tgid(), &zero, MA_DROP_PROC);
+	p = ms_proc_get(&procs, tgid, &zero, MA_DROP_PROC);
 	if (p) {
 		__sync_fetch_and_add(&p->count[ev], period);
 		__sync_fetch_and_add(&p->samples[ev], 1);
