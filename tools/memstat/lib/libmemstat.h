@@ -945,6 +945,103 @@ void ms_meminfo_print(const struct ms_env *env, const struct ms_meminfo *now,
  */
 void ms_print_wrapped(const char *s, int col, int indent, int width);
 
+/* ---- snapshots of the kernel's counters (report) ------------------ */
+
+/*
+ * Counters @names of a "key value" file (/proc/vmstat) or a "Key: value
+ * kB" one (/proc/meminfo, /proc/PID/status) into @vals, -1 where the file
+ * has none; 0 or -errno.
+ */
+int ms_counters_read(const char *path, const char *const *names,
+		     long long *vals, size_t n);
+
+/* Memory pressure stall information: PSI, when the kernel has it on. */
+struct ms_psi {
+	bool on;		/* /proc/pressure/memory readable (psi=1) */
+	double some_avg10, full_avg10;	/* % of the last 10 s */
+	unsigned long long some_us, full_us;	/* total stall time */
+};
+
+void ms_psi_read(struct ms_psi *psi);
+
+/* A process's memory, from /proc/PID/status and /proc/PID/stat. */
+struct ms_proc_snap {
+	pid_t pid;
+	char comm[MS_COMM_LEN + 1];
+	long long anon, file, shmem, swap;	/* KiB */
+	unsigned long long minflt, majflt;
+};
+
+/*
+ * Every process with memory (no kernel threads) into *@out (malloc'ed),
+ * sorted by pid; how many, or -errno.
+ */
+ssize_t ms_procs_read(const struct ms_env *env, struct ms_proc_snap **out);
+const struct ms_proc_snap *ms_procs_find(const struct ms_proc_snap *procs,
+					 size_t n, pid_t pid);
+
+/* A memory cgroup: usage against its limit, in bytes. */
+struct ms_memcg {
+	char path[256];		/* in its hierarchy, as /proc/PID/cgroup says */
+	long long usage;
+	long long limit;	/* -1: none */
+	long long limit_hits;	/* v2 memory.events max, v1 memory.failcnt */
+	long long oom_kills;	/* memory.events / memory.oom_control */
+};
+
+/*
+ * The memory controller's hierarchy: a cgroup v1 mount of it (@v1),
+ * else cgroup v2 when its root lists memory; 0 or -ENOENT.
+ */
+int ms_memcg_root(char *dir, size_t len, bool *v1);
+/*
+ * Every memory cgroup, root first, into *@out (malloc'ed); how many (0:
+ * no memory controller mounted).
+ */
+ssize_t ms_memcgs_read(const struct ms_env *env, struct ms_memcg **out,
+		       bool *v1);
+/* Cgroup directory @path as /proc/PID/cgroup names it, into @rel. */
+int ms_cgroup_rel(const char *path, char *rel, size_t len);
+/* Whether cgroup @cg (as /proc/PID/cgroup names it) is @dir or below. */
+bool ms_cgroup_under(const char *cg, const char *dir);
+
+/* A zone from /proc/zoneinfo and /proc/buddyinfo, in pages. */
+struct ms_zone_snap {
+	int nid;
+	char name[16];
+	long long free, min, low, high, managed;
+	unsigned long long nr_free[16];	/* free blocks per order */
+	int orders;			/* of nr_free[] the kernel has */
+};
+
+/* Every zone into @z (at most @max); how many, or -errno. */
+ssize_t ms_zones_read(struct ms_zone_snap *z, size_t max);
+/* The largest order with a free block; -1: none. */
+int ms_zone_largest(const struct ms_zone_snap *z);
+
+/* An OOM kill as the kernel logs it. */
+struct ms_oom_kill {
+	char trigger[MS_COMM_LEN + 1];	/* the task whose allocation failed */
+	int order;
+	char constraint[32];		/* CONSTRAINT_NONE, _MEMCG... */
+	char memcg[128];		/* oom_memcg, memcg OOMs only */
+	pid_t pid;			/* the victim */
+	char comm[MS_COMM_LEN + 1];
+	long long anon_kib;		/* its anon RSS */
+};
+
+/* /dev/kmsg, read from its end on: the lines logged from now; -1: none. */
+int ms_kmsg_open(void);
+/* The OOM kills in the lines of @fd not yet read, into @kills; how many. */
+size_t ms_oom_kills_read(int fd, struct ms_oom_kill *kills, size_t max);
+
+/*
+ * OpenMetrics text (node_exporter's textfile collector): a gauge
+ * "memstat_@name" with its help, its samples to follow; "# EOF" last.
+ */
+void ms_om_gauge(const char *name, const char *help);
+void ms_om_end(void);
+
 /* ---- zones --------------------------------------------------------- */
 
 /*

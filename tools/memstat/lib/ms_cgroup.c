@@ -225,3 +225,68 @@ void ms_cgroup_column(const struct ms_env *env, struct ms_json *j,
 	else
 		printf(" %s", path);
 }
+
+int ms_cgroup_rel(const char *path, char *rel, size_t len)
+{
+	char real[PATH_MAX];
+	struct ms_cg_mount m;
+	const char *below;
+	int err;
+
+	if (!realpath(path, real))
+		return ms_set_error(-errno, "%s: %s", path, strerror(errno));
+	err = ms_cg_mount_of(real, &m);
+	if (err)
+		return err;
+	below = real + (strcmp(m.dir, "/") ? strlen(m.dir) : 0);
+	snprintf(rel, len, "%s%s", strcmp(m.root, "/") ? m.root : "",
+		 *below ? below : (strcmp(m.root, "/") ? "" : "/"));
+	return 0;
+}
+
+bool ms_cgroup_under(const char *cg, const char *dir)
+{
+	return ms_path_under(cg, dir);
+}
+
+int ms_memcg_root(char *dir, size_t len, bool *v1)
+{
+	char line[8192], *sep, fstype[16], super[1024], root[PATH_MAX];
+	char mnt[PATH_MAX], v2[PATH_MAX] = "", ctrl[PATH_MAX + 32];
+	bool found = false;
+	FILE *mi, *f;
+
+	mi = fopen("/proc/self/mountinfo", "r");
+	if (!mi)
+		return ms_set_error(-errno, "cannot read /proc/self/mountinfo: %s",
+				    strerror(errno));
+	while (!found && fgets(line, sizeof(line), mi)) {
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%15s %*s %1023s", fstype,
+				   super) != 2 ||
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+		    strcmp(root, "/"))
+			continue;
+		if (!strcmp(fstype, "cgroup") && ms_list_has(super, "memory"))
+			found = true;
+		else if (!strcmp(fstype, "cgroup2") && !*v2)
+			snprintf(v2, sizeof(v2), "%s", mnt);
+	}
+	fclose(mi);
+	*v1 = found;
+	if (found) {
+		snprintf(dir, len, "%s", mnt);
+		return 0;
+	}
+	/* cgroup v2 has memory when its root's controllers list it. */
+	snprintf(ctrl, sizeof(ctrl), "%s/cgroup.controllers", v2);
+	f = *v2 ? fopen(ctrl, "r") : NULL;
+	if (f) {
+		found = fgets(line, sizeof(line), f) && strstr(line, "memory");
+		fclose(f);
+	}
+	if (!found)
+		return ms_set_error(-ENOENT, "no memory cgroup hierarchy mounted");
+	snprintf(dir, len, "%s", v2);
+	return 0;
+}
