@@ -77,7 +77,12 @@ enum pa_count {
 struct pa_cfg {
 	struct ms_filter filter;	/* -p */
 	__u32 stacks;		/* record call paths (-F N, N > 0) */
-	__u32 pad;
+	/*
+	 * report: count movable pages served (user and page cache pages,
+	 * zsmalloc's), but neither walk their stack nor track them; only
+	 * the kernel's own and the failures are followed.
+	 */
+	__u32 kernel_only;
 };
 
 #endif /* __PAGEALLOC_COMMON_H */

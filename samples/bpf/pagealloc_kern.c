@@ -138,6 +138,11 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 
 	if (!c || !ms_traced(&c->filter, tgid))
 		return 0;
+	if (c->kernel_only && page && mt == MIGRATE_MOVABLE) {
+		ms_percpu_add(&counts, PA_ALLOC_BLOCKS, 1);
+		ms_percpu_add(&counts, PA_ALLOC_PAGES, pages);
+		return 0;
+	}
 	if (!page && !entry)
 		path = PA_PATH_FAIL;
 	else if (path > PA_PATH_DHUGETLB && path != PA_PATH_ANY)
