@@ -178,7 +178,9 @@ for spec in "$series_dir"/[0-9][0-9]-*.txt; do
 	tool=$(sed -n 's/^Tool: //p' "$spec")
 	copy_files $files
 	if [ -n "$tool" ]; then
-		copy_files samples/bpf/${tool}_kern.c samples/bpf/${tool}_user.c \
+		# <tool>_kern.c and _user.c; report has no BPF programs of
+		# its own (it loads the others') and a user side in three.
+		copy_files $(cd "$MEMSTAT_TOP" && ls samples/bpf/${tool}_*.c) \
 			samples/bpf/${tool}_common.h Documentation/memstat/$tool.rst
 		tools_added="$tools_added $tool"
 	fi
