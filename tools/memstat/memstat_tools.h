@@ -27,3 +27,4 @@ MEMSTAT_TOOL(heapsnoop, "glibc malloc probes: heap, arena, mallopt events per pr
 MEMSTAT_TOOL(compact, "page compaction: direct stalls per process, zone runs, pages moved")
 MEMSTAT_TOOL(migrate, "page migration by reason and process: pages moved, failed, THPs, time")
 MEMSTAT_TOOL(memaccess, "memory-access cost per process: cache and TLB misses, stalls (PMU)")
+MEMSTAT_TOOL(report, "why memory is tight now: verdicts with evidence, over a short window")
