@@ -18,9 +18,30 @@ for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-[ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}: run as root (sudo $0)"
-log "installing ${missing[*]}"
-apt-get update -q >&2
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-	"${missing[@]}" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}: run as root (sudo $0)"
+	log "installing ${missing[*]}"
+	apt-get update -q >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >&2
+fi
+
+# promtool (Debian's prometheus package) checks report's OpenMetrics
+# text.  Only the one binary, unpacked into the cache: installing the
+# package would set up a Prometheus server.
+promtool=$MEMSTAT_CACHE/promtool/promtool
+if [ ! -x "$promtool" ]; then
+	mkdir -p "$MEMSTAT_CACHE/debs" "$MEMSTAT_CACHE/promtool"
+	deb=$(ls "$MEMSTAT_CACHE"/debs/prometheus_*.deb 2>/dev/null | tail -n 1 || true)
+	if [ -z "$deb" ]; then
+		log "downloading prometheus (for promtool)"
+		(cd "$MEMSTAT_CACHE/debs" && apt-get download -qq prometheus >&2) ||
+			{ apt-get update -q >&2 &&
+			  (cd "$MEMSTAT_CACHE/debs" && apt-get download -qq prometheus >&2); } ||
+			die "cannot download Debian's prometheus package (promtool)"
+		deb=$(ls "$MEMSTAT_CACHE"/debs/prometheus_*.deb | tail -n 1)
+	fi
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/promtool > "$promtool.tmp"
+	chmod +x "$promtool.tmp"
+	mv "$promtool.tmp" "$promtool"
+fi

@@ -434,4 +434,41 @@ case " ${*:-memleak} " in
 	wait $lpid 2> /dev/null
 	;;
 esac
+# What a report window costs: the page fault + free of the churn loop
+# (report's one hot hook is pagealloc's, on every allocation) with
+# nothing, empty programs at pagealloc's hooks, pagealloc, report; the
+# memory report holds while it watches (its maps' memlock, its peak RSS);
+# and the CPU time of a 1 s and a 10 s window on an idle system (shell's
+# times: the children's user and system time; instructions under
+# -icount).
+case " ${*:-report} " in
+*" report "*)
+	printf '# bench: %-30s %10s\n' "page fault + free, report:" "ns/page"
+	printf '# bench: %-30s %10s\n' nothing "$(churn_ns)"
+	with_progs empty "empty programs" churn_ns $(hooks pagealloc)
+	pagealloc -d 100000 > /dev/null 2> "$tmp/pa.err" &
+	ppid=$!
+	wait_ready "$tmp/pa.err" 'Ctrl-C'
+	printf '# bench: %-30s %10s\n' pagealloc "$(churn_ns)"
+	kill -INT $ppid
+	wait $ppid
+	report -d 100000 > /dev/null 2> "$tmp/rp.err" &
+	ppid=$!
+	wait_ready "$tmp/rp.err" '^report: watching'
+	printf '# bench: %-30s %10s\n' report "$(churn_ns)"
+	memlock=$(cat /proc/$ppid/fdinfo/* 2> /dev/null |
+		  awk '$1 == "memlock:" { s += $2 } END { print int(s / 1024) }')
+	hwm=$(status_kb /proc/$ppid/status VmHWM)
+	kill -INT $ppid
+	wait $ppid
+	printf '# bench: %-30s %10s\n' "report: BPF maps (KiB)" "$memlock"
+	printf '# bench: %-30s %10s\n' "report: peak RSS (KiB)" "$hwm"
+	# A subshell: its times are those of the one report it ran.
+	for d in 1 10; do
+		( report -d $d > /dev/null 2>&1; times ) > "$tmp/times"
+		printf '# bench: %-30s %10s\n' "report -d $d: user, sys time" \
+			"$(sed -n 2p "$tmp/times")"
+	done
+	;;
+esac
 rm -rf "$tmp"

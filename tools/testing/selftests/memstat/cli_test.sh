@@ -118,6 +118,18 @@ for sig in INT TERM; do
 		# A file of its own: the shell may truncate a shared one
 		# only after the wait below has read the last tool's output.
 		out=$tmp/out.$tool.$sig
+		# report has one window, which a signal ends: then its screen.
+		if [ $tool = report ]; then
+			report > "$out" 2> "$tmp/err" &
+			pid=$!
+			wait_for "$tmp/err" '^report: watching'
+			kill -$sig $pid
+			wait $pid
+			rc=$?
+			check "report: SIG$sig -> the report, exit 0" $rc -eq 0 -a \
+				"$(grep -c '^memstat report: a' "$out")" -eq 1
+			continue
+		fi
 		# Debian's C library has no probes: the test program's.
 		args=
 		[ $tool = heapsnoop ] && args="-O $(command -v memstat_mallocprobes)"
