@@ -252,6 +252,36 @@ start_boots() {
 	queued=()
 }
 
+# kbuild_built OUT: the top-level Kbuild against the stock kernel's
+# headers package (Debian's linux-headers, unpacked) and Debian's libbpf:
+# every tool but compact builds without a warning, and each BPF object
+# has the instructions and relocations of the one the stock tree built
+# (the debug info names other paths).  OUT/kbuild goes into the stock
+# VM, where kbuild_test.sh runs the tools.
+kbuild_built() {
+	local out=$1 root=$1.headers f
+	rm -rf "$root" "$out/kbuild"
+	mkdir -p "$root"
+	for f in "$HEADERS_DEB" "$HEADERS_COMMON_DEB"; do
+		dpkg-deb -x "$f" "$root" || return 1
+	done
+	make -s -C "$MEMSTAT_TOP" -f Kbuild -j"$MEMSTAT_JOBS" O="$out/kbuild.build" \
+		KDIR="$root/usr/src/linux-headers-$KABI" \
+		KSRC="$(echo "$root"/usr/src/linux-headers-*-common)" \
+		> "$out.kbuild.log" 2>&1 || { tail -n 20 "$out.kbuild.log"; return 1; }
+	! grep -E '(warning|error):' "$out.kbuild.log" || return 1
+	for f in "$out"/kbuild.build/*_kern.o; do
+		cmp -s <(llvm-objdump -d -r "$f" | tail -n +3) \
+			<(llvm-objdump -d -r "$pristine/samples/bpf/${f##*/}" | tail -n +3) ||
+			{ echo "${f##*/}: not the code the tree built"; return 1; }
+	done
+	[ ! -e "$out/kbuild.build/compact" ] && [ -x "$out/kbuild.build/report" ] || return 1
+	# The binaries and objects only, for the VM.
+	mkdir -p "$out/kbuild"
+	find "$out/kbuild.build" -maxdepth 1 -type f -exec cp {} "$out/kbuild/" \;
+	rm -rf "$root" "$out/kbuild.build"
+}
+
 # openmetrics_ok LOG: the OpenMetrics text report_test.sh logged (as
 # "# openmetrics LINE") passes Prometheus' own linter.
 openmetrics_ok() {
@@ -293,7 +323,7 @@ summary() {
 }
 
 phase setup-host "$scripts/setup-host.sh"
-load_vars phase fetch-kernel "$scripts/fetch-kernel.sh"
+load_vars phase fetch-kernel "$scripts/fetch-kernel.sh" --headers
 pristine=$(phase prepare-tree "$scripts/prepare-tree.sh") ||
 	die "preparing the Debian tree failed"
 
@@ -334,6 +364,9 @@ if [ "$which" != patched ]; then
 	[ "$mode" = test ] && [ -z "${MEMSTAT_ONLY_TOOLS:-}" ] &&
 		host_check "rpmbuild of tools/memstat/memstat.spec: the package's files" \
 		rpm_built "$pristine" "$work/stock.rpm"
+	[ "$mode" = test ] && [ -z "${MEMSTAT_ONLY_TOOLS:-}" ] &&
+		host_check "Kbuild: the tools from Debian's linux-headers and libbpf (not compact)" \
+		kbuild_built "$work/stock"
 	phase build-module-stock build_module "$pristine" "$work/stock" ||
 		abort_run "test module build for the stock kernel"
 	[ "$mode" = test ] && host_check "test module builds without warnings (stock kernel)" \

@@ -11,7 +11,7 @@ packages=(build-essential bc bison flex cpio kmod rsync xz-utils gzip
 	  clang llvm
 	  qemu-system-x86 busybox-static
 	  python3 python3-ply python3-git python3-docutils git
-	  debian-archive-keyring rpm)
+	  debian-archive-keyring rpm libbpf-dev pkg-config)
 
 missing=()
 for p in "${packages[@]}"; do

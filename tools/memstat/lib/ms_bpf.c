@@ -170,7 +170,16 @@ int ms_bpf_open_obj(struct ms_bpf *b, const struct ms_env *env,
 int ms_bpf_resize(struct ms_bpf *b, const char *name, unsigned int entries)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, name);
-	int err = map ? bpf_map__resize(map, entries) : -ENOENT;
+	int err = -ENOENT;
+
+	/* libbpf 1.0 (a distribution's, in Kbuild) renamed it. */
+#ifdef LIBBPF_MAJOR_VERSION
+	if (map)
+		err = bpf_map__set_max_entries(map, entries);
+#else
+	if (map)
+		err = bpf_map__resize(map, entries);
+#endif
 
 	if (err)
 		return ms_set_error(err, "cannot size BPF map %s to %u entries: %s",
