@@ -282,11 +282,17 @@ kbuild_built() {
 	rm -rf "$root" "$out/kbuild.build"
 }
 
-# openmetrics_ok LOG: the OpenMetrics text report_test.sh logged (as
-# "# openmetrics LINE") passes Prometheus' own linter.
+# openmetrics_ok LOG: the OpenMetrics text of report, sysstat and
+# procstat that report_test.sh logged (as "# openmetrics TOOL LINE")
+# passes Prometheus' own linter, each tool's apart.
 openmetrics_ok() {
-	sed -n 's/^# openmetrics //p' "$1" | tr -d '\r' > "$1.prom"
-	[ -s "$1.prom" ] && "$MEMSTAT_CACHE/promtool/promtool" check metrics < "$1.prom"
+	local t
+	for t in report sysstat procstat; do
+		sed -n "s/^# openmetrics $t //p" "$1" | tr -d '\r' > "$1.$t.prom"
+		[ -s "$1.$t.prom" ] || { echo "no OpenMetrics text of $t"; return 1; }
+		"$MEMSTAT_CACHE/promtool/promtool" check metrics < "$1.$t.prom" ||
+			{ echo "$t: promtool check metrics failed"; return 1; }
+	done
 }
 
 # summary: wait for the VMs, then "N passed, N failed[, N skipped]" over
@@ -299,7 +305,7 @@ summary() {
 	[ ${#booting[@]} -eq 0 ] || wait "${booting[@]}"
 	for l in "${labels[@]}"; do
 		grep -q '^# openmetrics ' "$work/$l.log" 2> /dev/null || continue
-		host_check "promtool check metrics accepts report -M ($l kernel)" \
+		host_check "promtool check metrics accepts report, sysstat, procstat -M ($l)" \
 			openmetrics_ok "$work/$l.log"
 	done
 	passed=$host_passed failed=$host_failed

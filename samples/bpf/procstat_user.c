@@ -21,7 +21,7 @@
 #include "procstat_common.h"
 
 static const char usage[] =
-"Usage: procstat [-f] [-t] [-p PID] [-n N] [-s FIELD] [-jTBv] [-d SEC]\n"
+"Usage: procstat [-f] [-t] [-M] [-p PID] [-n N] [-s FIELD] [-jTBv] [-d SEC]\n"
 "                [-c CGROUP] [-C] [interval [count]]\n"
 "\n"
 "Per-process memory: virtual size, peak RSS, anon/file/shmem RSS, swap,\n"
@@ -34,6 +34,8 @@ static const char usage[] =
 "  -p, --pid PID      only this process (tgid); implies -n 0\n"
 "  -f, --folded       report the folded counters, as /proc/PID/status does\n"
 "  -t, --threads      also list each thread's unfolded deltas\n"
+"  -M, --openmetrics  one report as OpenMetrics text (node_exporter's\n"
+"                     textfile collector): memstat_procstat_bytes\n"
 "  -n, --top N        show the N largest processes (default 20, 0: all)\n"
 "  -s, --sort FIELD   vsize hwm rss anon file shmem swap data pte stk\n"
 "                     (default rss)\n"
@@ -46,6 +48,7 @@ static const char usage[] =
 "Examples:\n"
 "  procstat                 # the 20 largest processes by RSS, once\n"
 "  procstat -s swap -n 5 2  # top 5 by swap, every 2 seconds\n"
+"  procstat -M -n 10        # the 10 largest, for Prometheus\n"
 "  procstat -p 1234 1 10    # process 1234, every second, 10 times\n"
 "  procstat -t -j -p 1234   # JSON, with each thread's unfolded deltas\n";
 
@@ -84,6 +87,7 @@ struct procstat_proc {
 struct procstat_ctx {
 	struct ms_env env;
 	bool folded;			/* -f */
+	bool openmetrics;		/* -M */
 	enum procstat_field sort;	/* -s */
 	struct ms_bpf bpf;
 	char *buf;			/* the iterator's records */
@@ -95,15 +99,23 @@ static void parse_args(struct procstat_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "folded", no_argument, NULL, 'f' },
+		{ "openmetrics", no_argument, NULL, 'M' },
 		{},
 	};
 	struct ms_env *env = &ctx->env;
+	int opt;
 
 	ms_env_init(env, "procstat", usage, MS_OPT_PID | MS_OPT_CGROUP |
 		    MS_OPT_CGROUP_COLUMN | MS_OPT_TOP | MS_OPT_THREADS |
 		    MS_OPT_SORT);
-	while (ms_getopt(env, argc, argv, "f", longopts) == 'f')
-		ctx->folded = true;
+	while ((opt = ms_getopt(env, argc, argv, "fM", longopts)) != -1) {
+		if (opt == 'f')
+			ctx->folded = true;
+		else
+			ctx->openmetrics = true;
+	}
+	if (ctx->openmetrics && (env->json || env->interval || env->threads))
+		ms_usage_error(env, "-M is one report: no -j, -t or interval");
 	ctx->sort = env->sort ? ms_pick(env, "sort field", env->sort,
 					field_names) : F_RSS;
 	/* One process: all of it. */
@@ -261,6 +273,27 @@ static void print_proc(const struct procstat_ctx *ctx,
 	ms_json_end(&j);
 }
 
+/* -M: each process's fields, in bytes. */
+static void print_openmetrics(const struct procstat_proc *procs,
+			      unsigned int n)
+{
+	char name[MS_COMM_LEN + 1], comm[2 * MS_COMM_LEN + 1];
+	unsigned int i, f;
+
+	ms_om_gauge("procstat_bytes", "Memory of a process by field (procstat).");
+	for (i = 0; i < n; i++) {
+		ms_cstr(name, procs[i].comm, MS_COMM_LEN);
+		ms_om_escape(name, comm, sizeof(comm));
+		for (f = 0; f < NR_FIELDS; f++) {
+			printf("memstat_procstat_bytes{pid=\"%u\",comm=\"%s\",",
+			       procs[i].tgid, comm);
+			printf("field=\"%s\"} %llu\n", field_names[f],
+			       (unsigned long long)procs[i].kib[f] * 1024);
+		}
+	}
+	ms_om_end();
+}
+
 static void print_threads(const struct procstat_ctx *ctx,
 			  const struct procstat_task *tasks, unsigned int n)
 {
@@ -331,10 +364,15 @@ static int report(void *arg, unsigned long iter)
 	free(by_mm);
 	sort_field = ctx->sort;
 	qsort(procs, nr_procs, sizeof(*procs), cmp_proc_desc);
+	shown = env->top && env->top < nr_procs ? env->top : nr_procs;
+	if (ctx->openmetrics) {
+		print_openmetrics(procs, shown);
+		free(procs);
+		return 0;
+	}
 	if (iter && !env->json)
 		putchar('\n');
 	print_header(ctx, w);
-	shown = env->top && env->top < nr_procs ? env->top : nr_procs;
 	for (i = 0; i < shown; i++) {
 		print_proc(ctx, &procs[i], w);
 		if (env->threads)

@@ -22,13 +22,15 @@
 #include "sysstat_common.h"
 
 static const char usage[] =
-"Usage: sysstat [-N] [-jTBv] [-d SEC] [interval [count]]\n"
+"Usage: sysstat [-N] [-M] [-jTBv] [-d SEC] [interval [count]]\n"
 "\n"
 "System memory breakdown from the kernel's global and per-node counters\n"
 "(the numbers behind /proc/meminfo), read by an on-demand BPF program.\n"
 "\n"
 "Options:\n"
 "  -N, --nodes        add one column (or JSON record) per NUMA node\n"
+"  -M, --openmetrics  one report as OpenMetrics text (node_exporter's\n"
+"                     textfile collector): memstat_sysstat_bytes\n"
 "\n"
 "Fields (KiB, K/M/G; /proc/meminfo name in brackets): total [MemTotal],\n"
 "free [MemFree], available [MemAvailable], active, inactive,\n"
@@ -41,7 +43,8 @@ static const char usage[] =
 "Examples:\n"
 "  sysstat              # one report\n"
 "  sysstat -N 1 5       # per node too, every second, 5 times\n"
-"  sysstat -j -T 10     # JSON Lines with time, every 10 seconds\n";
+"  sysstat -j -T 10     # JSON Lines with time, every 10 seconds\n"
+"  sysstat -M -N > /var/lib/node_exporter/sysstat.prom\n";
 
 enum sysstat_field {
 	F_TOTAL, F_FREE, F_AVAILABLE, F_ACTIVE, F_INACTIVE, F_ANON_ACTIVE,
@@ -70,6 +73,7 @@ static const struct ms_hook hooks[] = {
 struct sysstat_ctx {
 	struct ms_env env;
 	bool nodes;			/* -N */
+	bool openmetrics;		/* -M */
 	struct ms_bpf bpf;
 	int snapshot_fd;
 	unsigned long reports;
@@ -79,12 +83,20 @@ static void parse_args(struct sysstat_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "nodes", no_argument, NULL, 'N' },
+		{ "openmetrics", no_argument, NULL, 'M' },
 		{},
 	};
+	int opt;
 
 	ms_env_init(&ctx->env, "sysstat", usage, 0);
-	while (ms_getopt(&ctx->env, argc, argv, "N", longopts) == 'N')
-		ctx->nodes = true;
+	while ((opt = ms_getopt(&ctx->env, argc, argv, "NM", longopts)) != -1) {
+		if (opt == 'N')
+			ctx->nodes = true;
+		else
+			ctx->openmetrics = true;
+	}
+	if (ctx->openmetrics && (ctx->env.json || ctx->env.interval))
+		ms_usage_error(&ctx->env, "-M is one report: no -j, no interval");
 	ctx->env.snapshot = true;
 }
 
@@ -155,6 +167,34 @@ static void print_json(const struct sysstat_ctx *ctx, const long long *f,
 	ms_json_end(&j);
 }
 
+/* -M: the system's fields (node "all") and each node's, in bytes. */
+static void print_openmetrics(const long long *f,
+			      long long (*node_f)[NR_FIELDS], const int *nodes,
+			      int nr_nodes)
+{
+	const long long *v;
+	char node[16];
+	int i, n;
+
+	ms_om_gauge("sysstat_bytes",
+		    "Memory by /proc/meminfo field, system-wide (node all) and per node.");
+	for (n = -1; n < nr_nodes; n++) {
+		v = n < 0 ? f : node_f[n];
+		if (n < 0)
+			snprintf(node, sizeof(node), "all");
+		else
+			snprintf(node, sizeof(node), "%d", nodes[n]);
+		for (i = 0; i < NR_FIELDS; i++) {
+			if (v[i] < 0)
+				continue;
+			printf("memstat_sysstat_bytes{node=\"%s\",", node);
+			printf("field=\"%s\"} %lld\n", field_names[i],
+			       ms_pages_kib(v[i]) * 1024);
+		}
+	}
+	ms_om_end();
+}
+
 /* The system column and node columns [@from, @to) of @nodes. */
 static void print_table(const struct sysstat_ctx *ctx, const long long *f,
 			long long (*node_f)[NR_FIELDS], const int *nodes,
@@ -218,6 +258,10 @@ static int report(void *arg, unsigned long iter)
 			continue;
 		derive(&snap.node[n], NULL, node_f[nr_nodes]);
 		nodes[nr_nodes++] = n;
+	}
+	if (ctx->openmetrics) {
+		print_openmetrics(f, node_f, nodes, nr_nodes);
+		return 0;
 	}
 	if (env->json) {
 		print_json(ctx, f, -1);

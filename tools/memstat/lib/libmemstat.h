@@ -1041,6 +1041,8 @@ size_t ms_oom_kills_read(int fd, struct ms_oom_kill *kills, size_t max);
  */
 void ms_om_gauge(const char *name, const char *help);
 void ms_om_end(void);
+/* @s as a label value (quotes, backslashes, newlines escaped) in @buf. */
+const char *ms_om_escape(const char *s, char *buf, size_t len);
 
 /* ---- zones --------------------------------------------------------- */
 

@@ -406,3 +406,17 @@ void ms_om_end(void)
 {
 	printf("# EOF\n");
 }
+
+const char *ms_om_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	/* A label value escapes backslash, double quote and newline. */
+	for (; *s && n + 3 < len; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n')
+			buf[n++] = '\\';
+		buf[n++] = *s == '\n' ? 'n' : *s;
+	}
+	buf[n] = '\0';
+	return buf;
+}

@@ -6,9 +6,10 @@
 # the test reads the kernel's counters around the window.
 # 1. Idle: healthy, nothing named.  MemTotal, SwapTotal and CommitLimit
 #    equal /proc/meminfo's, every zone's watermarks and managed pages
-#    /proc/zoneinfo's; the text and OpenMetrics forms (the OpenMetrics
-#    lines go to the log as "# openmetrics ...": run-vm.sh has promtool
-#    check them on the host).
+#    /proc/zoneinfo's; the text and OpenMetrics forms, and sysstat's and
+#    procstat's OpenMetrics (MemTotal, a workload's anon as the kernel
+#    says); the OpenMetrics lines go to the log as "# openmetrics TOOL
+#    ...", where run-vm.sh has promtool check them on the host.
 # 2. A memory cgroup (v2, 16 MiB limit) whose process re-reads a 48 MiB
 #    file: thrashing and memcg limit pressure, naming the cgroup and the
 #    process (cat); the cgroup's limit as set; refaults within the
@@ -30,7 +31,7 @@
 tmp=${TMPDIR:-/tmp}/report_test.$$
 mkdir -p "$tmp"
 
-tap_plan 18
+tap_plan 20
 
 # start_report NAME: a window until stop_report; rc then its exit code.
 start_report() {
@@ -96,10 +97,30 @@ check "idle: text form says healthy (exit $rc)" $rc -eq 0 -a \
 	"$(grep -c '^VERDICT healthy' "$tmp/text")" -eq 1
 report -M -d 1 > "$tmp/om" 2> "$tmp/om.err"
 rc=$?
-sed 's/^/# openmetrics /' "$tmp/om"
+sed 's/^/# openmetrics report /' "$tmp/om"
 check "idle: OpenMetrics, every verdict 0, ends with # EOF (exit $rc)" $rc -eq 0 -a \
 	"$(grep -c '^memstat_verdict{verdict="[a-z_]*"} 0$' "$tmp/om")" -eq 6 -a \
 	"$(tail -n 1 "$tmp/om")" = "# EOF"
+# sysstat's and procstat's OpenMetrics too: their figures as the kernel's.
+memstat_workload hold --anon-kb 4096 > "$tmp/hold" &
+hold=$!
+wait_for "$tmp/hold" '^ready'
+sysstat -M > "$tmp/om.sys" 2> "$tmp/err"
+r1=$?
+procstat -M -p $hold > "$tmp/om.ps" 2> "$tmp/err"
+r2=$?
+anon=$(status_kb /proc/$hold/status RssAnon)
+kill -TERM $hold
+wait $hold
+sed 's/^/# openmetrics sysstat /' "$tmp/om.sys"
+sed 's/^/# openmetrics procstat /' "$tmp/om.ps"
+v1=$(sed -n 's/^memstat_sysstat_bytes{node="all",field="total"} //p' "$tmp/om.sys")
+v2=$(sed -n 's/^memstat_procstat_bytes{.*field="anon"} //p' "$tmp/om.ps")
+t=$(meminfo_kb /proc/meminfo MemTotal)
+check "sysstat -M: MemTotal ${v1:-none} B = $t KiB (exit $r1)" \
+	$r1 -eq 0 -a "${v1:-0}" = $((t * 1024))
+check "procstat -M -p: anon ${v2:-none} B = RssAnon $anon KiB (exit $r2)" \
+	$r2 -eq 0 -a "${v2:-0}" = $((anon * 1024))
 report 5 > /dev/null 2> "$tmp/bad1"
 r1=$?
 report -M -j > /dev/null 2> "$tmp/bad2"
