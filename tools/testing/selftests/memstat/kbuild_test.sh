@@ -7,7 +7,7 @@
 # - every tool there answers -h, exit 0; compact is not there (it needs
 #   mm/internal.h), and the front-end says so in one line;
 # - sysstat: MemTotal as /proc/meminfo's;
-# - procstat -p: a workload's anonymous memory as its /proc/PID/status;
+# - procstat -f -p: a workload's anonymous memory as its /proc/PID/status;
 # - pagealloc: the page allocations of a churning workload, at least the
 #   pages it faulted in;
 # - report: its window ends with the screen, and it names what it could
@@ -49,23 +49,26 @@ check "sysstat: MemTotal ${v:-none} = /proc/meminfo $t (exit $rc)" \
 memstat_workload hold --anon-kb 8192 > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^ready'
-"$dir/procstat" -j -p $wpid > "$tmp/ps" 2> "$tmp/err"
+"$dir/procstat" -f -j -p $wpid > "$tmp/ps" 2> "$tmp/err"
 rc=$?
 v=$(grep '"type":"process"' "$tmp/ps" | json_num anon_kib)
 t=$(status_kb /proc/$wpid/status RssAnon)
 kill -TERM $wpid
 wait $wpid
-check "procstat -p: anon ${v:-none} KiB = RssAnon $t (exit $rc)" \
+check "procstat -f -p: anon ${v:-none} KiB = RssAnon $t (exit $rc)" \
 	$rc -eq 0 -a "${v:-0}" = "$t"
 
-"$dir/pagealloc" -j > "$tmp/pa" 2> "$tmp/err" &
+rm -f "$tmp/pa.err"
+"$dir/pagealloc" -j > "$tmp/pa" 2> "$tmp/pa.err" &
 pid=$!
-wait_for "$tmp/err" tracing
+wait_for "$tmp/pa.err" tracing
 memstat_workload churn 1024 4 > "$tmp/churn"
 kill -INT $pid
 wait $pid
 rc=$?
-v=$(grep '"type":"summary"' "$tmp/pa" | json_num alloc_kib)
+# The first "alloc_kib": the total (the record has per-category ones).
+v=$(grep '"type":"summary"' "$tmp/pa" | grep -o '"alloc_kib":[0-9]*' |
+    head -n 1 | cut -d : -f 2)
 check "pagealloc: ${v:-none} KiB allocated >= the 4 MiB churned (exit $rc)" \
 	$rc -eq 0 -a "${v:-0}" -ge 4096
 

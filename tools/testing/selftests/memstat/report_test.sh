@@ -107,7 +107,7 @@ hold=$!
 wait_for "$tmp/hold" '^ready'
 sysstat -M > "$tmp/om.sys" 2> "$tmp/err"
 r1=$?
-procstat -M -p $hold > "$tmp/om.ps" 2> "$tmp/err"
+procstat -f -M -p $hold > "$tmp/om.ps" 2> "$tmp/err"
 r2=$?
 anon=$(status_kb /proc/$hold/status RssAnon)
 kill -TERM $hold
@@ -119,7 +119,7 @@ v2=$(sed -n 's/^memstat_procstat_bytes{.*field="anon"} //p' "$tmp/om.ps")
 t=$(meminfo_kb /proc/meminfo MemTotal)
 check "sysstat -M: MemTotal ${v1:-none} B = $t KiB (exit $r1)" \
 	$r1 -eq 0 -a "${v1:-0}" = $((t * 1024))
-check "procstat -M -p: anon ${v2:-none} B = RssAnon $anon KiB (exit $r2)" \
+check "procstat -f -M -p: anon ${v2:-none} B = RssAnon $anon KiB (exit $r2)" \
 	$r2 -eq 0 -a "${v2:-0}" = $((anon * 1024))
 report 5 > /dev/null 2> "$tmp/bad1"
 r1=$?
