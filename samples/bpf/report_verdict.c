@@ -192,7 +192,7 @@ long long rp_hits_delta(const struct rp_ctx *ctx, const struct ms_memcg *c)
 static void judge_memcg(struct rp_ctx *ctx)
 {
 	const struct ms_memcg *c = NULL, *m;
-	__u64 reclaims = 0, ns = 0;
+	__u64 reclaims[2] = {}, ns[2] = {};
 	long long hits;
 	ssize_t i;
 
@@ -207,19 +207,23 @@ static void judge_memcg(struct rp_ctx *ctx)
 	}
 	if (!c)
 		return;
+	/* A process that exited has no cgroup left: count it apart. */
 	for (i = 0; i < (ssize_t)ctx->nprocs; i++) {
-		if (!ms_cgroup_under(ctx->procs[i].cgroup, c->path))
+		const struct rp_proc *p = &ctx->procs[i];
+
+		if (!p->gone && !ms_cgroup_under(p->cgroup, c->path))
 			continue;
-		reclaims += ctx->procs[i].memcg;
-		ns += ctx->procs[i].memcg_ns;
+		reclaims[p->gone] += p->memcg;
+		ns[p->gone] += p->memcg_ns;
 	}
 	hits = rp_hits_delta(ctx, c);
 	ctx->verdict[RP_MEMCG] = true;
 	add(ctx->evidence[RP_MEMCG],
-	    "cgroup %s uses %s of its %s limit (%.0f%%), hit it %lld times; its processes reclaimed %llu times for %.0f ms",
+	    "cgroup %s uses %s of its %s limit (%.0f%%), hit it %lld times; its processes reclaimed %llu times for %.0f ms, processes that exited %llu times for %.0f ms",
 	    c->path, ms_kib(&ctx->env, c->usage / 1024),
 	    ms_kib(&ctx->env, c->limit / 1024), rp_pct(c->usage, c->limit),
-	    hits, (unsigned long long)reclaims, ns / 1e6);
+	    hits, (unsigned long long)reclaims[0], ns[0] / 1e6,
+	    (unsigned long long)reclaims[1], ns[1] / 1e6);
 	add(ctx->names[RP_MEMCG], "cgroup %s", c->path);
 	if (ctx->nprocs && ctx->procs[0].memcg)
 		add(ctx->names[RP_MEMCG], "; %d %s (%llu ms in memcg reclaim)",

@@ -22,6 +22,9 @@ echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p $cg
 echo $((16 << 20)) > $cg/memory.max
 dd if=/dev/zero of=/mnt/disk/demo bs=1M count=48 2> /dev/null
+# Out of the page cache, so that reading it charges the cgroup.
+sync
+echo 3 > /proc/sys/vm/drop_caches
 sh -c "echo \$\$ > $cg/cgroup.procs
 	while :; do cat /mnt/disk/demo > /dev/null; done" &
 loop=$!
