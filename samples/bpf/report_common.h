@@ -142,6 +142,7 @@ size_t rp_unseen(const struct rp_ctx *ctx, char out[][160], size_t max);
 /* The limit hits of memory cgroup @c in the window. */
 long long rp_hits_delta(const struct rp_ctx *ctx, const struct ms_memcg *c);
 int rp_by_size(const void *a, const void *b);
+int rp_by_growth(const void *a, const void *b);
 int rp_by_held(const void *a, const void *b);
 
 /* report_print.c */

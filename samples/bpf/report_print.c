@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report_common.h"
 
@@ -69,7 +70,7 @@ static void print_paths(struct rp_ctx *ctx)
 static void print_procs(struct rp_ctx *ctx)
 {
 	const struct ms_env *env = &ctx->env;
-	size_t i;
+	size_t i, n;
 
 	qsort(ctx->procs, ctx->nprocs, sizeof(*ctx->procs), rp_by_size);
 	printf("%7s %-15s %6s %6s %6s %6s %7s %8s %6s %s\n", "PID", "COMM",
@@ -85,6 +86,20 @@ static void print_procs(struct rp_ctx *ctx)
 		       (p->direct_ns + p->memcg_ns + p->compact_ns) / 1e6,
 		       p->majflt, p->gone ? "(exited)" : p->cgroup);
 	}
+	/* Who grew most (not report itself): the table is by size. */
+	qsort(ctx->procs, ctx->nprocs, sizeof(*ctx->procs), rp_by_growth);
+	for (i = 0, n = 0; i < ctx->nprocs && n < 3; i++) {
+		const struct rp_proc *p = &ctx->procs[i];
+
+		if (p->growth <= 0)
+			break;
+		if (p->pid == getpid())
+			continue;
+		printf("%s%d %s +%s", n++ ? ", " : "fastest growing: ", p->pid,
+		       p->comm, ms_kib(env, p->growth));
+	}
+	if (n)
+		putchar('\n');
 }
 
 static void print_cgroups(const struct rp_ctx *ctx)

@@ -45,7 +45,7 @@ static int by_majflt(const void *a, const void *b)
 	return x->majflt == y->majflt ? 0 : x->majflt > y->majflt ? -1 : 1;
 }
 
-static int by_growth(const void *a, const void *b)
+int rp_by_growth(const void *a, const void *b)
 {
 	const struct rp_proc *x = a, *y = b;
 
@@ -262,7 +262,7 @@ static void judge_oom(struct rp_ctx *ctx)
 	    ms_kib(&ctx->env, swap_free), ms_kib(&ctx->env, swap),
 	    ms_kib(&ctx->env, ctx->b.mi[RP_COMMITTED]),
 	    ms_kib(&ctx->env, ctx->b.mi[RP_COMMIT_LIMIT]), kills);
-	name_procs(ctx, ctx->names[RP_OOM], by_growth, grown_kib,
+	name_procs(ctx, ctx->names[RP_OOM], rp_by_growth, grown_kib,
 		   "KiB grown");
 }
 
