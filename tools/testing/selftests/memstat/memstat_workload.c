@@ -65,6 +65,11 @@
  *                                     make-it-fail and print "pipe-writes
  *                                     done=N failed=F" (each write needs
  *                                     exactly one new page)
+ *   memstat_workload reread FILE      print "ready pid=P", then read FILE
+ *                                     whole with read(), again and again,
+ *                                     until SIGTERM: a working set of page
+ *                                     cache (in a memory cgroup smaller
+ *                                     than FILE, refaults) of one process
  *   memstat_workload churn PAGES ROUNDS
  *                                     fault in PAGES 4 KiB anonymous pages
  *                                     (no THP) and free them, ROUNDS times:
@@ -955,6 +960,30 @@ static int parse_count(const char *s, unsigned long *out)
 	return errno || end == s || *end || *s == '-' ? -1 : 0;
 }
 
+static int reread(int argc, char **argv)
+{
+	static char buf[1 << 16];
+	ssize_t n;
+	int fd;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s %s FILE\n", argv[0], argv[1]);
+		return 2;
+	}
+	printf("ready pid=%d\n", getpid());
+	fflush(stdout);
+	for (;;) {
+		fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			die("open");
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0)
+			die("read");
+		close(fd);
+	}
+}
+
 static int churn(int argc, char **argv)
 {
 	unsigned long pages, rounds, r, i;
@@ -1785,6 +1814,8 @@ int main(int argc, char **argv)
 		return json_check(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "churn"))
 		return churn(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "reread"))
+		return reread(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "brk"))
 		return brk_moves(argc >= 3 && !strcmp(argv[2], "--stop"));
 	if (argc >= 2 && !strcmp(argv[1], "mmap-calls"))
@@ -1804,6 +1835,7 @@ int main(int argc, char **argv)
 		"       grow --anon-kb N --tables T --go FILE |\n"
 		"       as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... |\n"
 		"       failpipe ... | json-check FILE | churn PAGES ROUNDS | brk |\n"
+		"       reread FILE |\n"
 		"       mmap-calls ... | shm-calls ... | syscalls N\n");
 	return 2;
 }

@@ -11,9 +11,9 @@
 #    says); the OpenMetrics lines go to the log as "# openmetrics TOOL
 #    ...", where run-vm.sh has promtool check them on the host.
 # 2. A memory cgroup (v2, 16 MiB limit) whose process re-reads a 48 MiB
-#    file: thrashing and memcg limit pressure, naming the cgroup and the
-#    process (cat); the cgroup's limit as set; refaults within the
-#    counters' change around the window.
+#    file (memstat_workload reread): thrashing and memcg limit pressure,
+#    naming the cgroup and the process; the cgroup's limit as set;
+#    refaults within the counters' change around the window.
 # 3. Anonymous memory beyond what is available (zram swap): reclaim
 #    pressure naming the loading process and not an idle one; the
 #    per-process direct reclaims (dreclaim's programs) add up to
@@ -167,8 +167,9 @@ if echo +memory > $root/cgroup.subtree_control 2> /dev/null; then
 	start_report memcg
 	r0=$(vmstat workingset_refault_file)
 	sh -c "echo \$\$ > $cg/cgroup.procs
-		while :; do cat $disk/report_test > /dev/null; done" &
+		exec memstat_workload reread $disk/report_test" > "$tmp/reread" &
 	loop=$!
+	wait_for "$tmp/reread" '^ready'
 	sleep 10
 	kill $loop
 	wait $loop 2> /dev/null
@@ -180,7 +181,8 @@ if echo +memory > $root/cgroup.subtree_control 2> /dev/null; then
 	diag "memcg names: $n"
 	check "memcg: memcg limit pressure names the cgroup ($(verdicts))" \
 		"$(echo "$n" | grep -c "^cgroup /report_test.$$;")" -eq 1
-	check "memcg: ... and its process, cat" "$(echo "$n" | grep -c ' cat (')" -eq 1
+	check "memcg: ... and its process $loop" \
+		"$(echo "$n" | grep -c "; $loop memstat_workloa (")" -eq 1
 	check "memcg: thrashing too" "$(verdicts | grep -c thrashing)" -eq 1
 	c=$(grep '"type":"cgroup"' "$out" | grep "\"path\":\"/report_test.$$\"")
 	lim=$(echo "$c" | json_num limit_kib)
