@@ -13,7 +13,8 @@
 /* totals[key]: what brk() did under one user stack of one process. */
 struct bs_key {
 	__u32 tgid;
-	__s32 stack_id;		/* in "stacks"; -1: no stack */
+	__u32 pad;
+	__u64 stack;		/* in "stacks" (ms_stack_key); MS_NO_STACK: none */
 };
 
 struct bs_val {
@@ -31,8 +32,9 @@ struct bs_proc {
 /* inflight[tid]: a brk() under way. */
 struct bs_inflight {
 	__u64 brk;		/* mm->brk at entry */
-	__s32 stack_id;
+	__u64 stack;
 	__u32 busy;		/* a call under way */
+	__u32 pad;
 };
 
 enum bs_kind {
@@ -46,7 +48,8 @@ struct bs_event {
 	__u32 kind;
 	__u32 tgid;
 	__u32 tid;
-	__s32 stack_id;
+	__u32 pad;
+	__u64 stack;
 	__u64 old_brk;		/* BS_CALL: the break before and after */
 	__u64 new_brk;
 	__u64 ts_ns;

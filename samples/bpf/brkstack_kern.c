@@ -63,12 +63,9 @@ struct {
 	__type(value, __u64);
 } pending SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, BS_MAX_STACKS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MS_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+/* Under a hash of the frames: a stack trace map drops a colliding one. */
+MS_STACK_MAP(BS_MAX_STACKS);
+MS_SCRATCH_MAP;
 
 MS_RINGBUF_MAP(256 * 1024);
 
@@ -118,11 +115,10 @@ int bs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!mm)
 		return 0;
 	bpf_probe_read_kernel(&rec.brk, sizeof(rec.brk), &mm->brk);
-	rec.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	if (rec.stack_id < 0) {
-		rec.stack_id = -1;
+	rec.stack = ms_stack_key(ctx, &stacks, &scratch, BPF_F_USER_STACK,
+				 MS_STACK_DEPTH);
+	if (rec.stack == MS_NO_STACK)
 		count_drop(BS_DROP_STACK);
-	}
 	tid = id;
 	ms_call_enter(tid, &rec, BS_DROP_INFLIGHT);
 	ms_proc_announce(&procs, id >> 32, struct bs_event, BS_NEW_PROC,
@@ -143,7 +139,7 @@ static __always_inline void send_call(struct bs_inflight *rec, __u64 id,
 	e->kind = BS_CALL;
 	e->tgid = id >> 32;
 	e->tid = id;
-	e->stack_id = rec->stack_id;
+	e->stack = rec->stack;
 	e->old_brk = rec->brk;
 	e->new_brk = new_brk;
 	e->ts_ns = bpf_ktime_get_ns();
@@ -174,7 +170,7 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct bs_val fresh = {}, *v;
 	__u64 id, after = ctx->args[1];
 	struct bs_inflight *rec;
-	struct bs_key key;
+	struct bs_key key = {};
 	struct bs_cfg *cfg;
 
 	rec = ms_call_find();
@@ -187,7 +183,7 @@ int bs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	}
 	key.tgid = id >> 32;
-	key.stack_id = rec->stack_id;
+	key.stack = rec->stack;
 	v = bpf_map_lookup_elem(&totals, &key);
 	if (!v)
 		v = ms_map_insert(&totals, &key, &fresh);

@@ -110,8 +110,8 @@ static void parse_args(struct bs_ctx *ctx, int argc, char **argv)
 static struct ms_ustack *frames_get(struct bs_ctx *ctx, struct bs_key key)
 {
 	return ms_ustack_get(&ctx->env, &ctx->stacks, ctx->stacks_fd,
-			     key.tgid, key.stack_id, sizeof(__u32),
-			     key.stack_id >= 0);
+			     key.tgid, key.stack, sizeof(key.stack),
+			     key.stack != MS_NO_STACK);
 }
 
 /* Most growth first, then most shrinkage, then most calls. */
@@ -261,7 +261,7 @@ static int report(void *arg, unsigned long iter)
 /* -e: one brk() call, with its innermost frame. */
 static void print_call(struct bs_ctx *ctx, const struct bs_event *e)
 {
-	struct bs_key key = { .tgid = e->tgid, .stack_id = e->stack_id };
+	struct bs_key key = { .tgid = e->tgid, .stack = e->stack };
 	long long delta = e->new_brk - e->old_brk;
 	char comm[MS_COMM_LEN + 1];
 	struct ms_ustack *f;
