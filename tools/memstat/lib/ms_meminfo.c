@@ -79,11 +79,26 @@ static const struct {
 	{ "handle_mm_fault", MS_MEM_LRU },
 };
 
+/*
+ * Frames of the page allocator itself: past one, the stack is that of an
+ * outer allocation this one was made inside (page_owner's stack depot
+ * takes pages while the allocator prepares one), not this page's.
+ */
+static const char *const alloc_frames[] = {
+	"prep_new_page", "post_alloc_hook", "get_page_from_freelist",
+	"__alloc_pages",
+};
+
 enum ms_mem_cat ms_mem_cat_of(char *const *frames, int n)
 {
 	size_t r;
 	int i;
 
+	for (i = 0; i < n; i++)
+		for (r = 0; r < ARRAY_SIZE(alloc_frames); r++)
+			if (!strncmp(frames[i], alloc_frames[r],
+				     strlen(alloc_frames[r])))
+				n = i;
 	for (r = 0; r < ARRAY_SIZE(cat_rules); r++)
 		for (i = 0; i < n; i++)
 			if (!strncmp(frames[i], cat_rules[r].prefix,
