@@ -9,6 +9,7 @@
 
 #define __printf(a, b)	__attribute__((__format__(__printf__, a, b)))
 #define __noreturn	__attribute__((__noreturn__))
+#define __maybe_unused	__attribute__((__unused__))
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)

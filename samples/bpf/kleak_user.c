@@ -52,15 +52,6 @@ static const struct ms_hook hooks[] = {
 	{ "kl_cache_alloc_node", MS_HOOK_FEXIT, "kmem_cache_alloc_node" },
 };
 
-/* pagealloc's programs: with the new event where the kernel has it. */
-#define PA_TP(prog, event)	{ prog, MS_HOOK_TRACEPOINT, "kmem:" event }
-static const struct ms_hook page_hooks[][2] = {
-	{ PA_TP("pa_page_free", "mm_page_free"),
-	  PA_TP("pa_alloc_path", "mm_page_alloc_path") },
-	{ PA_TP("pa_page_free", "mm_page_free"),
-	  PA_TP("pa_page_alloc", "mm_page_alloc") },
-};
-
 static const char *const kind_names[KL_NR_KINDS] = {
 	"kmalloc", "cache", "percpu",
 };
@@ -81,6 +72,7 @@ struct kl_row {
 struct kl_ctx {
 	struct ms_env env;
 	struct ms_bpf bpf, pages;
+	struct pa_cfg pa;		/* pagealloc's, with its maps' sizes */
 	unsigned long max_objs;		/* -M */
 	bool no_pages;			/* -P */
 	struct ms_stacks stacks, page_stacks;
@@ -148,35 +140,32 @@ static ssize_t read_sites(struct kl_ctx *ctx)
  */
 static ssize_t read_pages(struct kl_ctx *ctx)
 {
-	struct pa_group_key *keys;
-	struct pa_group *vals;
+	const struct pa_group *g;
+	struct pa_group *groups;
 	size_t first = ctx->nrows, j;
 	ssize_t n, i;
 	__s64 pages;
 
-	keys = ms_zalloc(&ctx->env, PA_MAX_GROUPS, sizeof(*keys));
-	vals = ms_zalloc(&ctx->env, PA_MAX_GROUPS, sizeof(*vals));
-	n = ms_hash_read(ms_bpf_map(&ctx->pages, "groups"), keys,
-			 sizeof(*keys), vals, sizeof(*vals), PA_MAX_GROUPS);
+	groups = ms_zalloc(&ctx->env, ctx->pa.group_mask + 1, sizeof(*groups));
+	n = pa_groups_read(&ctx->pages, &ctx->pa, groups);
 	for (i = 0; i < n; i++) {
-		pages = vals[i].alloc_pages - vals[i].untracked_pages -
-			vals[i].free_pages;
+		g = &groups[i];
+		pages = g->alloc_pages - g->untracked_pages - g->free_pages;
 		if (pages <= 0)
 			continue;
 		for (j = first; j < ctx->nrows; j++)
-			if (ctx->rows[j].key.stack == keys[i].stack)
+			if (ctx->rows[j].key.stack == g->key.stack)
 				break;
 		if (j == ctx->nrows && ctx->nrows < ctx->max_rows)
 			ctx->rows[ctx->nrows++] = (struct kl_row){
-				.key.stack = keys[i].stack,
+				.key.stack = g->key.stack,
 				.key.kind = KL_NR_KINDS };
 		if (j < ctx->nrows) {
 			ctx->rows[j].bytes += ms_pages_kib(pages) * 1024;
 			ctx->rows[j].count += pages;
 		}
 	}
-	free(keys);
-	free(vals);
+	free(groups);
 	return n;
 }
 
@@ -309,6 +298,7 @@ static int print_summary(void *arg)
 	struct kl_ctx *ctx = arg;
 	const struct ms_env *env = &ctx->env;
 	__u64 unknown[KL_NR_KINDS + 1] = {}, drops[KL_NR_DROPS], dropped;
+	__u64 pc[PA_NR_COUNTS];
 	struct ms_json j;
 	size_t i;
 
@@ -321,9 +311,8 @@ static int print_summary(void *arg)
 	for (i = 0; i < KL_NR_KINDS; i++)
 		ms_percpu_read(ms_bpf_map(&ctx->bpf, "counts"),
 			       KL_FREES_UNKNOWN + i, &unknown[i], 1);
-	if (!ctx->no_pages)
-		ms_percpu_read(ms_bpf_map(&ctx->pages, "counts"),
-			       PA_FREE_UNTRACKED, &unknown[KL_NR_KINDS], 1);
+	if (!ctx->no_pages && !pa_counts_read(&ctx->pages, pc))
+		unknown[KL_NR_KINDS] = pc[PA_FREE_UNTRACKED];
 	dropped = ms_bpf_drops(&ctx->bpf, drops, KL_NR_DROPS);
 	for (i = 0; i < KL_NR_DROPS; i++)
 		if (drops[i])
@@ -349,13 +338,16 @@ static int print_summary(void *arg)
 /* pagealloc's programs on the pages, with call paths. */
 static void start_pages(struct kl_ctx *ctx, bool path_event)
 {
-	struct pa_cfg cfg = { .stacks = 1 };
-
+	/* Every path walked: a leak is named exactly. */
+	ctx->pa = (struct pa_cfg){ .stacks = 1, .sample = 1 };
 	ms_die_on(&ctx->env, ms_bpf_open_obj(&ctx->pages, &ctx->env,
 					     "pagealloc",
-					     page_hooks[!path_event], 2));
+					     pa_hooks[!path_event], 2));
+	ms_die_on(&ctx->env, pa_size_maps(&ctx->pages, &ctx->pa,
+					  PA_MAX_GROUPS));
 	ms_die_on(&ctx->env, ms_bpf_load(&ctx->pages));
-	ms_die_on(&ctx->env, ms_bpf_cfg(&ctx->pages, &cfg, sizeof(cfg)));
+	ms_die_on(&ctx->env, ms_bpf_cfg(&ctx->pages, &ctx->pa,
+					sizeof(ctx->pa)));
 	ms_die_on(&ctx->env, ms_bpf_attach(&ctx->pages));
 }
 

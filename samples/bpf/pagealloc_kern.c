@@ -4,24 +4,28 @@
  * path, process, order, gfp flags, migratetype and allocator step, and
  * what of it is still allocated.
  *
- * An allocation is counted in a group (pa_group_key) and its block is
- * remembered in live[] under the address of its first struct page (the
- * pfn in the vmemmap), with the group and its page count.  A free looks
- * the block up and charges the pages back to that group.  Pages freed one
- * by one after split_page() or a THP split are found through the aligned
- * block that contains them.  Frees of blocks allocated before the start
- * (or not tracked: see the drops) are counted apart, never subtracted.
+ * An allocation counts in a group (pa_group_key: a slot of groups[]
+ * found from a hash of the key); its block is kept in live[], an array
+ * indexed by pfn, with the group's slot and its page count.  A free
+ * charges its pages back to that group in two array lookups, no hash
+ * map: the always-on mode (-F 0) stays near an empty program's cost.
+ * Pages freed one by one after split_page() or a THP split are found
+ * through the aligned block that contains them; frees of blocks not
+ * tracked are counted apart, never subtracted.
  *
- *   mm_page_alloc_path (patched kernels), fired at the allocator's exit:
+ * The call path's ORC walk (bpf_get_stack()) is most of the cost: with
+ * cfg.sample N > 1 one allocation in N on average is walked, the others
+ * count in groups marked unsampled.  Totals stay exact; per call path
+ * they are estimates.
+ *
+ *   mm_page_alloc_path (patched kernels), at the allocator's exit:
  *	TP_PROTO(struct page *page, unsigned int order, gfp_t gfp_flags,
  *		 int migratetype, int path)
- *   mm_page_alloc: TP_PROTO(struct page *page, unsigned int order,
+ *   mm_page_alloc: TP_PROTO(struct page *, unsigned int order,
  *			     gfp_t gfp_flags, int migratetype)
- *   mm_page_free: TP_PROTO(struct page *page, unsigned int order)
- *
- * mm_page_free fires in free_pages_prepare(), which every freed block
- * passes, pages freed in batches (mm_page_free_batched) included: that
- * event is not needed and would count those pages twice.
+ *   mm_page_free: TP_PROTO(struct page *page, unsigned int order), in
+ *   free_pages_prepare(), which every freed block passes, batches too
+ *   (mm_page_free_batched would count those twice).
  */
 #include <linux/mm_types.h>
 #include <linux/sched.h>
@@ -38,83 +42,101 @@ static_assert((sizeof(struct page) & (sizeof(struct page) - 1)) == 0,
 
 MS_CONFIG_MAP(struct pa_cfg);
 
-/* max_entries is set by the user side (-M). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PA_MAX_LIVE);
-	__type(key, __u64);
-	__type(value, struct pa_live);
-} live SEC(".maps");
+/* Sized by the user side: a power of two at least the highest pfn. */
+MS_MAP(live, ARRAY, __u32, struct pa_live, PA_MAX_LIVE);
 
-/* max_entries is set by the user side (-G). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PA_MAX_GROUPS);
-	__type(key, struct pa_group_key);
-	__type(value, struct pa_group);
-} groups SEC(".maps");
+/* Sized by the user side (-G): a power of two. */
+MS_MAP(groups, ARRAY, __u32, struct pa_group, PA_MAX_GROUPS);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PA_MAX_PROCS);
-	__type(key, __u32);
-	__type(value, char[TASK_COMM_LEN]);
-} comms SEC(".maps");
+MS_MAP(comms, HASH, __u32, char[TASK_COMM_LEN], PA_MAX_PROCS);
+MS_MAP(percpu, PERCPU_ARRAY, __u32, struct pa_percpu, 1);
 
 MS_STACK_MAP(PA_MAX_STACKS);
 MS_SCRATCH_MAP;
 
-/* counts[enum pa_count]: per-CPU totals, drops included. */
-MS_COUNTS_MAP(PA_NR_COUNTS);
-
-/* The current call path's key in stacks[]; MS_NO_STACK is a drop. */
-static __always_inline __u64 stack_key(void *ctx)
+/* Walk this allocation's call path?  One in cfg.sample on average. */
+static __always_inline bool sample_now(struct pa_cfg *c, struct pa_percpu *pc)
 {
-	__u64 key = ms_stack_key(ctx, &stacks, &scratch, 0,
-				 MS_STACK_DEPTH);
-
-	if (key == MS_NO_STACK)
-		ms_percpu_add(&counts, PA_DROP_STACK, 1);
-	return key;
+	if (c->sample <= 1)
+		return true;
+	if (pc->skip > 1) {
+		pc->skip--;
+		return false;
+	}
+	/* The next gap: 1 to 2N - 1 allocations, N on average. */
+	pc->skip = 1 + bpf_get_prandom_u32() % (2 * c->sample - 1);
+	return true;
 }
 
-/*
- * groups[key], created when missing (*@created set); NULL when the map
- * is full.
- */
-static __always_inline struct pa_group *get_group(struct pa_group_key *key,
-						  bool *created)
-{
-	struct pa_group zero = {}, *g;
-
-	*created = false;
-	g = bpf_map_lookup_elem(&groups, key);
-	if (g)
-		return g;
-	*created = !bpf_map_update_elem(&groups, key, &zero, BPF_NOEXIST);
-	g = bpf_map_lookup_elem(&groups, key);
-	if (!g)
-		ms_percpu_add(&counts, PA_DROP_GROUP, 1);
-	return g;
-}
+static_assert(sizeof(struct pa_group_key) == 3 * sizeof(__u64),
+	      "group_of() hashes and compares the key as three words");
 
 /*
- * The name of @tgid, noted when it starts a new group: its first
- * allocation does (the group key holds the tgid), so no lookup is needed.
+ * @key's group slot + 1 (0: none free).  A free slot is taken by the
+ * CPU whose claim was its first (the others try the next slot) and is
+ * ready once its key is written.  Two slots may end up holding one key
+ * (a CPU passed a slot still being written): the user side adds them up.
+ * A new group notes its process's name (the key holds the tgid).
  */
-static __always_inline void note_comm(__u32 tgid)
+static __always_inline __u32 group_of(struct pa_cfg *c, struct pa_percpu *pc,
+				      const struct pa_group_key *key)
 {
+	const __u64 *k = (const __u64 *)key, *gk;
 	char comm[TASK_COMM_LEN];
+	struct pa_group *g;
+	__u32 slot, i;
 
-	bpf_get_current_comm(comm, sizeof(comm));
-	if (bpf_map_update_elem(&comms, &tgid, comm, BPF_ANY) == -E2BIG)
-		ms_percpu_add(&counts, PA_DROP_PROC, 1);
+	slot = (k[0] ^ (k[1] * 0x9e3779b97f4a7c15ULL) ^
+		(k[2] * 0xc2b2ae3d27d4eb4fULL)) >> 20;
+#pragma clang loop unroll(full)
+	for (i = 0; i < PA_PROBES; i++) {
+		__u32 idx = (slot + i) & c->group_mask;
+
+		g = bpf_map_lookup_elem(&groups, &idx);
+		if (!g)
+			break;
+		gk = (const __u64 *)&g->key;
+		if (g->ready) {
+			if (gk[0] == k[0] && gk[1] == k[1] && gk[2] == k[2])
+				return idx + 1;
+			continue;
+		}
+		if (g->claims)
+			continue;
+		__sync_fetch_and_add(&g->claims, 1);
+		if (g->claims != 1)
+			continue;
+		g->key = *key;
+		g->ready = 1;
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (bpf_map_update_elem(&comms, &key->tgid, comm,
+					BPF_ANY) == -E2BIG)
+			pc->count[PA_DROP_PROC]++;
+		return idx + 1;
+	}
+	pc->count[PA_DROP_GROUP]++;
+	return 0;
 }
 
-/* @pages of a block of @key are freed (or lost): charge them back. */
-static __always_inline void charge_free(struct pa_group_key *key, __u64 pages)
+static __always_inline struct pa_group *group_at(__u32 gid)
 {
-	struct pa_group *g = bpf_map_lookup_elem(&groups, key);
+	__u32 idx = gid - 1;
+
+	return gid ? bpf_map_lookup_elem(&groups, &idx) : NULL;
+}
+
+/* The live[] entry of the block whose first struct page is at @page. */
+static __always_inline struct pa_live *live_at(struct pa_cfg *c, __u64 page)
+{
+	__u32 idx = (page / sizeof(struct page)) & c->live_mask;
+
+	return bpf_map_lookup_elem(&live, &idx);
+}
+
+/* @pages of a block of group @gid are freed (or lost): charge them back. */
+static __always_inline void charge_free(__u32 gid, __u64 pages)
+{
+	struct pa_group *g = group_at(gid);
 
 	if (g)
 		__sync_fetch_and_add(&g->free_pages, pages);
@@ -131,76 +153,77 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 {
 	__u64 pages = 1ULL << (order & 31);
 	struct pa_cfg *c = ms_cfg();
-	struct pa_live rec = {}, *old;
-	__u32 tgid = ms_tgid();
+	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
+	struct pa_group_key key = {};
+	__u32 tgid = ms_tgid(), gid;
 	struct pa_group *g;
-	bool created;
+	struct pa_live *l;
 
-	if (!c || !ms_traced(&c->filter, tgid))
+	if (!c || !pc || !ms_traced(&c->filter, tgid))
 		return 0;
 	if (c->kernel_only && page && mt == MIGRATE_MOVABLE) {
-		ms_percpu_add(&counts, PA_ALLOC_BLOCKS, 1);
-		ms_percpu_add(&counts, PA_ALLOC_PAGES, pages);
+		pc->count[PA_ALLOC_BLOCKS]++;
+		pc->count[PA_ALLOC_PAGES] += pages;
 		return 0;
 	}
 	if (!page && !entry)
 		path = PA_PATH_FAIL;
 	else if (path > PA_PATH_DHUGETLB && path != PA_PATH_ANY)
 		path = PA_PATH_UNKNOWN;
-	rec.group.tgid = tgid;
-	rec.group.gfp = gfp;
-	rec.group.order = order < MS_NR_ORDERS ? order : MS_NR_ORDERS - 1;
-	rec.group.migratetype = mt;
-	rec.group.path = path;
-	rec.group.stack = c->stacks ? stack_key(ctx) : MS_NO_STACK;
-	g = get_group(&rec.group, &created);
+	key.tgid = tgid;
+	key.gfp = gfp;
+	key.order = order < MS_NR_ORDERS ? order : MS_NR_ORDERS - 1;
+	key.migratetype = mt;
+	key.path = path;
+	if (c->stacks && sample_now(c, pc)) {
+		key.stack = ms_stack_key(ctx, &stacks, &scratch, 0,
+					 MS_STACK_DEPTH);
+		if (key.stack == MS_NO_STACK)
+			pc->count[PA_DROP_STACK]++;
+	} else {
+		key.unsampled = c->stacks;
+	}
+	gid = group_of(c, pc, &key);
+	g = group_at(gid);
 	if (!page && !entry) {
-		ms_percpu_add(&counts, PA_FAIL, 1);
+		pc->count[PA_FAIL]++;
 		if (g)
 			__sync_fetch_and_add(&g->fail, 1);
 		return 0;
 	}
-	ms_percpu_add(&counts, PA_ALLOC_BLOCKS, 1);
-	ms_percpu_add(&counts, PA_ALLOC_PAGES, pages);
+	pc->count[PA_ALLOC_BLOCKS]++;
+	pc->count[PA_ALLOC_PAGES] += pages;
 	if (!g) {
 		if (!entry)
-			ms_percpu_add(&counts, PA_UNTRACKED_PAGES, pages);
+			pc->count[PA_UNTRACKED_PAGES] += pages;
 		return 0;
 	}
-	if (created)
-		note_comm(tgid);
 	__sync_fetch_and_add(&g->alloc_blocks, 1);
 	__sync_fetch_and_add(&g->alloc_pages, pages);
 	if (entry)
 		return 0;
-	rec.pages = pages;
-	if (!bpf_map_update_elem(&live, &page, &rec, BPF_NOEXIST))
+	l = live_at(c, page);
+	if (!l)
 		return 0;
 	/* A block still recorded here had pages we never saw freed. */
-	old = bpf_map_lookup_elem(&live, &page);
-	if (old && old->pages > 0) {
-		ms_percpu_add(&counts, PA_STALE_PAGES, old->pages);
-		charge_free(&old->group, old->pages);
+	if (l->pages > 0) {
+		pc->count[PA_STALE_PAGES] += l->pages;
+		charge_free(l->gid, l->pages);
 	}
-	if (bpf_map_update_elem(&live, &page, &rec, BPF_ANY)) {
-		ms_percpu_add(&counts, PA_DROP_LIVE, 1);
-		ms_percpu_add(&counts, PA_UNTRACKED_PAGES, pages);
-		__sync_fetch_and_add(&g->untracked_pages, pages);
-	}
+	l->gid = gid;
+	l->pages = pages;
 	return 0;
 }
 
-/* Take @pages off tracked block @head; forget it when none remain. */
-static __always_inline void put_pages(__u64 head, struct pa_live *blk,
-				      __u64 pages)
+/* Take @pages off tracked block @blk. */
+static __always_inline void put_pages(struct pa_percpu *pc,
+				      struct pa_live *blk, __u64 pages)
 {
 	if (pages > (__u64)blk->pages)
 		pages = blk->pages > 0 ? blk->pages : 0;
 	__sync_fetch_and_add(&blk->pages, -(__s32)pages);
-	charge_free(&blk->group, pages);
-	ms_percpu_add(&counts, PA_FREE_TRACKED, pages);
-	if (blk->pages <= 0)
-		bpf_map_delete_elem(&live, &head);
+	charge_free(blk->gid, pages);
+	pc->count[PA_FREE_TRACKED] += pages;
 }
 
 SEC("raw_tracepoint/mm_page_free")
@@ -209,14 +232,19 @@ int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 	__u64 page = ctx->args[0], head;
 	__u32 order = ctx->args[1];
 	__u64 pages = 1ULL << (order & 31);
+	struct pa_cfg *c = ms_cfg();
+	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
+	struct pa_group *g;
 	struct pa_live *blk;
 	int o;
 
-	ms_percpu_add(&counts, PA_FREE_BLOCKS, 1);
-	ms_percpu_add(&counts, PA_FREE_PAGES, pages);
-	blk = bpf_map_lookup_elem(&live, &page);
-	if (blk) {
-		put_pages(page, blk, pages);
+	if (!c || !pc)
+		return 0;
+	pc->count[PA_FREE_BLOCKS]++;
+	pc->count[PA_FREE_PAGES] += pages;
+	blk = live_at(c, page);
+	if (blk && blk->pages > 0) {
+		put_pages(pc, blk, pages);
 		return 0;
 	}
 	/* Part of a larger tracked block (split_page(), THP split)? */
@@ -227,13 +255,16 @@ int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 		head = page & ~((sizeof(struct page) << o) - 1);
 		if (head == page)
 			continue;
-		blk = bpf_map_lookup_elem(&live, &head);
-		if (blk && blk->group.order >= o) {
-			put_pages(head, blk, pages);
+		blk = live_at(c, head);
+		if (!blk || blk->pages <= 0)
+			continue;
+		g = group_at(blk->gid);
+		if (g && g->key.order >= o) {
+			put_pages(pc, blk, pages);
 			return 0;
 		}
 	}
-	ms_percpu_add(&counts, PA_FREE_UNTRACKED, pages);
+	pc->count[PA_FREE_UNTRACKED] += pages;
 	return 0;
 }
 

@@ -15,7 +15,7 @@
 #include "pagealloc_common.h"
 
 static const char usage[] =
-"Usage: pagealloc [-n N] [-F N] [-p PID] [-A HOOK] [-M N] [-G N] [-jTBv]\n"
+"Usage: pagealloc [-n N] [-F N] [-R N] [-p PID] [-A HOOK] [-G N] [-jTBv]\n"
 "                 [-c CGROUP] [-C] [-d SEC] [interval [count]]\n"
 "\n"
 "Page allocations from the start on, allocated, freed and outstanding, by\n"
@@ -25,35 +25,22 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  -n, --top N         rows per table (default 20, 0: all)\n"
-"  -F, --frames N      stack frames shown (default 8; 0: no call paths)\n"
+"  -F, --frames N      stack frames shown (default 8; 0: no call paths,\n"
+"                      the cheapest: leave it running)\n"
+"  -R, --sample N      walk the call path of one allocation in N (default\n"
+"                      16): paths and categories are estimates; 1: exact\n"
 "  -p, --pid PID       only allocations made by process PID\n"
 "  -A, --attach HOOK   path (mm_page_alloc_path, the default if there),\n"
 "                      tracepoint (mm_page_alloc: no steps), kprobe (no frees)\n"
-"  -M, --max-blocks N  outstanding blocks tracked (default 131072)\n"
 "  -G, --max-groups N  (path, process, gfp, order, step) groups (16384)\n"
 "\n"
 "Examples:\n"
 "  pagealloc -d 10          # top paths after 10 seconds\n"
 "  pagealloc -F 0 -p 1234 1 # pages of process 1234, every second\n"
+"  pagealloc -R 1 -d 10     # every call path walked: exact per path\n"
 "  pagealloc -j -d 60       # JSON Lines\n";
 
-enum pa_attach { PA_ATTACH_PATH, PA_ATTACH_TP, PA_ATTACH_KPROBE };
-
 static const char *const attach_names[] = { "path", "tracepoint", "kprobe", 0 };
-
-/* Per -A: frees first, so a block allocated meanwhile is never missed. */
-#define PA_TP(prog, event)	{ prog, MS_HOOK_TRACEPOINT, "kmem:" event }
-static const struct ms_hook hooks[][2] = {
-	[PA_ATTACH_PATH] = { PA_TP("pa_page_free", "mm_page_free"),
-			     PA_TP("pa_alloc_path", "mm_page_alloc_path") },
-	[PA_ATTACH_TP] = { PA_TP("pa_page_free", "mm_page_free"),
-			   PA_TP("pa_page_alloc", "mm_page_alloc") },
-	[PA_ATTACH_KPROBE] = { {}, { "pa_alloc_entry", MS_HOOK_KPROBE,
-				     "__alloc_pages_nodemask" } },
-	/* OLK-5.10 (and 5.13 on) name the allocator entry __alloc_pages(). */
-	[PA_ATTACH_KPROBE + 1] = { {}, { "pa_alloc_entry", MS_HOOK_KPROBE,
-					 "__alloc_pages" } },
-};
 
 static const char *const path_names[PA_NR_PATHS] = {
 	"fast", "slow", "compact", "reclaim", "oom", "nofail", "fail",
@@ -64,7 +51,7 @@ static const char *const path_names[PA_NR_PATHS] = {
 static const char *const count_names[PA_NR_COUNTS] = {
 	"alloc_blocks", "alloc_kib", "fail", "free_blocks", "free_kib",
 	"free_tracked_kib", "free_untracked_kib", "untracked_kib",
-	"stale_kib", "drop_live", "drop_group", "drop_stack", "drop_proc",
+	"stale_kib", "drop_group", "drop_stack", "drop_proc",
 };
 
 enum pa_dim { PA_BY_STACK, PA_BY_PROC, PA_BY_ORDER, PA_BY_MT, PA_BY_PATH,
@@ -93,12 +80,12 @@ enum pa_order { PA_SORT_ID, PA_SORT_OUTSTANDING, PA_SORT_RATE };
 struct pa_ctx {
 	struct ms_env env;
 	int attach;			/* -A: enum pa_attach, -1: the best */
-	unsigned long max_live, max_groups;	/* -M, -G */
+	unsigned long max_groups;	/* -G */
+	struct pa_cfg cfg;
 	struct ms_bpf bpf;
 	const char *event;		/* what counts allocations */
 	struct ms_stacks stacks;	/* call paths; user: KiB at the last report */
-	struct pa_group_key *keys;	/* the groups of this report */
-	struct pa_group *vals;
+	struct pa_group *groups;	/* the groups of this report */
 	size_t ngroups;
 	struct pa_sum *sums;		/* the rows of a table */
 	struct ms_meminfo mi_start, mi_now;
@@ -109,7 +96,7 @@ struct pa_ctx {
 static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "max-blocks", required_argument, NULL, 'M' },
+		{ "sample", required_argument, NULL, 'R' },
 		{ "max-groups", required_argument, NULL, 'G' },
 		{},
 	};
@@ -119,13 +106,13 @@ static void parse_args(struct pa_ctx *ctx, int argc, char **argv)
 	ms_env_init(env, "pagealloc", usage,
 		    MS_OPT_PID | MS_OPT_CGROUP | MS_OPT_CGROUP_COLUMN |
 		    MS_OPT_TOP | MS_OPT_FRAMES | MS_OPT_ATTACH);
-	ctx->max_live = PA_MAX_LIVE;
 	ctx->max_groups = PA_MAX_GROUPS;
-	while ((opt = ms_getopt(env, argc, argv, "M:G:", longopts)) != -1)
-		if (opt == 'M')
-			ctx->max_live = ms_parse_ulong_or_die(env, "max-blocks",
-							      optarg, 1024,
-							      1UL << 26);
+	ctx->cfg.sample = PA_SAMPLE;
+	while ((opt = ms_getopt(env, argc, argv, "R:G:", longopts)) != -1)
+		if (opt == 'R')
+			ctx->cfg.sample = ms_parse_ulong_or_die(env, "sample",
+								optarg, 1,
+								1UL << 20);
 		else
 			ctx->max_groups = ms_parse_ulong_or_die(env,
 								"max-groups",
@@ -165,18 +152,26 @@ static int cmp_rows(const void *a, const void *b, void *order)
 	return p->id < q->id ? -1 : p->id > q->id;
 }
 
-/* Sum the groups along @dim into ctx->sums; returns the row count. */
+/*
+ * Sum the groups along @dim into ctx->sums; returns the row count.  Call
+ * paths and their categories come from the sampled groups, scaled by
+ * the sampling rate: estimates unless every path is walked (-R 1).
+ */
 static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim)
 {
+	bool by_path = dim == PA_BY_STACK || dim == PA_BY_CAT;
+	__u64 w = by_path ? ctx->cfg.sample : 1;
 	size_t i, r, rows = 0;
 	struct pa_sum *s;
 
 	for (i = 0; i < ctx->ngroups; i++) {
-		const struct pa_group_key *k = &ctx->keys[i];
-		const struct pa_group *v = &ctx->vals[i];
+		const struct pa_group_key *k = &ctx->groups[i].key;
+		const struct pa_group *v = &ctx->groups[i];
 		__u64 ids[PA_NR_DIMS] = { k->stack, k->tgid, k->order,
 					  k->migratetype, k->path, k->gfp };
 
+		if (by_path && k->unsampled)
+			continue;
 		if (dim == PA_BY_CAT)
 			ids[dim] = stack_of(ctx, k->stack)->cat;
 		for (r = 0; r < rows && ctx->sums[r].id != ids[dim]; r++)
@@ -184,12 +179,12 @@ static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim)
 		if (r == rows)
 			ctx->sums[rows++] = (struct pa_sum){ .id = ids[dim] };
 		s = &ctx->sums[r];
-		s->alloc_blocks += v->alloc_blocks;
-		s->alloc_kib += ms_pages_kib(v->alloc_pages);
-		s->untracked_kib += ms_pages_kib(v->untracked_pages);
-		s->free_kib += ms_pages_kib(v->free_pages);
-		s->fail += v->fail;
-		s->steps[k->path % PA_NR_PATHS] += v->alloc_blocks + v->fail;
+		s->alloc_blocks += w * v->alloc_blocks;
+		s->alloc_kib += w * ms_pages_kib(v->alloc_pages);
+		s->untracked_kib += w * ms_pages_kib(v->untracked_pages);
+		s->free_kib += w * ms_pages_kib(v->free_pages);
+		s->fail += w * v->fail;
+		s->steps[k->path % PA_NR_PATHS] += w * (v->alloc_blocks + v->fail);
 	}
 	return rows;
 }
@@ -328,6 +323,7 @@ static void print_head(struct pa_ctx *ctx, struct ms_json *j, bool summary,
 		ms_json_uint(j, "reports", ctx->reports);
 		ms_json_str(j, "event", ctx->event);
 		ms_json_uint(j, "interval_ns", (now - ctx->last) * 1e9);
+		ms_json_uint(j, "sample", ctx->env.frames ? ctx->cfg.sample : 0);
 		ms_json_uint(j, "elapsed_ns", (now - ctx->start) * 1e9);
 		for (i = 0; i < PA_NR_COUNTS; i++)
 			ms_json_uint(j, count_names[i], c[i]);
@@ -347,17 +343,21 @@ static void print_head(struct pa_ctx *ctx, struct ms_json *j, bool summary,
 	       ms_kib(env, c[PA_FREE_PAGES]));
 	printf("outstanding since the start: %s; freed, allocated before: %s\n",
 	       ms_kib(env, out_kib), ms_kib(env, c[PA_FREE_UNTRACKED]));
-	if (c[PA_DROP_LIVE] || c[PA_DROP_GROUP] || c[PA_DROP_STACK] ||
-	    c[PA_DROP_PROC] || c[PA_STALE_PAGES])
-		printf("untracked: %llu blocks, %s (maps full: -M, -G); stale %s\n"
+	if (c[PA_DROP_GROUP] || c[PA_DROP_STACK] || c[PA_DROP_PROC] ||
+	    c[PA_STALE_PAGES])
+		printf("untracked: %llu blocks, %s (no group slot: -G); stale %s\n"
 		       "dropped: %llu call paths, %llu process names\n",
-		       c[PA_DROP_LIVE] + c[PA_DROP_GROUP],
+		       c[PA_DROP_GROUP],
 		       ms_kib(env, c[PA_UNTRACKED_PAGES]),
 		       ms_kib(env, c[PA_STALE_PAGES]), c[PA_DROP_STACK],
 		       c[PA_DROP_PROC]);
 	ms_meminfo_print(env, &ctx->mi_now, &ctx->mi_start);
-	printf("paths outside meminfo's categories hold %s allocated since the start\n",
+	printf("paths outside meminfo's categories hold %s%s allocated since the start\n",
+	       env->frames && ctx->cfg.sample > 1 ? "about " : "",
 	       ms_kib(env, other_kib));
+	if (env->frames && ctx->cfg.sample > 1)
+		printf("call paths and categories: estimates, %s %u (-R 1: exact)\n",
+		       "from one allocation walked in", ctx->cfg.sample);
 }
 
 /* One report: everything since the start, rates over the last interval. */
@@ -372,21 +372,16 @@ static int report_all(struct pa_ctx *ctx, bool summary)
 	ssize_t n;
 	int dim;
 
-	n = ms_hash_read(ms_bpf_map(&ctx->bpf, "groups"), ctx->keys,
-			 sizeof(*ctx->keys), ctx->vals, sizeof(*ctx->vals),
-			 ctx->max_groups);
-	if (n < 0) {
+	n = pa_groups_read(&ctx->bpf, &ctx->cfg, ctx->groups);
+	if (n < 0 || pa_counts_read(&ctx->bpf, c)) {
 		ms_warn(&ctx->env, "%s", ms_last_error());
 		return -1;
 	}
 	ctx->ngroups = n;
 	ms_ksyms_refresh();
-	for (i = 0; i < PA_NR_COUNTS; i++) {
-		if (ms_percpu_read(ms_bpf_map(&ctx->bpf, "counts"), i, &c[i], 1))
-			c[i] = 0;
+	for (i = 0; i < PA_NR_COUNTS; i++)
 		if (strstr(count_names[i], "_kib"))
 			c[i] = ms_pages_kib(c[i]);
-	}
 	ms_meminfo_read(&ctx->mi_now);
 
 	/* Paths first: their rates need the previous report's counts. */
@@ -443,7 +438,7 @@ int main(int argc, char **argv)
 		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
 	struct ms_env *env = &ctx.env;
-	struct pa_cfg cfg = {};
+	struct pa_cfg *cfg = &ctx.cfg;
 	int kp;
 
 	parse_args(&ctx, argc, argv);
@@ -456,17 +451,16 @@ int main(int argc, char **argv)
 			 "-A path: this kernel has no kmem:mm_page_alloc_path event (memstat's patched kernels have it): use -A tracepoint");
 	kp = ctx.attach == PA_ATTACH_KPROBE;
 	ctx.attach += kp && !reqs[1].addr;
-	ctx.event = hooks[ctx.attach][1].target + (kp ? 0 : strlen("kmem:"));
-	ctx.keys = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.keys));
-	ctx.vals = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.vals));
-	ctx.sums = ms_zalloc(env, ctx.max_groups, sizeof(*ctx.sums));
-	ms_die_on(env, ms_bpf_open(&ctx.bpf, env, hooks[ctx.attach] + kp, 2 - kp));
-	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "live", ctx.max_live));
-	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "groups", ctx.max_groups));
+	ctx.event = pa_hooks[ctx.attach][1].target + (kp ? 0 : strlen("kmem:"));
+	ms_die_on(env, ms_bpf_open(&ctx.bpf, env, pa_hooks[ctx.attach] + kp,
+				   2 - kp));
+	ms_die_on(env, pa_size_maps(&ctx.bpf, cfg, ctx.max_groups));
+	ctx.groups = ms_zalloc(env, cfg->group_mask + 1, sizeof(*ctx.groups));
+	ctx.sums = ms_zalloc(env, cfg->group_mask + 1, sizeof(*ctx.sums));
 	ms_die_on(env, ms_bpf_load(&ctx.bpf));
-	ms_filter_init(env, &cfg.filter);
-	cfg.stacks = env->frames > 0;
-	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &cfg, sizeof(cfg)));
+	ms_filter_init(env, &cfg->filter);
+	cfg->stacks = env->frames > 0;
+	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, cfg, sizeof(*cfg)));
 	ms_die_on(env, ms_meminfo_read(&ctx.mi_start));
 	ms_die_on(env, ms_bpf_attach(&ctx.bpf));
 	ctx.start = ms_now();

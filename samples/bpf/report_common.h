@@ -13,6 +13,7 @@
 #include <limits.h>
 
 #include "libmemstat.h"
+#include "pagealloc_common.h"
 
 #define RP_MAX_ZONES	32
 #define RP_MAX_KILLS	16
@@ -83,6 +84,7 @@ struct rp_ctx {
 	bool openmetrics;
 	char cg_rel[PATH_MAX];		/* -c as /proc/PID/cgroup names it */
 	struct ms_bpf reclaim, compact, pages;
+	struct pa_cfg pa;		/* pagealloc's, with its maps' sizes */
 	int comms_fd;			/* pagealloc's process names */
 	bool have_compact, path_event, cg_v1;
 	int kmsg;

@@ -93,15 +93,6 @@ static const struct ms_hook compact_hooks[] = {
 	{ "cp_defer_reset", MS_HOOK_FENTRY, "compaction_defer_reset" },
 };
 
-/* pagealloc's programs: with the new event where the kernel has it. */
-#define PA_TP(prog, event)	{ prog, MS_HOOK_TRACEPOINT, "kmem:" event }
-static const struct ms_hook page_hooks[][2] = {
-	{ PA_TP("pa_page_free", "mm_page_free"),
-	  PA_TP("pa_alloc_path", "mm_page_alloc_path") },
-	{ PA_TP("pa_page_free", "mm_page_free"),
-	  PA_TP("pa_page_alloc", "mm_page_alloc") },
-};
-
 /* ---- the window ------------------------------------------------------ */
 
 static void snap_read(struct rp_ctx *ctx, struct rp_snap *s)
@@ -231,20 +222,17 @@ static void read_compact(struct rp_ctx *ctx)
 /* Pages each call path took and kept, and the allocations that failed. */
 static void read_pages(struct rp_ctx *ctx)
 {
-	struct pa_group_key *keys;
-	struct pa_group *vals;
+	struct pa_group *groups;
 	struct rp_path *path;
+	__u64 c[PA_NR_COUNTS];
 	ssize_t n, i;
-	__u64 c;
 
 	ms_ksyms_refresh();	/* a module loaded meanwhile names frames */
-	keys = ms_zalloc(&ctx->env, PA_MAX_GROUPS, sizeof(*keys));
-	vals = ms_zalloc(&ctx->env, PA_MAX_GROUPS, sizeof(*vals));
-	n = ms_hash_read(ms_bpf_map(&ctx->pages, "groups"), keys,
-			 sizeof(*keys), vals, sizeof(*vals), PA_MAX_GROUPS);
+	groups = ms_zalloc(&ctx->env, ctx->pa.group_mask + 1, sizeof(*groups));
+	n = pa_groups_read(&ctx->pages, &ctx->pa, groups);
 	for (i = 0; i < n; i++) {
-		const struct pa_group_key *k = &keys[i];
-		const struct pa_group *g = &vals[i];
+		const struct pa_group_key *k = &groups[i].key;
+		const struct pa_group *g = &groups[i];
 
 		if (ctx->env.cgroup && !proc_find(ctx, k->tgid))
 			continue;	/* a process outside -c */
@@ -269,14 +257,9 @@ static void read_pages(struct rp_ctx *ctx)
 		if (path->held > 0 && rp_kernel_path(path))
 			ctx->kernel_held += path->held;
 	}
-	for (c = PA_DROP_LIVE; c <= PA_DROP_STACK; c++) {
-		__u64 v = 0;
-
-		if (!ms_percpu_read(ms_bpf_map(&ctx->pages, "counts"), c, &v, 1))
-			ctx->page_drops += v;
-	}
-	free(keys);
-	free(vals);
+	if (!pa_counts_read(&ctx->pages, c))
+		ctx->page_drops += c[PA_DROP_GROUP] + c[PA_DROP_STACK];
+	free(groups);
 }
 
 /* ---- main ------------------------------------------------------------ */
@@ -317,9 +300,8 @@ static int start(struct ms_bpf *b, const struct rp_ctx *ctx, const char *tool,
 
 	ms_filter_init(&ctx->env, f);
 	err = ms_bpf_open_obj(b, &ctx->env, tool, hooks, n);
-	/* Kernel pages only: a quarter of pagealloc's default will do. */
 	if (!err && !strcmp(tool, "pagealloc"))
-		err = ms_bpf_resize(b, "live", PA_MAX_LIVE / 4);
+		err = pa_size_maps(b, cfg, PA_MAX_GROUPS);
 	if (!err)
 		err = ms_bpf_load(b);
 	if (!err)
@@ -353,12 +335,13 @@ int main(int argc, char **argv)
 	};
 	struct dr_cfg dr = {};
 	struct cp_cfg cp = {};
-	struct pa_cfg pa = { .stacks = 1, .kernel_only = 1 };
 
 	parse_args(&ctx, argc, argv);
 	ms_tool_init(env);
 	ms_ksyms_init(env, reqs, ARRAY_SIZE(reqs));
 	ctx.path_event = reqs[0].addr;
+	/* Every kernel page's path: the verdicts name them exactly. */
+	ctx.pa = (struct pa_cfg){ .stacks = 1, .kernel_only = 1, .sample = 1 };
 	ms_die_on(env, start(&ctx.reclaim, &ctx, "dreclaim", reclaim_hooks,
 			     ARRAY_SIZE(reclaim_hooks), &dr, sizeof(dr)));
 	ctx.have_compact = !start(&ctx.compact, &ctx, "compact", compact_hooks,
@@ -367,7 +350,8 @@ int main(int argc, char **argv)
 		ms_bpf_close(&ctx.compact);
 	/* Last: the maps above are made, their pages none of the window's. */
 	ms_die_on(env, start(&ctx.pages, &ctx, "pagealloc",
-			     page_hooks[!ctx.path_event], 2, &pa, sizeof(pa)));
+			     pa_hooks[!ctx.path_event], 2, &ctx.pa,
+			     sizeof(ctx.pa)));
 	fprintf(stderr, "report: watching for %lu s; Ctrl-C to end sooner\n",
 		env->duration);
 

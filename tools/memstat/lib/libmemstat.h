@@ -365,6 +365,8 @@ int ms_percpu_read(int fd, __u32 key, __u64 *sum, size_t nfields);
 const char *ms_map_comm(int fd, __u32 tgid, char *buf);
 /* The "drops" map: each reason into @each (may be NULL); the total. */
 __u64 ms_bpf_drops(struct ms_bpf *b, __u64 *each, unsigned int nreasons);
+/* Entries 0 to @n - 1 of array map @fd into @vals; 0 or -errno. */
+int ms_array_read(int fd, void *vals, size_t val_size, size_t n);
 /*
  * Every entry of a hash map, up to @max: keys into @keys, values into
  * @vals; returns how many, or -errno.
@@ -1010,6 +1012,7 @@ struct ms_zone_snap {
 	int nid;
 	char name[16];
 	long long free, min, low, high, managed;
+	long long start_pfn, spanned;
 	unsigned long long nr_free[16];	/* free blocks per order */
 	int orders;			/* of nr_free[] the kernel has */
 };
@@ -1018,6 +1021,8 @@ struct ms_zone_snap {
 ssize_t ms_zones_read(struct ms_zone_snap *z, size_t max);
 /* The largest order with a free block; -1: none. */
 int ms_zone_largest(const struct ms_zone_snap *z);
+/* One past the highest pfn of any zone, or -errno. */
+long long ms_max_pfn(void);
 
 /* An OOM kill as the kernel logs it. */
 struct ms_oom_kill {

@@ -391,6 +391,38 @@ __u64 ms_bpf_drops(struct ms_bpf *b, __u64 *each, unsigned int nreasons)
 	return total;
 }
 
+int ms_array_read(int fd, void *vals, size_t val_size, size_t n)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 done = 0, count, batch, *keys;
+	char *v = vals;
+	int ret;
+
+	keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return ms_set_error(-ENOMEM, "out of memory");
+	/* In batches (one system call for many entries), else one by one. */
+	while (done < n) {
+		count = n - done;
+		ret = bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch,
+					   keys, v + done * val_size, &count,
+					   &opts);
+		if (ret && errno != ENOENT)
+			break;
+		done += count;
+		if (ret || !count)
+			break;	/* ENOENT: the end */
+	}
+	for (; done < n; done++)
+		if (bpf_map_lookup_elem(fd, &done, v + done * val_size))
+			break;
+	free(keys);
+	if (done < n)
+		return ms_set_error(-errno, "reading a BPF map failed: %s",
+				    strerror(errno));
+	return 0;
+}
+
 ssize_t ms_hash_read(int fd, void *keys, size_t key_size, void *vals,
 		     size_t val_size, size_t max)
 {

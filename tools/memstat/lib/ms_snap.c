@@ -86,6 +86,10 @@ ssize_t ms_zones_read(struct ms_zone_snap *z, size_t max)
 			cur->high = v;
 		} else if (cur && sscanf(line, " managed %lld", &v) == 1) {
 			cur->managed = v;
+		} else if (cur && sscanf(line, " spanned %lld", &v) == 1) {
+			cur->spanned = v;
+		} else if (cur && sscanf(line, " start_pfn: %lld", &v) == 1) {
+			cur->start_pfn = v;
 		}
 	}
 	fclose(f);
@@ -113,6 +117,21 @@ ssize_t ms_zones_read(struct ms_zone_snap *z, size_t max)
 	}
 	fclose(f);
 	return n;
+}
+
+long long ms_max_pfn(void)
+{
+	struct ms_zone_snap z[64];
+	long long end = 0;
+	ssize_t n, i;
+
+	n = ms_zones_read(z, ARRAY_SIZE(z));
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++)
+		if (z[i].start_pfn + z[i].spanned > end)
+			end = z[i].start_pfn + z[i].spanned;
+	return end;
 }
 
 int ms_zone_largest(const struct ms_zone_snap *z)

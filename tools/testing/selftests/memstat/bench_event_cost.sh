@@ -298,7 +298,8 @@ case " ${*:-paf} " in
 	printf '# bench: %-30s %10s\n' paf "$(churn_ns)"
 	kill -INT $ppid
 	wait $ppid
-	for args in "" "-F 0" "-A tracepoint" "-A kprobe"; do
+	with_progs empty "empty at pagealloc's hooks" churn_ns $(hooks pagealloc)
+	for args in "" "-R 1" "-F 0" "-A tracepoint" "-A kprobe"; do
 		pagealloc $args -d 100000 > /dev/null 2> "$tmp/pa.err" &
 		ppid=$!
 		wait_ready "$tmp/pa.err" 'Ctrl-C'

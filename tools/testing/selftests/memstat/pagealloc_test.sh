@@ -46,7 +46,7 @@
 tmp=${TMPDIR:-/tmp}/pagealloc_test.$$
 mkdir -p "$tmp"
 
-tap_plan 36
+tap_plan 37
 
 # reports FILE: how many interval reports FILE has.
 reports() { grep -c '"type":"interval"' "$1" 2>/dev/null || true; }
@@ -125,11 +125,11 @@ pages=$((nr << order))
 if [ -n "$ko" ]; then
 	a0=$(pgalloc) f0=$(pgfree)
 	# -n: every path in the JSON, also those holding nothing any more.
-	pagealloc -j -F 32 -n 0 1 > "$tmp/mod.json" 2> "$tmp/mod.err" &
+	pagealloc -j -R 1 -F 32 -n 0 1 > "$tmp/mod.json" 2> "$tmp/mod.err" &
 	pa=$!
-	# A live map smaller than the module's blocks: what cannot be
-	# tracked must be counted as such.
-	pagealloc -j -M 1024 -F 32 -n 0 > "$tmp/small.json" 2> "$tmp/small.err" &
+	# The default: one call path walked in 16.  Per process exact, per
+	# path an estimate.
+	pagealloc -j -F 32 -n 0 > "$tmp/small.json" 2> "$tmp/small.err" &
 	sm=$!
 	wait_for "$tmp/small.err" tracing
 	wait_for "$tmp/mod.json" '"type":"interval"'
@@ -211,13 +211,21 @@ if [ -n "$ko" ]; then
 	check "loaded: meminfo's unexplained grew by the module's $want KiB +- 4 MiB ($grow)" \
 		$grow -ge $((want - 4096)) -a $grow -le $((want + 4096))
 
-	grep '"type":"summary"' "$tmp/small.json" | paths_of |
-		grep '"frames":\["memstat_alloc_test_alloc+' > "$tmp/small.paths"
-	o=$(sum_pages outstanding < "$tmp/small.paths")
-	u=$(sum_pages untracked < "$tmp/small.paths")
-	live=$(grep '"type":"summary"' "$tmp/small.json" | json_num drop_live)
-	check "pagealloc -M 1024: outstanding + untracked = $pages ($o + $u), dropped $live" \
-		$((o + u)) -eq $pages -a "$u" -gt 0 -a "${live:-0}" -gt 0
+	# Sampled: the module's path holds 2048 blocks; about 128 of them
+	# walked (random gaps of 1 to 31: sd about 6 walks, 5 %), each
+	# standing for 16.  25 % is 5 sd.  insmod's own row is exact.
+	sampled=$(grep '"type":"summary"' "$tmp/small.json")
+	o=$(echo "$sampled" | paths_of | grep '"frames":\["memstat_alloc_test_alloc+' |
+	    sum_pages outstanding)
+	rate=$(echo "$sampled" | json_num sample)
+	ins_s=$(echo "$sampled" | rows_of processes | grep '"comm":"insmod"' | pages_of alloc)
+	ins_x=$(echo "$loaded" | rows_of processes | grep '"comm":"insmod"' | pages_of alloc)
+	diag "sampled 1 in ${rate:-?}: module path ${o:-0} of $pages pages; insmod $ins_s vs $ins_x"
+	check "sampled (-R 16): the module's path ~ $pages pages (${o:-0}, within 25 %)" \
+		"${rate:-0}" -eq 16 -a $((${o:-0} * 4)) -ge $((pages * 3)) -a \
+		$((${o:-0} * 4)) -le $((pages * 5))
+	check "sampled (-R 16): insmod's process row exact (${ins_s:-none} = ${ins_x:-none} pages)" \
+		"${ins_s:-0}" -eq "${ins_x:--1}" -a "${ins_x:-0}" -ge $pages
 
 	# The other sources, each in its meminfo category, as the kernel
 	# itself accounts them.
@@ -283,7 +291,7 @@ if [ -n "$ko" ]; then
 	memstat_workload json-check "$tmp/mod.json" > /dev/null 2>&1
 	check "pagealloc -j: every line is a JSON object" $? -eq 0
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do
 		skip "test module memstat_alloc_test.ko not built for this kernel"
 	done
 fi
@@ -312,9 +320,9 @@ fi
 
 # ---- 2. failures, counted as the module counts them ----------------------
 if [ -n "$ko" ] && awk '$4 == "DMA" { f = 1 } END { exit !f }' /proc/buddyinfo; then
-	pagealloc -j -F 32 -n 0 > "$tmp/fail.json" 2> "$tmp/fail.err" &
+	pagealloc -j -R 1 -F 32 -n 0 > "$tmp/fail.json" 2> "$tmp/fail.err" &
 	pa=$!
-	pagealloc -A kprobe -j -F 32 -n 0 > "$tmp/kp.json" 2> "$tmp/kp.err" &
+	pagealloc -A kprobe -j -R 1 -F 32 -n 0 > "$tmp/kp.json" 2> "$tmp/kp.err" &
 	kp=$!
 	wait_for "$tmp/fail.err" tracing
 	wait_for "$tmp/kp.err" tracing
@@ -362,7 +370,7 @@ wait_for "$tmp/grow.wl" '^waiting'
 # the same allocations.  Once ready it sleeps in sigwait().
 kill -STOP $wpid
 wait_stopped $wpid
-pagealloc -j -p $wpid -F 32 -n 0 > "$tmp/one.json" 2> "$tmp/one.err" &
+pagealloc -j -R 1 -p $wpid -F 32 -n 0 > "$tmp/one.json" 2> "$tmp/one.err" &
 pa=$!
 wait_for "$tmp/one.err" tracing
 trace_start pagealloc kmem/mm_page_alloc
@@ -427,7 +435,7 @@ check "one process: by order, migratetype, gfp = kmem:mm_page_alloc${bad:+ (wron
 sh -c 'kill -STOP $$; exec memstat_workload hold --threads 8' > "$tmp/thr.wl" 2>&1 &
 wpid=$!
 wait_stopped $wpid
-pagealloc -j -p $wpid -F 32 -n 0 > "$tmp/thr.json" 2> "$tmp/thr.err" &
+pagealloc -j -R 1 -p $wpid -F 32 -n 0 > "$tmp/thr.json" 2> "$tmp/thr.err" &
 pa=$!
 wait_for "$tmp/thr.err" tracing
 kill -CONT $wpid
@@ -447,7 +455,7 @@ check "threads: kernel_stack = their new stacks ($st: $per x 8, less up to $cach
 # ---- 4. hugetlb -----------------------------------------------------------
 nrh=/proc/sys/vm/nr_hugepages
 if [ -w $nrh ] && [ "$(cat $nrh)" -eq 0 ]; then
-	pagealloc -j -F 32 1 > "$tmp/huge.json" 2> "$tmp/huge.err" &
+	pagealloc -j -R 1 -F 32 1 > "$tmp/huge.json" 2> "$tmp/huge.err" &
 	pa=$!
 	wait_for "$tmp/huge.json" '"type":"interval"'
 	echo 4 > $nrh
@@ -510,7 +518,7 @@ fi
 # ---- 6. memory pressure -------------------------------------------------
 if [ $has_event = 1 ] && [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
 	v0s=$(allocstall)
-	pagealloc -j -F 32 -n 0 > "$tmp/pr.json" 2> "$tmp/pr.err" &
+	pagealloc -j -R 1 -F 32 -n 0 > "$tmp/pr.json" 2> "$tmp/pr.err" &
 	pa=$!
 	wait_for "$tmp/pr.err" 'tracing'
 	global_pressure "$tmp/pr.wl"
@@ -555,7 +563,7 @@ if [ $has_event = 1 ] && [ -w $fpa/times ]; then
 	memstat_workload failpipe --writes 16 --go "$tmp/go7" > "$tmp/fi.wl" &
 	wpid=$!
 	wait_for "$tmp/fi.wl" '^ready'
-	pagealloc -j -p $wpid > "$tmp/fi.json" 2> "$tmp/fi.err" &
+	pagealloc -j -R 1 -p $wpid > "$tmp/fi.json" 2> "$tmp/fi.err" &
 	pa=$!
 	wait_for "$tmp/fi.err" 'tracing'
 	for kv in task-filter=Y probability=100 interval=1 times=$n space=0 \
