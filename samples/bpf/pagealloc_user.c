@@ -57,7 +57,8 @@ static const struct ms_hook hooks[][2] = {
 
 static const char *const path_names[PA_NR_PATHS] = {
 	"fast", "slow", "compact", "reclaim", "oom", "nofail", "fail",
-	"dhugetlb", [PA_PATH_ANY] = "any", [PA_PATH_UNKNOWN] = "unknown",
+	"dhugetlb", "bulk",
+	[PA_PATH_ANY] = "any", [PA_PATH_UNKNOWN] = "unknown",
 };
 
 /* enum pa_count in JSON: the _kib ones count pages in the kernel. */
