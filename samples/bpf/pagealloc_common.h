@@ -25,6 +25,7 @@ enum pa_path {
 	PA_PATH_NOFAIL,
 	PA_PATH_FAIL,
 	PA_PATH_DHUGETLB,	/* OLK-5.10: dynamic hugetlb pool */
+	PA_PATH_BULK,		/* OLK-5.10: __alloc_pages_bulk(), a page each */
 	PA_PATH_ANY = 14,	/* no path information (mm_page_alloc) */
 	PA_PATH_UNKNOWN = 15,	/* a value this tool does not know */
 	PA_NR_PATHS,

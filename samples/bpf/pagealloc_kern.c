@@ -168,7 +168,7 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	}
 	if (!page && !entry)
 		path = PA_PATH_FAIL;
-	else if (path > PA_PATH_DHUGETLB && path != PA_PATH_ANY)
+	else if (path > PA_PATH_BULK && path != PA_PATH_ANY)
 		path = PA_PATH_UNKNOWN;
 	key.tgid = tgid;
 	key.gfp = gfp;

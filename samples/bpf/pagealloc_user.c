@@ -44,7 +44,8 @@ static const char *const attach_names[] = { "path", "tracepoint", "kprobe", 0 };
 
 static const char *const path_names[PA_NR_PATHS] = {
 	"fast", "slow", "compact", "reclaim", "oom", "nofail", "fail",
-	"dhugetlb", [PA_PATH_ANY] = "any", [PA_PATH_UNKNOWN] = "unknown",
+	"dhugetlb", "bulk",
+	[PA_PATH_ANY] = "any", [PA_PATH_UNKNOWN] = "unknown",
 };
 
 /* enum pa_count in JSON: the _kib ones count pages in the kernel. */
