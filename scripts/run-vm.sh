@@ -440,7 +440,7 @@ if [ "$mode" = stall ]; then
 		rounds+=" ${r:-0}"
 	done
 	echo "# stall: $stalled of $boots boots stalled; rounds per boot:$rounds" \
-	     "(${MEMSTAT_STALL_TOGGLES:-20} toggles a round; $("${MEMSTAT_QEMU:-qemu-system-x86_64}" --version | head -n 1)" \
+	     "(${MEMSTAT_STALL_TOGGLES:-20} toggles a round; $(sed -n 's/^qemu: //p' "$work/stall-1.log" | head -n 1))" \
 	     "${MEMSTAT_STALL_QEMU:+; qemu $MEMSTAT_STALL_QEMU}${MEMSTAT_STALL_APPEND:+; kernel $MEMSTAT_STALL_APPEND})"
 	[ "$stalled" -eq 0 ]
 	exit
