@@ -232,8 +232,9 @@ boot() {
 	# 1 GiB is enough for every test and halves the time the loads
 	# that fill memory take under TCG; benchmarks keep 2 GiB.  One
 	# vCPU: with two (a host thread each), qemu 7.2 now and then
-	# stopped making progress right after a BPF trampoline was
-	# attached or detached at a hot function (testing.rst, "Stalls").
+	# kept a stale int3 in its translation cache after a BPF
+	# trampoline was attached or detached at a hot function, and the
+	# guest looped on it (testing.rst, "Stalls"; run-vm.sh stall).
 	[ "$mode" = bench ] && vmargs+=(--icount) || vmargs+=(--mem 1024 --smp 1)
 	[ "$label" = numa ] && vmargs+=(--numa 2)
 	"$scripts/vmtest.sh" "${vmargs[@]}" || true

@@ -37,10 +37,12 @@ usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 kernel='' initrd='' label=vm timeout=900 idle=300 mem=2048 smp=2 logf='' append=''
 numa=1 qemu_more=''
 # A host thread per vCPU.  run-vm.sh's test VMs take one vCPU (--smp 1):
-# with two, qemu 7.2 now and then stopped making progress right after a
-# BPF trampoline was attached or detached at a hot function, and with
-# thread=single vCPUs spinning on each other's locks crawled
-# (Documentation/memstat/testing.rst, "Stalls").
+# with two, qemu 7.2 now and then kept a stale int3 in its translation
+# cache after the kernel patched a hot function (a BPF trampoline
+# attached or detached) and the guest looped there; with thread=single
+# vCPUs spinning on each other's locks crawled.  qemu 8.1 and later do
+# not race (the backport below; Documentation/memstat/testing.rst,
+# "Stalls"; run-vm.sh stall reproduces it).
 accel=(-accel tcg,thread=multi -cpu max)
 # KVM only when asked for (MEMSTAT_KVM=1) and /dev/kvm is usable: some
 # hosts expose a /dev/kvm that stops in the firmware.  TCG stays the
