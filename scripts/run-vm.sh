@@ -10,6 +10,13 @@
 #                                    series checks on the host, then the
 #                                    selftests in a VM per kernel; the last
 #                                    line is "N passed, N failed"
+#   run-vm.sh stall [BOOTS]          the live-patching stall reproducer:
+#                                    the stock kernel booted BOOTS times
+#                                    (10) with two vCPUs, handle_mm_fault
+#                                    and the allocator patched (ftrace,
+#                                    faults, paf) under page fault churn
+#                                    (scripts/vm/stall.sh); how many
+#                                    boots stalled
 #
 # Everything downloaded or built is cached under $MEMSTAT_CACHE
 # (default ~/.cache/memstat), keyed by content.  Runs sharing a cache take
@@ -24,7 +31,10 @@ which=${2:-}
 case $mode in
 demo|bench) which=${which:-stock} ;;
 test) which=${which:-both} ;;
-*) echo "usage: run-vm.sh demo|bench [stock|patched] | test [stock|patched|both]" >&2
+stall) boots=${which:-10} which=stock
+       [[ $boots =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "run-vm.sh: not a number of boots: $boots" >&2; exit 2; } ;;
+*) echo "usage: run-vm.sh demo|bench [stock|patched] | test [stock|patched|both] | stall [BOOTS]" >&2
    exit 2 ;;
 esac
 case $which in
@@ -199,6 +209,8 @@ write_vm_main() {
 	chmod +x "$out/vm-main.sh"
 	echo "$tests" > "$out/tests.list"
 	echo "${MEMSTAT_BENCH:-}" > "$out/bench.list"
+	echo "${MEMSTAT_STALL_ROUNDS:-1000} ${MEMSTAT_STALL_SECONDS:-120}" \
+	     "${MEMSTAT_STALL_TOGGLES:-20}" > "$out/stall.rounds"
 }
 
 # boot LABEL BZIMAGE PAYLOAD [MODULES_DEB KABI]
@@ -220,8 +232,9 @@ boot() {
 	# 1 GiB is enough for every test and halves the time the loads
 	# that fill memory take under TCG; benchmarks keep 2 GiB.  One
 	# vCPU: with two (a host thread each), qemu 7.2 now and then
-	# stopped making progress right after a BPF trampoline was
-	# attached or detached at a hot function (testing.rst, "Stalls").
+	# kept a stale int3 in its translation cache after a BPF
+	# trampoline was attached or detached at a hot function, and the
+	# guest looped on it (testing.rst, "Stalls"; run-vm.sh stall).
 	[ "$mode" = bench ] && vmargs+=(--icount) || vmargs+=(--mem 1024 --smp 1)
 	[ "$label" = numa ] && vmargs+=(--numa 2)
 	"$scripts/vmtest.sh" "${vmargs[@]}" || true
@@ -378,7 +391,8 @@ if [ "$which" != patched ]; then
 	[ "$mode" = test ] && host_check "test module builds without warnings (stock kernel)" \
 		no_warnings "$work/stock.module.log"
 	dpkg-deb --fsys-tarfile "$IMAGE_DEB" | tar -xO "./boot/vmlinuz-$KABI" > "$work/vmlinuz-stock"
-	boot_later stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
+	[ "$mode" = stall ] ||
+		boot_later stock "$work/vmlinuz-stock" "$work/stock" "$IMAGE_DEB" "$KABI"
 	# boot() runs the numa VM after the stock one.
 	[ -z "$numa_tests" ] || labels+=(numa)
 fi
@@ -397,6 +411,40 @@ if [ "$which" != stock ]; then
 	[ "$mode" = test ] && host_check "test module builds without warnings (patched kernel)" \
 		no_warnings "$work/patched.module.log"
 	boot_later patched "$PATCHED_BZIMAGE" "$work/patched"
+fi
+# Stall mode: BOOTS boots of the stock kernel with two vCPUs, the
+# reproducer's rounds in each until they end or make no progress for
+# 60 s (scripts/vm/stall.sh).  MEMSTAT_STALL_ROUNDS rounds a boot at
+# most (1000), MEMSTAT_STALL_SECONDS of them at most (120),
+# MEMSTAT_STALL_TOGGLES ftrace toggles a round (20);
+# MEMSTAT_STALL_APPEND more kernel arguments, MEMSTAT_STALL_QEMU more
+# qemu arguments, MEMSTAT_QEMU another qemu-system-x86_64.
+if [ "$mode" = stall ]; then
+	cp "$work/vmlinuz-stock" "$work/stall.vmlinuz"
+	write_vm_main "$work/stock"
+	"$scripts/mkinitramfs.sh" --out "$work/stall.cpio.gz" --payload "$work/stock" \
+		--modules-deb "$IMAGE_DEB" --kabi "$KABI" >&2
+	stalled=0 rounds=
+	for ((i = 1; i <= boots; i++)); do
+		"$scripts/vmtest.sh" --kernel "$work/stall.vmlinuz" --initrd "$work/stall.cpio.gz" \
+			--name "stall-$i" --log "$work/stall-$i.log" --mem 1024 --smp 2 \
+			--idle 60 --timeout 1800 --qemu "${MEMSTAT_STALL_QEMU:-}" \
+			--append "loglevel=5${MEMSTAT_STALL_APPEND:+ $MEMSTAT_STALL_APPEND}" \
+			> /dev/null || true
+		r=$(sed -n 's/^# stall: round \([0-9]*\) .*/\1/p' "$work/stall-$i.log" | tail -n 1)
+		if grep -q '^ok - stall' "$work/stall-$i.log"; then
+			log "boot $i: ${r:-0} rounds, no stall"
+		else
+			stalled=$((stalled + 1))
+			log "boot $i: stalled after ${r:-0} rounds ($work/stall-$i.log)"
+		fi
+		rounds+=" ${r:-0}"
+	done
+	echo "# stall: $stalled of $boots boots stalled; rounds per boot:$rounds" \
+	     "(${MEMSTAT_STALL_TOGGLES:-20} toggles a round; $(sed -n 's/^qemu: //p' "$work/stall-1.log" | head -n 1))" \
+	     "${MEMSTAT_STALL_QEMU:+; qemu $MEMSTAT_STALL_QEMU}${MEMSTAT_STALL_APPEND:+; kernel $MEMSTAT_STALL_APPEND})"
+	[ "$stalled" -eq 0 ]
+	exit
 fi
 # Test mode: both VMs at once, once nothing builds any more (a build
 # beside a VM slows its tests, and a VM's time is the run's).

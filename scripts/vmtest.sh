@@ -9,9 +9,12 @@
 #                  [--timeout SECONDS (900)] [--mem MiB (2048)] [--smp N (2)]
 #                  [--log FILE] [--append "extra cmdline"] [--icount]
 #                  [--idle SECONDS (300)] [--numa NODES (1)]
+#                  [--qemu "more qemu arguments"]
 #
 # --idle ends the VM when no test output (TAP, "#" lines) reached its
 # console for that long: a guest stuck in soft lockups still logs those.
+# Before it stops qemu it writes where each vCPU is (qemu's monitor:
+# info cpus, and each CPU's registers) to the log, with python3.
 #
 # The VM gets one virtio disk of 32 MiB (/dev/vda), its writes throttled
 # to 1 MiB/s: writeback that lasts long enough to be measured.
@@ -32,12 +35,14 @@ set -euo pipefail
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 kernel='' initrd='' label=vm timeout=900 idle=300 mem=2048 smp=2 logf='' append=''
-numa=1
+numa=1 qemu_more=''
 # A host thread per vCPU.  run-vm.sh's test VMs take one vCPU (--smp 1):
-# with two, qemu 7.2 now and then stopped making progress right after a
-# BPF trampoline was attached or detached at a hot function, and with
-# thread=single vCPUs spinning on each other's locks crawled
-# (Documentation/memstat/testing.rst, "Stalls").
+# with two, qemu 7.2 now and then kept a stale int3 in its translation
+# cache after the kernel patched a hot function (a BPF trampoline
+# attached or detached) and the guest looped there; with thread=single
+# vCPUs spinning on each other's locks crawled.  qemu 8.1 and later do
+# not race (the backport below; Documentation/memstat/testing.rst,
+# "Stalls"; run-vm.sh stall reproduces it).
 accel=(-accel tcg,thread=multi -cpu max)
 # KVM only when asked for (MEMSTAT_KVM=1) and /dev/kvm is usable: some
 # hosts expose a /dev/kvm that stops in the firmware.  TCG stays the
@@ -64,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--log) logf=$2 ;;
 	--append) append=$2 ;;
 	--numa) numa=$2 ;;
+	--qemu) qemu_more=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -74,14 +80,30 @@ done
 for n in "$timeout" "$idle" "$mem" "$smp" "$numa"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
 done
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
+# The qemu: MEMSTAT_QEMU if set; else, for more than one vCPU, the
+# backport setup-host.sh unpacked into the cache (qemu 8.1 or later:
+# 7.2 stalls two vCPUs now and then, testing.rst "Stalls"); else Debian
+# 12's qemu 7.2 (the benchmarks' instruction counts were taken with it).
+# A qemu outside /usr gets its own firmware (-L).
+qemu=${MEMSTAT_QEMU:-}
+if [ -z "$qemu" ]; then
+	qemu=qemu-system-x86_64
+	backport=$MEMSTAT_CACHE/qemu/usr/bin/qemu-system-x86_64
+	[ "$smp" -eq 1 ] || [ ! -x "$backport" ] || qemu=$backport
+fi
+qemu=$(command -v "$qemu") || die "${MEMSTAT_QEMU:-qemu-system-x86_64} missing: run scripts/setup-host.sh"
+qemu_root=$(dirname "$(dirname "$qemu")")
+qemu_data=()
+[ "$qemu_root" = /usr ] ||
+	qemu_data=(-L "$qemu_root/share/qemu" -L "$qemu_root/share/seabios")
 
 if [ -z "$logf" ]; then
 	logf=$(mktemp "${TMPDIR:-/tmp}/vmtest-$label.XXXXXX.log")
 else
 	mkdir -p "$(dirname "$logf")"
 fi
-: > "$logf"
+# The log starts with the qemu that ran.
+echo "qemu: $("$qemu" --version | head -n 1)" > "$logf"
 rm -f "$logf.counts"
 log "$label: booting $(basename "$kernel"), console log in $logf"
 
@@ -94,6 +116,38 @@ show+='|Out of memory|soft lockup|blocked for more than'
 # progress: lines the tests print (TAP, diagnostics, our markers); a stuck
 # kernel keeps printing stall reports, some lines without a timestamp.
 progress() { grep -c -E '^(ok|not ok|#|1\.\.|MEMSTAT-VM:)' "$logf" 2>/dev/null || true; }
+# where_cpus: qemu's monitor asked where each vCPU is (twice, a second
+# apart: a stuck vCPU stays put), as "vcpu-state:" lines.
+where_cpus() {
+	command -v python3 > /dev/null || return 0
+	python3 - "$monitor" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+def ask(cmd):
+    s.sendall((cmd + "\n").encode())
+    time.sleep(1)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+            if out.endswith(b"(qemu) "):
+                break
+    except socket.timeout:
+        pass
+    return out.decode(errors="replace")
+ask("")
+for n in (1, 2):
+    for cmd in ("info cpus", "info registers -a"):
+        for l in ask(cmd).replace("\r", "").splitlines():
+            if l and not l.startswith("(qemu)") and not l.startswith("info "):
+                print("vcpu-state %d: %s" % (n, l))
+PY
+}
 watch_idle() {
 	local last=-1 now quiet=0
 	while sleep 10; do
@@ -105,6 +159,7 @@ watch_idle() {
 		quiet=$((quiet + 10))
 		if [ $quiet -ge "$idle" ]; then
 			echo "MEMSTAT-VM: no progress for ${idle}s, stopping the VM" >> "$logf"
+			where_cpus >> "$logf" 2>&1
 			# Our qemu only: by the pid it wrote, never by pattern.
 			kill "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || true
 			return
@@ -113,7 +168,8 @@ watch_idle() {
 }
 
 pidfile=$logf.pid
-rm -f "$pidfile"
+monitor=$logf.mon
+rm -f "$pidfile" "$monitor"
 disk=$logf.disk
 rm -f "$disk"
 truncate -s 32M "$disk"
@@ -138,15 +194,16 @@ watcher=$!
 # SeaBIOS's terminal escapes without holding lines back.
 set +e +o pipefail
 timeout --kill-after=10 "$timeout" \
-	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
+	"$qemu" "${qemu_data[@]}" "${accel[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none -pidfile "$pidfile" "${slow_disk[@]}" \
+	-monitor "unix:$monitor,server=on,wait=off" $qemu_more \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet${append:+ $append}" < /dev/null 2>&1 |
 	sed -u 's/\r*$//; s/\r/\n/g; s/\x1b\(c\|\[[0-9;?]*[A-Za-z]\)//g' | tee -a "$logf" |
 	grep --line-buffered -E -- "$show" |
 	while IFS= read -r line; do printf '[%s] %s\n' "$label" "$line"; done
 rc=${PIPESTATUS[0]}
-rm -f "$disk" "$pidfile"
+rm -f "$disk" "$pidfile" "$monitor"
 kill $watcher 2>/dev/null
 wait $watcher 2>/dev/null
 set -e -o pipefail
