@@ -14,8 +14,10 @@
 # Usage: bench_event_cost.sh [TOOL...]     (default: every tool below,
 #                                          memleak's end-to-end table)
 #        bench_event_cost.sh churn            only the allocator's own cost
-# pagealloc-t and pagealloc-k are pagealloc -A tracepoint
-# (kmem:mm_page_alloc) and pagealloc -A kprobe (the allocator entry);
+# pagealloc-0 and pagealloc-x are pagealloc -F 0 (no call paths) and
+# pagealloc -R 1 (every call path walked); pagealloc-t and pagealloc-k
+# are pagealloc -A tracepoint (kmem:mm_page_alloc) and pagealloc -A
+# kprobe (the allocator entry);
 # faults-k is faults -A kprobe (its kretprobe has no empty twin here).
 # memaccess runs with the fault software events at period 1 (the test VM
 # has no PMU).
@@ -52,7 +54,7 @@ hooks() {
 	case $1 in
 	pr) echo raw_tp:mm_vmscan_lru_shrink_inactive raw_tp:mm_vmscan_lru_isolate ;;
 	paf) echo fexit:$alloc_entry ;;
-	pagealloc) echo raw_tp:$alloc_event raw_tp:mm_page_free ;;
+	pagealloc|pagealloc-0|pagealloc-x) echo raw_tp:$alloc_event raw_tp:mm_page_free ;;
 	pagealloc-t) echo raw_tp:mm_page_alloc raw_tp:mm_page_free ;;
 	pagealloc-k) echo kprobe:$alloc_entry ;;
 	brkstack) echo raw_tp:sys_exit raw_tp:sys_enter raw_tp:sched_process_exec ;;
@@ -183,6 +185,8 @@ compaction_load() {
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
+	pagealloc-0) echo pagealloc -F 0 ;;
+	pagealloc-x) echo pagealloc -R 1 ;;
 	pagealloc-t) echo pagealloc -A tracepoint ;;
 	pagealloc-k) echo pagealloc -A kprobe ;;
 	faults-k) echo faults -A kprobe ;;
@@ -229,7 +233,7 @@ if [ "$*" = churn ]; then
 fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
-all_tools="pr dreclaim vmscan paf pagealloc"
+all_tools="pr dreclaim vmscan paf pagealloc pagealloc-0 pagealloc-x"
 all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
 all_tools="$all_tools brkstack mmapsnoop shmsnoop"
 all_tools="$all_tools faults-k faults"
