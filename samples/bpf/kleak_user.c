@@ -311,7 +311,7 @@ static int print_summary(void *arg)
 	for (i = 0; i < KL_NR_KINDS; i++)
 		ms_percpu_read(ms_bpf_map(&ctx->bpf, "counts"),
 			       KL_FREES_UNKNOWN + i, &unknown[i], 1);
-	if (!ctx->no_pages && !pa_counts_read(&ctx->pages, pc))
+	if (!ctx->no_pages && !pa_counts_read(&ctx->pages, NULL, 0, pc))
 		unknown[KL_NR_KINDS] = pc[PA_FREE_UNTRACKED];
 	dropped = ms_bpf_drops(&ctx->bpf, drops, KL_NR_DROPS);
 	for (i = 0; i < KL_NR_DROPS; i++)

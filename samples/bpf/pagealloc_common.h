@@ -56,6 +56,7 @@ struct pa_group {
 	__u64 alloc_pages;
 	__u64 untracked_pages;	/* of these, not tracked (see the drops) */
 	__u64 free_pages;	/* of the tracked ones, freed since */
+	__u64 free_blocks;	/* mm_page_free events that freed them */
 	__u64 fail;		/* allocations that returned no page */
 };
 
@@ -68,6 +69,10 @@ struct pa_live {
 	__s32 pages;		/* of the block still allocated */
 };
 
+/*
+ * Totals since the start.  The BPF side counts per CPU only what no
+ * group counts; pa_counts_read() adds the groups' sums.
+ */
 enum pa_count {
 	PA_ALLOC_BLOCKS,	/* every allocation seen */
 	PA_ALLOC_PAGES,
@@ -172,16 +177,32 @@ static inline ssize_t pa_groups_read(struct ms_bpf *b,
 	return n;
 }
 
-/* The counts, summed over the CPUs, into @c[PA_NR_COUNTS]. */
-static inline int pa_counts_read(struct ms_bpf *b, __u64 *c)
+/*
+ * The totals into @c[PA_NR_COUNTS]: the per-CPU counts of what no group
+ * counts, plus the sums of groups @g[0..@n - 1].
+ */
+static inline int pa_counts_read(struct ms_bpf *b, const struct pa_group *g,
+				 size_t n, __u64 *c)
 {
 	__u64 sum[sizeof(struct pa_percpu) / sizeof(__u64)];
 	int err = ms_percpu_read(ms_bpf_map(b, "percpu"), 0, sum,
 				 ARRAY_SIZE(sum));
+	size_t i;
 
-	if (!err)
-		memcpy(c, sum, PA_NR_COUNTS * sizeof(*c));
-	return err;
+	if (err)
+		return err;
+	memcpy(c, sum, PA_NR_COUNTS * sizeof(*c));
+	for (i = 0; i < n; i++) {
+		c[PA_ALLOC_BLOCKS] += g[i].alloc_blocks;
+		c[PA_ALLOC_PAGES] += g[i].alloc_pages;
+		c[PA_FAIL] += g[i].fail;
+		c[PA_FREE_BLOCKS] += g[i].free_blocks;
+		c[PA_FREE_TRACKED] += g[i].free_pages;
+	}
+	/* Pages of reused blocks were charged back but not freed. */
+	c[PA_FREE_TRACKED] -= c[PA_STALE_PAGES];
+	c[PA_FREE_PAGES] = c[PA_FREE_TRACKED] + c[PA_FREE_UNTRACKED];
+	return 0;
 }
 #endif /* !__KERNEL__ */
 

@@ -4,28 +4,19 @@
  * path, process, order, gfp flags, migratetype and allocator step, and
  * what of it is still allocated.
  *
- * An allocation counts in a group (pa_group_key: a slot of groups[]
- * found from a hash of the key); its block is kept in live[], an array
- * indexed by pfn, with the group's slot and its page count.  A free
- * charges its pages back to that group in two array lookups, no hash
- * map: the always-on mode (-F 0) stays near an empty program's cost.
- * Pages freed one by one after split_page() or a THP split are found
- * through the aligned block that contains them; frees of blocks not
- * tracked are counted apart, never subtracted.
+ * An allocation counts in a group (pa_group_key, a slot of groups[]
+ * found from a hash of the key); its block is kept in live[], indexed by
+ * pfn, with the group's slot and page count.  A free charges its pages
+ * back in two array lookups: the always-on mode (-F 0) touches no hash
+ * map.  Pages freed one by one after split_page() or a THP split are
+ * found through the aligned block that contains them.  The call path's
+ * ORC walk is most of the cost: with cfg.sample N > 1, one allocation in
+ * N on average is walked, the others count in groups marked unsampled.
  *
- * The call path's ORC walk (bpf_get_stack()) is most of the cost: with
- * cfg.sample N > 1 one allocation in N on average is walked, the others
- * count in groups marked unsampled.  Totals stay exact; per call path
- * they are estimates.
- *
- *   mm_page_alloc_path (patched kernels), at the allocator's exit:
- *	TP_PROTO(struct page *page, unsigned int order, gfp_t gfp_flags,
- *		 int migratetype, int path)
- *   mm_page_alloc: TP_PROTO(struct page *, unsigned int order,
- *			     gfp_t gfp_flags, int migratetype)
- *   mm_page_free: TP_PROTO(struct page *page, unsigned int order), in
- *   free_pages_prepare(), which every freed block passes, batches too
- *   (mm_page_free_batched would count those twice).
+ * mm_page_alloc_path (patched kernels) at the allocator's exit, and
+ * mm_page_alloc: (struct page *, order, gfp_flags, migratetype[, path]);
+ * mm_page_free: (struct page *, order), in free_pages_prepare(), which
+ * every freed block passes (mm_page_free_batched would count twice).
  */
 #include <linux/mm_types.h>
 #include <linux/sched.h>
@@ -42,23 +33,31 @@ static_assert((sizeof(struct page) & (sizeof(struct page) - 1)) == 0,
 
 MS_CONFIG_MAP(struct pa_cfg);
 
-/* Sized by the user side: a power of two at least the highest pfn. */
+/* Both sized by the user side (pa_size_maps()). */
 MS_MAP(live, ARRAY, __u32, struct pa_live, PA_MAX_LIVE);
-
-/* Sized by the user side (-G): a power of two. */
 MS_MAP(groups, ARRAY, __u32, struct pa_group, PA_MAX_GROUPS);
-
 MS_MAP(comms, HASH, __u32, char[TASK_COMM_LEN], PA_MAX_PROCS);
 MS_MAP(percpu, PERCPU_ARRAY, __u32, struct pa_percpu, 1);
 
 MS_STACK_MAP(PA_MAX_STACKS);
 MS_SCRATCH_MAP;
 
-/* Walk this allocation's call path?  One in cfg.sample on average. */
-static __always_inline bool sample_now(struct pa_cfg *c, struct pa_percpu *pc)
+/* Per CPU, what no group counts: the common paths look nothing up. */
+static __always_inline void count(__u32 idx, __u64 n)
 {
-	if (c->sample <= 1)
-		return true;
+	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
+
+	if (pc && idx < PA_NR_COUNTS)
+		pc->count[idx] += n;
+}
+
+/* Walk this allocation's call path?  One in cfg.sample on average. */
+static __always_inline bool sample_now(struct pa_cfg *c)
+{
+	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
+
+	if (c->sample <= 1 || !pc)
+		return c->sample <= 1;
 	if (pc->skip > 1) {
 		pc->skip--;
 		return false;
@@ -78,7 +77,7 @@ static_assert(sizeof(struct pa_group_key) == 3 * sizeof(__u64),
  * (a CPU passed a slot still being written): the user side adds them up.
  * A new group notes its process's name (the key holds the tgid).
  */
-static __always_inline __u32 group_of(struct pa_cfg *c, struct pa_percpu *pc,
+static __always_inline __u32 group_of(struct pa_cfg *c,
 				      const struct pa_group_key *key)
 {
 	const __u64 *k = (const __u64 *)key, *gk;
@@ -96,12 +95,9 @@ static __always_inline __u32 group_of(struct pa_cfg *c, struct pa_percpu *pc,
 		if (!g)
 			break;
 		gk = (const __u64 *)&g->key;
-		if (g->ready) {
-			if (gk[0] == k[0] && gk[1] == k[1] && gk[2] == k[2])
-				return idx + 1;
-			continue;
-		}
-		if (g->claims)
+		if (g->ready && gk[0] == k[0] && gk[1] == k[1] && gk[2] == k[2])
+			return idx + 1;
+		if (g->ready || g->claims)
 			continue;
 		__sync_fetch_and_add(&g->claims, 1);
 		if (g->claims != 1)
@@ -111,10 +107,10 @@ static __always_inline __u32 group_of(struct pa_cfg *c, struct pa_percpu *pc,
 		bpf_get_current_comm(comm, sizeof(comm));
 		if (bpf_map_update_elem(&comms, &key->tgid, comm,
 					BPF_ANY) == -E2BIG)
-			pc->count[PA_DROP_PROC]++;
+			count(PA_DROP_PROC, 1);
 		return idx + 1;
 	}
-	pc->count[PA_DROP_GROUP]++;
+	count(PA_DROP_GROUP, 1);
 	return 0;
 }
 
@@ -133,13 +129,19 @@ static __always_inline struct pa_live *live_at(struct pa_cfg *c, __u64 page)
 	return bpf_map_lookup_elem(&live, &idx);
 }
 
-/* @pages of a block of group @gid are freed (or lost): charge them back. */
-static __always_inline void charge_free(__u32 gid, __u64 pages)
+/*
+ * @pages of a block of group @gid are freed by @frees mm_page_free
+ * events (0: lost, the block was reused): charge them back.
+ */
+static __always_inline void charge_free(__u32 gid, __u64 pages, __u64 frees)
 {
 	struct pa_group *g = group_at(gid);
 
-	if (g)
-		__sync_fetch_and_add(&g->free_pages, pages);
+	if (!g)
+		return;
+	__sync_fetch_and_add(&g->free_pages, pages);
+	if (frees)
+		__sync_fetch_and_add(&g->free_blocks, frees);
 }
 
 /*
@@ -153,17 +155,16 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 {
 	__u64 pages = 1ULL << (order & 31);
 	struct pa_cfg *c = ms_cfg();
-	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
 	struct pa_group_key key = {};
 	__u32 tgid = ms_tgid(), gid;
 	struct pa_group *g;
 	struct pa_live *l;
 
-	if (!c || !pc || !ms_traced(&c->filter, tgid))
+	if (!c || !ms_traced(&c->filter, tgid))
 		return 0;
 	if (c->kernel_only && page && mt == MIGRATE_MOVABLE) {
-		pc->count[PA_ALLOC_BLOCKS]++;
-		pc->count[PA_ALLOC_PAGES] += pages;
+		count(PA_ALLOC_BLOCKS, 1);
+		count(PA_ALLOC_PAGES, pages);
 		return 0;
 	}
 	if (!page && !entry)
@@ -175,27 +176,29 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	key.order = order < MS_NR_ORDERS ? order : MS_NR_ORDERS - 1;
 	key.migratetype = mt;
 	key.path = path;
-	if (c->stacks && sample_now(c, pc)) {
+	if (c->stacks && sample_now(c)) {
 		key.stack = ms_stack_key(ctx, &stacks, &scratch, 0,
 					 MS_STACK_DEPTH);
 		if (key.stack == MS_NO_STACK)
-			pc->count[PA_DROP_STACK]++;
+			count(PA_DROP_STACK, 1);
 	} else {
 		key.unsampled = c->stacks;
 	}
-	gid = group_of(c, pc, &key);
+	gid = group_of(c, &key);
 	g = group_at(gid);
-	if (!page && !entry) {
-		pc->count[PA_FAIL]++;
-		if (g)
-			__sync_fetch_and_add(&g->fail, 1);
+	if (!g) {
+		if (!page && !entry) {
+			count(PA_FAIL, 1);
+			return 0;
+		}
+		count(PA_ALLOC_BLOCKS, 1);
+		count(PA_ALLOC_PAGES, pages);
+		if (!entry)
+			count(PA_UNTRACKED_PAGES, pages);
 		return 0;
 	}
-	pc->count[PA_ALLOC_BLOCKS]++;
-	pc->count[PA_ALLOC_PAGES] += pages;
-	if (!g) {
-		if (!entry)
-			pc->count[PA_UNTRACKED_PAGES] += pages;
+	if (!page && !entry) {
+		__sync_fetch_and_add(&g->fail, 1);
 		return 0;
 	}
 	__sync_fetch_and_add(&g->alloc_blocks, 1);
@@ -207,23 +210,26 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 		return 0;
 	/* A block still recorded here had pages we never saw freed. */
 	if (l->pages > 0) {
-		pc->count[PA_STALE_PAGES] += l->pages;
-		charge_free(l->gid, l->pages);
+		count(PA_STALE_PAGES, l->pages);
+		charge_free(l->gid, l->pages, 0);
 	}
 	l->gid = gid;
 	l->pages = pages;
 	return 0;
 }
 
-/* Take @pages off tracked block @blk. */
-static __always_inline void put_pages(struct pa_percpu *pc,
-				      struct pa_live *blk, __u64 pages)
+/* A free of @pages of tracked block @blk. */
+static __always_inline void put_pages(struct pa_live *blk, __u64 pages)
 {
-	if (pages > (__u64)blk->pages)
-		pages = blk->pages > 0 ? blk->pages : 0;
+	__u64 left = blk->pages > 0 ? blk->pages : 0;
+
+	/* More than it has left: the rest was never ours. */
+	if (pages > left) {
+		count(PA_FREE_UNTRACKED, pages - left);
+		pages = left;
+	}
 	__sync_fetch_and_add(&blk->pages, -(__s32)pages);
-	charge_free(blk->gid, pages);
-	pc->count[PA_FREE_TRACKED] += pages;
+	charge_free(blk->gid, pages, 1);
 }
 
 SEC("raw_tracepoint/mm_page_free")
@@ -233,18 +239,15 @@ int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 	__u32 order = ctx->args[1];
 	__u64 pages = 1ULL << (order & 31);
 	struct pa_cfg *c = ms_cfg();
-	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
 	struct pa_group *g;
 	struct pa_live *blk;
 	int o;
 
-	if (!c || !pc)
+	if (!c)
 		return 0;
-	pc->count[PA_FREE_BLOCKS]++;
-	pc->count[PA_FREE_PAGES] += pages;
 	blk = live_at(c, page);
 	if (blk && blk->pages > 0) {
-		put_pages(pc, blk, pages);
+		put_pages(blk, pages);
 		return 0;
 	}
 	/* Part of a larger tracked block (split_page(), THP split)? */
@@ -260,11 +263,12 @@ int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 			continue;
 		g = group_at(blk->gid);
 		if (g && g->key.order >= o) {
-			put_pages(pc, blk, pages);
+			put_pages(blk, pages);
 			return 0;
 		}
 	}
-	pc->count[PA_FREE_UNTRACKED] += pages;
+	count(PA_FREE_BLOCKS, 1);
+	count(PA_FREE_UNTRACKED, pages);
 	return 0;
 }
 
@@ -282,12 +286,7 @@ int pa_page_alloc(struct bpf_raw_tracepoint_args *ctx)
 			ctx->args[3], PA_PATH_ANY, false);
 }
 
-/*
- * -A kprobe, to compare hooks: requests at the allocator entry (whose
- * name the user side chooses), before the allocator knows the page;
- * nothing is tracked.  The same work per event as the tracepoints,
- * minus live[].
- */
+/* -A kprobe, to compare hooks: requests at the allocator entry, untracked. */
 SEC("kprobe/__alloc_pages_nodemask")
 int pa_alloc_entry(struct pt_regs *ctx)
 {

@@ -374,7 +374,7 @@ static int report_all(struct pa_ctx *ctx, bool summary)
 	int dim;
 
 	n = pa_groups_read(&ctx->bpf, &ctx->cfg, ctx->groups);
-	if (n < 0 || pa_counts_read(&ctx->bpf, c)) {
+	if (n < 0 || pa_counts_read(&ctx->bpf, ctx->groups, n, c)) {
 		ms_warn(&ctx->env, "%s", ms_last_error());
 		return -1;
 	}

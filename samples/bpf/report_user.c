@@ -257,7 +257,7 @@ static void read_pages(struct rp_ctx *ctx)
 		if (path->held > 0 && rp_kernel_path(path))
 			ctx->kernel_held += path->held;
 	}
-	if (!pa_counts_read(&ctx->pages, c))
+	if (n >= 0 && !pa_counts_read(&ctx->pages, groups, n, c))
 		ctx->page_drops += c[PA_DROP_GROUP] + c[PA_DROP_STACK];
 	free(groups);
 }
