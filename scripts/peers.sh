@@ -11,6 +11,9 @@
 #   /memstat/peers/share  oomkill.bt, swapin.bt
 #   /memstat/peers/lib    every library they need but the loader
 #                         (bpftrace's LLVM and clang: about 200 MiB)
+#   /usr/include          linux, asm, asm-generic: the user API headers
+#                         bpftrace's clang parser includes (the host's,
+#                         linux-libc-dev)
 #
 # The libraries are the host's (Debian 12: clang's libllvm14 and
 # libclang1-14, which setup-host.sh installs) and libbpfcc's
@@ -49,6 +52,12 @@ if [ ! -s "$dir/peers.cpio.gz" ]; then
 	done
 	cp "$x/usr/sbin/drsnoop" "$x/usr/sbin/oomkill" "$x/usr/bin/bpftrace" "$r/bin/"
 	cp "$x/usr/sbin/oomkill.bt" "$x/usr/sbin/swapin.bt" "$r/share/"
+	inc=$dir.tmp/root/usr/include
+	mkdir -p "$inc"
+	[ -r /usr/include/linux/types.h ] ||
+		die "no /usr/include/linux/types.h: apt-get install linux-libc-dev"
+	cp -R /usr/include/linux /usr/include/asm-generic "$inc/"
+	cp -R "/usr/include/$(gcc -print-multiarch)/asm" "$inc/asm"
 	path=$(find "$x" -name '*.so*' -printf '%h\n' | sort -u | paste -sd:)
 	libs=$(LD_LIBRARY_PATH=$path ldd "$r"/bin/*) || die "ldd on the peers failed"
 	! grep -q 'not found' <<< "$libs" ||
