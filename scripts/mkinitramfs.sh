@@ -5,10 +5,13 @@
 # under /memstat with the shared libraries its binaries need, on request
 # the Debian modules for zram and ext4, and an /init that mounts the kernel
 # filesystems, puts swap and an ext2/ext4 disk on zram, runs
-# /memstat/vm-main.sh and powers off.
+# /memstat/vm-main.sh and powers off.  --append adds a prebuilt
+# compressed cpio (scripts/peers.sh) as is after the image: the kernel
+# unpacks one archive after the other into the same root.
 #
 # Usage: mkinitramfs.sh --out FILE.cpio.gz --payload DIR
 #                       [--modules-deb IMAGE_DEB --kabi KABI]
+#                       [--append FILE.cpio.gz]
 #
 # Needs busybox-static, cpio, kmod (depmod) and, for modules, dpkg-deb.
 set -euo pipefail
@@ -16,7 +19,7 @@ set -euo pipefail
 
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-out='' payload='' mdeb='' kabi=''
+out='' payload='' mdeb='' kabi='' append=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -24,6 +27,7 @@ while [ $# -gt 0 ]; do
 	--payload) payload=$2 ;;
 	--modules-deb) mdeb=$2 ;;
 	--kabi) kabi=$2 ;;
+	--append) append=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -32,6 +36,7 @@ done
 [ -d "$payload" ] || die "payload $payload is not a directory"
 [ -z "$mdeb" ] || [ -n "$kabi" ] || die "--modules-deb needs --kabi"
 [ -z "$mdeb" ] || [ -r "$mdeb" ] || die "cannot read $mdeb"
+[ -z "$append" ] || [ -r "$append" ] || die "cannot read $append"
 
 # depmod and ldconfig live in sbin, which a user's PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin
@@ -209,5 +214,6 @@ mkdir -p "$(dirname "$out")"
 	newc 1 $((8#20600)) 5 1 dev/console	# char device, 0600
 	newc 0 0 0 0 'TRAILER!!!'
 } | gzip -n -6 > "$out.tmp"
+[ -z "$append" ] || cat "$append" >> "$out.tmp"
 mv "$out.tmp" "$out"
 log "initramfs $out: $(du -h "$out" | cut -f1)"

@@ -23,6 +23,10 @@
 # turns (the prepared trees are checked out and built in place).
 # MEMSTAT_TESTS="pr_test.sh ..." runs only those selftests;
 # MEMSTAT_BENCH="faults swapin ..." benchmarks only those tools' events.
+# Benchmarks of dreclaim, oomkill or swapin (or of all) also run their
+# peers as Debian packages them (scripts/peers.sh); the patched kernel's
+# benchmark boots it twice more, running only the page fault churn:
+# without the series' kernel change, and with page_owner=on.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -204,7 +208,9 @@ no_warnings() { ! grep -i -E 'warning|error' "$1"; }
 # the tests to run in test mode.
 write_vm_main() {
 	local out=$1 script=$mode
-	[ "$mode" = bench ] && [ "$(basename "$out")" = base ] && script=bench-base
+	case $mode/$(basename "$out") in
+	bench/base|bench/pageowner) script=bench-base ;;
+	esac
 	cp "$scripts/vm/$script.sh" "$out/vm-main.sh"
 	chmod +x "$out/vm-main.sh"
 	echo "$tests" > "$out/tests.list"
@@ -218,14 +224,18 @@ boot() {
 	local label=$1 kernel=$2 payload=$3 initrd=$work/$1.cpio.gz
 	shift 3
 	write_vm_main "$payload"
+	local peers=
+	case $label in stock|patched) peers=$peers_cpio ;; esac
 	"$scripts/mkinitramfs.sh" --out "$initrd" --payload "$payload" \
-		${1:+--modules-deb "$1" --kabi "$2"} >&2
+		${1:+--modules-deb "$1" --kabi "$2"} ${peers:+--append "$peers"} >&2
 	# loglevel=5: a soft lockup or RCU stall comes with its stack.
 	# page_owner=on on the patched kernel (CONFIG_PAGE_OWNER) for the
 	# tests that read /sys/kernel/debug/page_owner; not in benchmarks,
-	# which would count its stack saving in every allocation.
+	# which would count its stack saving in every allocation, but for
+	# the boot (pageowner) that measures just that.
 	local append=loglevel=5
 	[ "$label" = patched ] && [ "$mode" != bench ] && append+=" page_owner=on"
+	[ "$label" = pageowner ] && append+=" page_owner=on"
 	# A whole test run takes 15 to 25 minutes a kernel under TCG.
 	local vmargs=(--kernel "$kernel" --initrd "$initrd" --name "$label"
 		      --log "$work/$label.log" --append "$append" --timeout 3000)
@@ -342,6 +352,15 @@ summary() {
 }
 
 phase setup-host "$scripts/setup-host.sh"
+# The peers of dreclaim, oomkill and swapin, for their benchmarks.
+peers_cpio=
+if [ "$mode" = bench ]; then
+	case " ${MEMSTAT_BENCH:-dreclaim} " in
+	*" dreclaim "*|*" oomkill "*|*" swapin "*)
+		peers_cpio=$(phase peers "$scripts/peers.sh") ||
+			die "getting the benchmark peers (scripts/peers.sh) failed" ;;
+	esac
+fi
 load_vars phase fetch-kernel "$scripts/fetch-kernel.sh" --headers
 pristine=$(phase prepare-tree "$scripts/prepare-tree.sh") ||
 	die "preparing the Debian tree failed"
@@ -461,12 +480,22 @@ if [ "$mode" = bench ] && [ "$which" != stock ]; then
 	cp -R "$work/patched" "$work/base"
 	phase boot-base boot base "$BASE_BZIMAGE" "$work/base"
 	labels+=(base)
+	# page_owner=on, the kernel's own call path of every page: the
+	# patched kernel booted once more with it (a boot option).
+	rm -rf "$work/pageowner"
+	cp -R "$work/patched" "$work/pageowner"
+	phase boot-pageowner boot pageowner "$PATCHED_BZIMAGE" "$work/pageowner"
+	labels+=(pageowner)
 	churn() { sed -n 's/.*# bench: nothing *\([0-9][0-9]*\).*/\1/p' "$work/$1.log" | head -n 1; }
-	with=$(churn patched) without=$(churn base)
+	with=$(churn patched) without=$(churn base) owner=$(churn pageowner)
 	if [ -n "$with" ] && [ -n "$without" ]; then
 		echo "# bench: page fault + free, nothing attached: $with ns/page with" \
 		     "mm_page_alloc_path compiled in (disabled), $without without" \
 		     "(ratio $(awk -v a="$with" -v b="$without" 'BEGIN { printf "%.4f", a / b }'))"
+	fi
+	if [ -n "$with" ] && [ -n "$owner" ]; then
+		echo "# bench: page_owner=on adds $((owner - with)) instructions per page" \
+		     "($owner ns/page with it, $with without; patched kernel)"
 	fi
 fi
 if [ "$mode" = bench ]; then

@@ -20,7 +20,10 @@
 # kprobe (the allocator entry);
 # faults-k is faults -A kprobe (its kretprobe has no empty twin here).
 # memaccess runs with the fault software events at period 1 (the test VM
-# has no PMU).
+# has no PMU).  Each tool's memory while it ran comes after its programs:
+# its BPF maps (memlock of its map fds), its RSS and peak RSS.
+# dreclaim, oomkill and swapin are then set beside their peers, where the
+# VM has them (/memstat/peers, scripts/peers.sh): see "peers" below.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "# bench needs root"; exit 4; }
@@ -182,6 +185,27 @@ compaction_load() {
 	echo "$start $end" | awk '{ printf "%d\n", ($2 - $1) * 1000 }'
 }
 
+# map_kib PID: KiB of BPF map memory (memlock) behind PID's map fds,
+# each map once.
+map_kib() {
+	for f in /proc/$1/fdinfo/*; do
+		grep -q '^map_type:' "$f" 2> /dev/null || continue
+		echo "$(sed -n 's/^map_id:[[:space:]]*//p' "$f" | grep . || echo "$f")" \
+			"$(sed -n 's/^memlock:[[:space:]]*//p' "$f")"
+	done | awk '!($1 in seen) { seen[$1] = 1; s += $2 } END { print int(s / 1024) }'
+}
+
+# mem_row LABEL PID: "LABEL maps_KiB RSS_KiB peak_RSS_KiB" of a running tool.
+mem_row() {
+	cp /proc/$2/status "$tmp/status" 2> /dev/null
+	printf '# bench: %-22s %10s %10s %10s\n' "$1" "$(map_kib $2)" \
+		"$(status_kb "$tmp/status" VmRSS)" "$(status_kb "$tmp/status" VmHWM)"
+}
+mem_head() {
+	printf '# bench: %-22s %10s %10s %10s\n' "memory of" "maps KiB" "RSS KiB" \
+		"peak KiB"
+}
+
 # tool_cmd TOOL: the command line that runs it.
 tool_cmd() {
 	case $1 in
@@ -254,6 +278,7 @@ for tool in ${*:-$all_tools}; do
 	sleep 2
 	load $tool
 	bpf_event_cost stats > "$tmp/stats"
+	mem_row "$tool" $tpid >> "$tmp/mem"
 	kill -INT $tpid $epid
 	wait $tpid $epid
 	# The empty programs load after the tool's, in hook order.
@@ -264,6 +289,10 @@ for tool in ${*:-$all_tools}; do
 		{ printf "# bench: %-9s %-46s %10s %8s\n", t, $2, $3, $5 }' \
 		"$tmp/stats"
 done
+if [ -s "$tmp/mem" ]; then
+	mem_head
+	cat "$tmp/mem"
+fi
 echo 0 > /proc/sys/kernel/bpf_stats_enabled
 
 # What a tool on the allocator costs a page fault, end to end: ns per 4 KiB
@@ -476,4 +505,173 @@ case " ${*:-report} " in
 	done
 	;;
 esac
+# The peers: the same job done by tools Debian packages (libbpf-tools'
+# drsnoop and oomkill, bpftrace's oomkill.bt and swapin.bt), which the VM
+# holds in /memstat/peers (scripts/peers.sh).  A job's tools all run at
+# once, on one load, next to empty programs at every hook any of them
+# uses: their programs see the same events.  A program belongs to the
+# tool that was starting when its id appeared (each is started alone and
+# waited for until the kernel's program list holds still).  Then each
+# tool's memory, and the load end to end with nothing, then each tool
+# alone (bpf_stats off).  dreclaim's load here is global direct reclaim
+# (drsnoop sees no memcg reclaim); a peer that cannot run says why.
+peers=${MEMSTAT_PEERS:-/memstat/peers}
+
+# peer_list TOOL: "LABEL|HOOKS|COMMAND" of each peer doing TOOL's job.
+peer_list() {
+	env="env LD_LIBRARY_PATH=$peers/lib"
+	case $1 in
+	dreclaim)
+		echo "libbpf-tools/drsnoop|raw_tp:mm_vmscan_direct_reclaim_begin raw_tp:mm_vmscan_direct_reclaim_end|$env $peers/bin/drsnoop" ;;
+	oomkill)
+		echo "libbpf-tools/oomkill|kprobe:oom_kill_process|$env $peers/bin/oomkill"
+		echo "bpftrace/oomkill.bt|kprobe:oom_kill_process|$env $peers/bin/bpftrace $peers/share/oomkill.bt" ;;
+	swapin)
+		echo "bpftrace/swapin.bt|kprobe:swap_readpage|$env $peers/bin/bpftrace $peers/share/swapin.bt" ;;
+	esac
+}
+
+# direct_load KB: four threads fault in KB of anon memory with
+# min_free_kbytes at 8 MiB (lib.sh's global_pressure at a size fixed for
+# every run) and kswapd at nice 19: on one CPU (-icount) a woken kswapd
+# at nice 0 keeps ahead of them and nothing stalls.  Prints the load's
+# time (10 ms /proc/uptime ticks, polled every 100 ms) and its direct
+# reclaims.
+direct_load() {
+	min_free=$(cat /proc/sys/vm/min_free_kbytes)
+	echo 8192 > /proc/sys/vm/min_free_kbytes
+	kswapd=$(pidof kswapd0)
+	renice 19 -p $kswapd > /dev/null
+	s0=$(allocstall)
+	start=$(cut -d' ' -f1 /proc/uptime)
+	rm -f "$tmp/pr"
+	memstat_workload pressure --anon-kb $1 --threads 4 > "$tmp/pr" 2>&1 &
+	wait_for "$tmp/pr" '^ready' 6000
+	end=$(cut -d' ' -f1 /proc/uptime)
+	kill -TERM $!
+	wait $!
+	echo "$min_free" > /proc/sys/vm/min_free_kbytes
+	renice 0 -p $kswapd > /dev/null
+	echo "$start $end $(($(allocstall) - s0))" |
+		awk '{ printf "%d ms, %d direct reclaims\n", ($2 - $1) * 1000, $3 }'
+}
+
+# peer_load TOOL: the job's load; prints its figure.
+peer_load() {
+	case $1 in
+	dreclaim) direct_load $direct_kb ;;
+	oomkill)
+		start=$(cut -d' ' -f1 /proc/uptime)
+		oom_load
+		end=$(cut -d' ' -f1 /proc/uptime)
+		echo "$start $end" | awk '{ printf "%d ms\n", ($2 - $1) * 1000 }' ;;
+	swapin) echo "$(swapin_load)ns/page (alone, readahead)" ;;
+	esac
+}
+
+alive() { [ -e /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status 2> /dev/null; }
+prog_ids() { bpf_event_cost stats | awk 'NR > 1 { print $1 }'; }
+
+# start_owned LABEL CMD...: CMD in the background ($owned_pid); once the
+# kernel's program list has grown and held still for two seconds, the
+# new programs are LABEL's in $tmp/owner.  False, with a one-line reason
+# in $tmp/why, if CMD ended or loaded nothing within two minutes.
+start_owned() {
+	label=$1
+	shift
+	prog_ids > "$tmp/ids.before"
+	"$@" > /dev/null 2> "$tmp/owned.err" &
+	owned_pid=$!
+	prev='' same=0 n=0
+	while [ $same -lt 2 ] && [ $n -lt 120 ] && alive $owned_pid; do
+		sleep 1
+		n=$((n + 1))
+		prog_ids > "$tmp/ids.now"
+		new=$(awk 'FILENAME == ARGV[1] { old[$1] = 1; next } !($1 in old)' \
+			"$tmp/ids.before" "$tmp/ids.now" | tr '\n' ' ')
+		if [ -n "$new" ] && [ "$new" = "$prev" ]; then
+			same=$((same + 1))
+		else
+			same=0
+		fi
+		prev=$new
+	done
+	if [ $same -ge 2 ] && alive $owned_pid; then
+		for i in $new; do echo "$i $label"; done >> "$tmp/owner"
+		return 0
+	fi
+	kill -INT $owned_pid 2> /dev/null
+	wait $owned_pid
+	{ grep -i -m 1 -E 'error|fail|cannot|no such|not found' "$tmp/owned.err" ||
+	  tail -n 1 "$tmp/owned.err"; } | cut -c1-100 > "$tmp/why"
+	[ -s "$tmp/why" ] || echo "loaded no BPF program in 120 s" > "$tmp/why"
+	return 1
+}
+
+peer_jobs=
+for tool in dreclaim oomkill swapin; do
+	case " ${*:-$tool} " in *" $tool "*) peer_jobs="$peer_jobs $tool" ;; esac
+done
+[ -x "$peers/bin/bpftrace" ] || {
+	[ -z "$peer_jobs" ] || echo "# bench: no peers in $peers (scripts/peers.sh)"
+	peer_jobs=
+}
+direct_kb=$(($(meminfo_kb /proc/meminfo MemAvailable) + 102400))
+for tool in $peer_jobs; do
+	echo 1 > /proc/sys/kernel/bpf_stats_enabled
+	printf '# bench: %-22s %-28s %10s %8s\n' "peers of $tool" program runs ns/run
+	: > "$tmp/owner"
+	: > "$tmp/peermem"
+	: > "$tmp/failed"
+	hooks=$(hooks $tool)
+	pids=''
+	start_owned "memstat/$tool" $(tool_cmd $tool) -d 100000 &&
+		pids="$pids $owned_pid:memstat/$tool"
+	peer_list $tool > "$tmp/peers"
+	while IFS='|' read -r label h cmd; do
+		if start_owned "$label" $cmd; then
+			pids="$pids $owned_pid:$label"
+			hooks="$hooks $h"
+		else
+			echo "$label $(cat "$tmp/why")" >> "$tmp/failed"
+		fi
+	done < "$tmp/peers"
+	hooks=$(echo $hooks | tr ' ' '\n' | awk '!($0 in s) { s[$0] = 1; print }' | tr '\n' ' ')
+	epid=
+	start_owned "(empty)" bpf_event_cost empty $hooks && epid=$owned_pid
+	peer_load $tool > /dev/null
+	bpf_event_cost stats > "$tmp/stats"
+	for p in $pids; do mem_row "${p#*:}" ${p%%:*} >> "$tmp/peermem"; done
+	awk -v hooks="$hooks" 'BEGIN { split(hooks, hook, " ") }
+		FILENAME == ARGV[1] { own[$1] = $2; next }
+		!($1 in own) { next }
+		own[$1] == "(empty)" { printf "# bench: %-22s %-28s %10s %8s\n",
+			"(empty)", hook[++i], $3, $5; next }
+		{ printf "# bench: %-22s %-28s %10s %8s\n", own[$1], $2, $3, $5 }' \
+		"$tmp/owner" "$tmp/stats"
+	while read -r label why; do
+		printf '# bench: %-22s not run: %s\n' "$label" "$why"
+	done < "$tmp/failed"
+	mem_head
+	cat "$tmp/peermem"
+	for p in $pids $epid; do kill -INT ${p%%:*}; done
+	for p in $pids $epid; do wait ${p%%:*}; done
+	echo 0 > /proc/sys/kernel/bpf_stats_enabled
+	# End to end, each alone.
+	printf '# bench: %-22s %s\n' "$tool's load, with" "end to end"
+	printf '# bench: %-22s %s\n' nothing "$(peer_load $tool)"
+	{ echo "memstat/$tool|-|$(tool_cmd $tool) -d 100000"; cat "$tmp/peers"; } |
+	while IFS='|' read -r label h cmd; do
+		grep -q "^$label " "$tmp/failed" && continue
+		: > "$tmp/owner"
+		if start_owned "$label" $cmd; then
+			v=$(peer_load $tool)
+			kill -INT $owned_pid
+			wait $owned_pid
+		else
+			v="not run: $(cat "$tmp/why")"
+		fi
+		printf '# bench: %-22s %s\n' "$label" "$v"
+	done
+done
 rm -rf "$tmp"
