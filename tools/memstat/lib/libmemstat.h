@@ -151,6 +151,8 @@ void ms_cgroup_head(const struct ms_env *env);
 /* -C: process @pid's cgroup, " PATH" in text or "cgroup" in @j (-j). */
 void ms_cgroup_column(const struct ms_env *env, struct ms_json *j,
 		      pid_t pid);
+/* Process @pid is gone or a zombie (exited, not yet reaped). */
+bool ms_pid_exited(pid_t pid);
 /* Fill a tool's struct ms_filter (memstat_common.h) from -p and -c. */
 #define ms_filter_init(env, f)						\
 do {									\
