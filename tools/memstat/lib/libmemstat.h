@@ -194,7 +194,7 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
  * MS_OPT_COMMAND: fork env->command, stopped before its exec() so that
  * the tool can attach to its pid first; ms_command_go() lets it run.
  * SIGCHLD is ignored from then on: it leaves no zombie, and ms_run()
- * with watch_pid sees its end.  Exits 1 if it cannot fork.
+ * sees its end.  Exits 1 if it cannot fork.
  */
 pid_t ms_command_start(const struct ms_env *env);
 void ms_command_go(pid_t pid);
@@ -399,16 +399,16 @@ bool ms_exiting(void);
  * callback's > 0.  @on_record gets each ring buffer record as it comes
  * (NULL: no ring buffer); @on_interval runs every env->interval seconds
  * (with env->snapshot first at once; without an interval it runs once
- * when env->snapshot is set).  With @watch_pid the run ends when the -p
- * process exits.  Callbacks return 0 to go on, > 0 to stop, < 0 on
- * error (the callback has said why).  Returns 0 or the first error;
+ * when env->snapshot is set).  The run ends, with one line saying so,
+ * when the processes of -p (or the command's) have exited.  Callbacks
+ * return 0 to go on, > 0 to stop, < 0 on error (the callback has said
+ * why).  Returns 0 or the first error;
  * ring buffer errors are printed here.
  */
 struct ms_loop {
 	int ringbuf_fd;		/* -1: none */
 	int (*on_record)(void *ctx, void *data, size_t size);
 	int (*on_interval)(void *ctx, unsigned long iter);
-	bool watch_pid;
 	void *ctx;
 };
 
