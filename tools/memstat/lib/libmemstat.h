@@ -203,8 +203,10 @@ __noreturn void ms_exec_tool(const struct ms_env *env, const char *tool,
 			     int argc, char **argv);
 
 /*
- * A tracing tool's start: root or exit 1, signal handlers, RLIMIT_MEMLOCK
- * raised, libbpf quiet unless -v.
+ * A tracing tool's start: the running kernel the release it was built
+ * for (MEMSTAT_OSRELEASE=FILE stands in for uname(2) in tests) and root,
+ * or exit 1; signal handlers, RLIMIT_MEMLOCK raised, libbpf quiet unless
+ * -v.
  */
 void ms_tool_init(const struct ms_env *env);
 /* calloc() that exits 1 with "out of memory". */
