@@ -455,7 +455,6 @@ int main(int argc, char **argv)
 	struct ms_env *env = &ctx.env;
 	struct ms_loop loop = {
 		.on_interval = report, .on_record = on_event, .ctx = &ctx,
-		.watch_pid = true,
 	};
 	struct hs_cfg cfg = {};
 	pid_t child = 0;

@@ -111,6 +111,12 @@ static const struct ma_event *find_event(const char *name)
 
 static void add_event(struct ma_ctx *ctx, const struct ma_event *e)
 {
+	int i;
+
+	for (i = 0; i < ctx->nev; i++)
+		if (ctx->ev[i] == e)
+			ms_usage_error(&ctx->env, "-E: %s given twice",
+				       e->name);
 	if (ctx->nev == MA_MAX_EVENTS)
 		ms_usage_error(&ctx->env, "-E: at most %d events", MA_MAX_EVENTS);
 	if (e == &events[EV_REFS])

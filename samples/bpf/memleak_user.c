@@ -441,7 +441,6 @@ int main(int argc, char **argv)
 	struct ms_env *env = &ctx.env;
 	struct ms_loop loop = {
 		.on_interval = report, .on_record = on_record, .ctx = &ctx,
-		.watch_pid = true,
 	};
 	struct ms_duty *d = &ctx.allocs;
 	pid_t child = 0;

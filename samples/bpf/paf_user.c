@@ -441,8 +441,7 @@ int main(int argc, char **argv)
 		{ "__alloc_pages_nodemask" }, { "__alloc_pages" },
 	};
 	struct ms_loop loop = {
-		.on_record = on_record, .on_interval = report,
-		.watch_pid = true, .ctx = &ctx,
+		.on_record = on_record, .on_interval = report, .ctx = &ctx,
 	};
 	int entry;
 

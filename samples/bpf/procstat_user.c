@@ -411,8 +411,7 @@ int main(int argc, char **argv)
 {
 	static struct procstat_ctx ctx;
 	struct ms_loop loop = {
-		.ringbuf_fd = -1, .on_interval = report, .watch_pid = true,
-		.ctx = &ctx,
+		.ringbuf_fd = -1, .on_interval = report, .ctx = &ctx,
 	};
 	struct procstat_cfg cfg = {};
 	int ret;

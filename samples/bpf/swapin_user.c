@@ -89,6 +89,9 @@ static void parse_args(struct sw_ctx *ctx, int argc, char **argv)
 		    MS_OPT_TOP | MS_OPT_PID | MS_OPT_CGROUP |
 		    MS_OPT_CGROUP_COLUMN | MS_OPT_ATTACH);
 	ms_getopt(env, argc, argv, "", NULL);
+	/* A typo is a usage error, found before root or the kernel are. */
+	if (env->attach)
+		ms_pick(env, "attach point", env->attach, attach_names);
 }
 
 /* The hook table of the -A variant, on the functions kallsyms has. */

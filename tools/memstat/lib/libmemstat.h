@@ -151,6 +151,8 @@ void ms_cgroup_head(const struct ms_env *env);
 /* -C: process @pid's cgroup, " PATH" in text or "cgroup" in @j (-j). */
 void ms_cgroup_column(const struct ms_env *env, struct ms_json *j,
 		      pid_t pid);
+/* Process @pid is gone or a zombie (exited, not yet reaped). */
+bool ms_pid_exited(pid_t pid);
 /* Fill a tool's struct ms_filter (memstat_common.h) from -p and -c. */
 #define ms_filter_init(env, f)						\
 do {									\
@@ -192,7 +194,7 @@ unsigned long ms_parse_ulong_or_die(const struct ms_env *env, const char *what,
  * MS_OPT_COMMAND: fork env->command, stopped before its exec() so that
  * the tool can attach to its pid first; ms_command_go() lets it run.
  * SIGCHLD is ignored from then on: it leaves no zombie, and ms_run()
- * with watch_pid sees its end.  Exits 1 if it cannot fork.
+ * sees its end.  Exits 1 if it cannot fork.
  */
 pid_t ms_command_start(const struct ms_env *env);
 void ms_command_go(pid_t pid);
@@ -201,8 +203,10 @@ __noreturn void ms_exec_tool(const struct ms_env *env, const char *tool,
 			     int argc, char **argv);
 
 /*
- * A tracing tool's start: root or exit 1, signal handlers, RLIMIT_MEMLOCK
- * raised, libbpf quiet unless -v.
+ * A tracing tool's start: the running kernel the release it was built
+ * for (MEMSTAT_OSRELEASE=FILE stands in for uname(2) in tests) and root,
+ * or exit 1; signal handlers, RLIMIT_MEMLOCK raised, libbpf quiet unless
+ * -v.
  */
 void ms_tool_init(const struct ms_env *env);
 /* calloc() that exits 1 with "out of memory". */
@@ -399,16 +403,16 @@ bool ms_exiting(void);
  * callback's > 0.  @on_record gets each ring buffer record as it comes
  * (NULL: no ring buffer); @on_interval runs every env->interval seconds
  * (with env->snapshot first at once; without an interval it runs once
- * when env->snapshot is set).  With @watch_pid the run ends when the -p
- * process exits.  Callbacks return 0 to go on, > 0 to stop, < 0 on
- * error (the callback has said why).  Returns 0 or the first error;
+ * when env->snapshot is set).  The run ends, with one line saying so,
+ * when the processes of -p (or the command's) have exited.  Callbacks
+ * return 0 to go on, > 0 to stop, < 0 on error (the callback has said
+ * why).  Returns 0 or the first error;
  * ring buffer errors are printed here.
  */
 struct ms_loop {
 	int ringbuf_fd;		/* -1: none */
 	int (*on_record)(void *ctx, void *data, size_t size);
 	int (*on_interval)(void *ctx, unsigned long iter);
-	bool watch_pid;
 	void *ctx;
 };
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -43,11 +44,54 @@ const char *ms_strerror(long err)
 	return buf;
 }
 
+/*
+ * The release of the kernel tree the tools were built in (its struct
+ * layouts are in the BPF halves): the build force-includes the tree's
+ * include/generated/utsrelease.h (samples/bpf/Makefile.memstat, Kbuild).
+ */
+#ifndef UTS_RELEASE
+#error "build with -include <kernel tree>/include/generated/utsrelease.h"
+#endif
+
+/*
+ * The running kernel's release, uname(2)'s, into @buf; with
+ * MEMSTAT_OSRELEASE the first line of the file it names (tests).
+ */
+static int ms_running_release(char *buf, size_t len)
+{
+	const char *path = getenv("MEMSTAT_OSRELEASE");
+	struct utsname u;
+	FILE *f;
+
+	if (!path) {
+		if (uname(&u))
+			return ms_set_error(-errno, "uname: %s", strerror(errno));
+		snprintf(buf, len, "%s", u.release);
+		return 0;
+	}
+	f = fopen(path, "re");
+	if (!f)
+		return ms_set_error(-errno, "MEMSTAT_OSRELEASE=%s: %s", path,
+				    strerror(errno));
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
 void ms_tool_init(const struct ms_env *env)
 {
 	/* 5.10 charges map memory against RLIMIT_MEMLOCK. */
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	char running[sizeof(((struct utsname *)0)->release)];
 
+	/* First: root would not help, and nothing else makes sense. */
+	ms_die_on(env, ms_running_release(running, sizeof(running)));
+	if (strcmp(running, UTS_RELEASE))
+		ms_fatal(env,
+			 "built for kernel %s, running %s: rebuild memstat against the running kernel's tree (or its headers package: make -f Kbuild)",
+			 UTS_RELEASE, running);
 	if (geteuid() != 0)
 		ms_fatal(env,
 			 "must run as root: loading BPF programs needs CAP_SYS_ADMIN (try sudo %s)",

@@ -81,9 +81,26 @@ static int ms_wait_until(struct ring_buffer *rb, double until)
 	return 0;
 }
 
-static bool ms_pid_gone(const struct ms_env *env)
+/* Every process -p named has exited (none named: never). */
+static bool ms_pids_gone(const struct ms_env *env)
 {
-	return kill(env->pid, 0) && errno == ESRCH;
+	unsigned int i;
+
+	if (!env->npids)
+		return env->pid && ms_pid_exited(env->pid);
+	for (i = 0; i < env->npids; i++)
+		if (!ms_pid_exited(env->pids[i]))
+			return false;
+	return true;
+}
+
+static void ms_warn_gone(const struct ms_env *env)
+{
+	if (env->npids > 1)
+		ms_warn(env, "the %u processes of -p exited", env->npids);
+	else
+		ms_warn(env, "process %d exited",
+			env->npids ? env->pids[0] : env->pid);
 }
 
 int ms_run(const struct ms_env *env, const struct ms_loop *loop)
@@ -117,7 +134,7 @@ int ms_run(const struct ms_env *env, const struct ms_loop *loop)
 			if (st.stop || (env->count && iter >= env->count))
 				break;
 			if (gone) {
-				ms_warn(env, "process %d exited", env->pid);
+				ms_warn_gone(env);
 				break;
 			}
 			if (deadline && ms_now() >= deadline)
@@ -134,7 +151,7 @@ int ms_run(const struct ms_env *env, const struct ms_loop *loop)
 			continue;
 		}
 		if (gone) {
-			ms_warn(env, "process %d exited", env->pid);
+			ms_warn_gone(env);
 			break;
 		}
 		if (deadline && now >= deadline)
@@ -143,7 +160,7 @@ int ms_run(const struct ms_env *env, const struct ms_loop *loop)
 				    deadline ? deadline : now + MS_TICK);
 		if (err < 0)
 			break;
-		if (loop->watch_pid && env->pid && ms_pid_gone(env))
+		if (ms_pids_gone(env))
 			gone = true;
 	}
 	/* What the kernel wrote before the stop is still in the ring. */

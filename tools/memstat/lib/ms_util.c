@@ -3,6 +3,7 @@
  * libmemstat: options, errors and output formatting shared by every
  * memstat tool.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -162,13 +163,18 @@ int ms_parse_ulong(const char *s, unsigned long min, unsigned long max,
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || !*s || *s == '+' || isspace((unsigned char)*s))
 		return -EINVAL;
+	/* A negative number is a number below every range. */
+	if (*s == '-')
+		return s[1] && strspn(s + 1, "0123456789") == strlen(s + 1) ?
+		       -ERANGE : -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || *end)
+	if (*end || (errno && errno != ERANGE))
 		return -EINVAL;
-	if (v < min || v > max)
+	/* Beyond 64 bits (ERANGE) is beyond every range too. */
+	if (errno || v < min || v > max)
 		return -ERANGE;
 	*out = v;
 	return 0;
@@ -232,23 +238,48 @@ static void ms_help(const struct ms_env *env)
 	exit(fflush(stdout) || ferror(stdout) ? MS_EXIT_RUNTIME : MS_EXIT_OK);
 }
 
-static void ms_check_pid(const struct ms_env *env, pid_t pid)
+/* Process @pid's state letter (0: no such process) and its tgid. */
+static char ms_pid_state(pid_t pid, long *tgid)
 {
-	char path[64], line[256];
-	long tgid = 0;
+	char path[64], line[256], state = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
-		ms_usage_error(env, "no such process: %d", pid);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+		return 0;
+	/* "State:" comes before "Tgid:". */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "State: %c", &state) == 1)
+			continue;
+		if (sscanf(line, "Tgid: %ld", tgid) == 1)
 			break;
+	}
 	fclose(f);
+	return state ? state : '?';
+}
+
+bool ms_pid_exited(pid_t pid)
+{
+	long tgid = 0;
+	char state = ms_pid_state(pid, &tgid);
+
+	return !state || state == 'Z' || state == 'X';
+}
+
+static void ms_check_pid(const struct ms_env *env, pid_t pid)
+{
+	long tgid = 0;
+	char state = ms_pid_state(pid, &tgid);
+
+	if (!state)
+		ms_usage_error(env, "no such process: %d", pid);
 	if (tgid > 0 && tgid != pid)
 		ms_usage_error(env, "%d is a thread of process %ld: use -p %ld",
 			       pid, tgid, tgid);
+	if (state == 'Z' || state == 'X')
+		ms_usage_error(env, "process %d has exited (its parent has not reaped it yet)",
+			       pid);
 }
 
 /* -p PID, or with MS_OPT_PIDS -p PID,PID,... (-p again adds to them). */
@@ -257,6 +288,10 @@ static void ms_parse_pids(struct ms_env *env, char *arg)
 	char *save = NULL, *word;
 
 	if (!(env->opts & MS_OPT_PIDS)) {
+		if (env->pid)
+			ms_usage_error(env,
+				       "-p %s after -p %d: %s traces one process",
+				       arg, env->pid, env->prog);
 		env->pid = ms_parse_ulong_or_die(env, "pid", arg, 1, INT_MAX);
 		return;
 	}
@@ -305,6 +340,9 @@ static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 			ms_usage_error(env,
 				       "-c: %s shows system-wide state, not tasks' (a cgroup's own memory is in its memory.stat)",
 				       env->prog);
+		if (env->cgroup)
+			ms_usage_error(env, "-c %s after -c %s: one cgroup (and those below it)",
+				       arg, env->cgroup);
 		env->cgroup = arg;
 		if (ms_cgroup_resolve(arg, &env->cg))
 			ms_usage_error(env, "-c %s: %s", arg, ms_last_error());
@@ -349,9 +387,18 @@ static bool ms_parse_common(struct ms_env *env, int opt, char *arg)
 }
 
 static __noreturn void ms_bad_option(const struct ms_env *env, int opt,
-				     char **argv)
+				     int argc, char **argv)
 {
 	const char *word = argv[optind - 1];
+	int i;
+
+	/* No tool has a digit option: "-1" is a negative interval or count. */
+	for (i = 1; opt == '?' && isdigit(optopt) && i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] == optopt &&
+		    strspn(argv[i] + 1, "0123456789") == strlen(argv[i] + 1))
+			ms_usage_error(env,
+				       "'%s' is negative: interval and count are 1 or more (try %s -h)",
+				       argv[i], env->prog);
 
 	if (opt == ':' && optopt)
 		ms_usage_error(env, "option -%c needs a value (try %s -h)",
@@ -442,7 +489,7 @@ int ms_getopt(struct ms_env *env, int argc, char **argv, const char *shortopts,
 	while ((opt = getopt_long(argc, argv, merged_short, merged_long,
 				  NULL)) != -1) {
 		if (opt == '?' || opt == ':')
-			ms_bad_option(env, opt, argv);
+			ms_bad_option(env, opt, argc, argv);
 		if (strchr(shortopts, opt) || !ms_parse_common(env, opt, optarg))
 			return opt;
 	}
