@@ -117,7 +117,7 @@ cases() {
 	paf)
 		bad $t "order '99' out of range" "-o beyond the orders" -- -o 99 ;;
 	pagealloc)
-		bad $t "max-blocks '5' out of range" "-M too few blocks" -- -M 5
+		bad $t "sample '0' out of range" "-R 0" -- -R 0
 		bad $t "max-groups '-1' out of range" "-G negative" -- -G -1 ;;
 	esac
 }
