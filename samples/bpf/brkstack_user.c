@@ -14,8 +14,10 @@
  * Requires: CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS, CONFIG_FTRACE_SYSCALLS
  * (raw_syscalls), CONFIG_TRACEPOINTS.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <search.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -93,6 +95,7 @@ struct bs_ctx {
 	void *stacks;			/* of ms_ustack_get() */
 	void *seen;			/* tsearch tree of tgids tracked */
 	unsigned long reports, tracked, untracked;
+	unsigned long since_sweep;	/* processes tracked since forget_gone() */
 	struct ms_events ev;		/* -e */
 };
 
@@ -246,6 +249,27 @@ static void print_tables(struct bs_ctx *ctx)
 		printf("no brk() calls seen\n");
 }
 
+/*
+ * Processes that exited: their stacks named now, then their symbols
+ * (a Dwfl with every module's ELF open) let go, or a system with many
+ * short-lived processes grows brkstack by 100 KiB or more per process.
+ */
+static void forget_gone(struct bs_ctx *ctx)
+{
+	size_t g, i;
+
+	for (g = 0; g < ctx->ngroups; g++) {
+		const struct bs_group *gr = &ctx->groups[g];
+
+		if (!ms_usyms_tracked(gr->tgid) ||
+		    !(kill(gr->tgid, 0) && errno == ESRCH))
+			continue;
+		for (i = gr->first; i < gr->first + gr->n; i++)
+			frames_get(ctx, ctx->rows[i].key);
+		ms_usyms_forget(gr->tgid);
+	}
+}
+
 static int report(void *arg, unsigned long iter)
 {
 	struct bs_ctx *ctx = arg;
@@ -254,6 +278,8 @@ static int report(void *arg, unsigned long iter)
 		return -1;
 	ms_report_begin(&ctx->env, iter);
 	print_tables(ctx);
+	forget_gone(ctx);
+	ctx->since_sweep = 0;
 	ctx->reports++;
 	return 0;
 }
@@ -324,6 +350,11 @@ static int on_record(void *arg, void *data, size_t size)
 			ctx->untracked++;
 		else
 			ctx->tracked++;
+		/* Without an interval, no report lets the dead go. */
+		if (++ctx->since_sweep >= 64 && !read_totals(ctx)) {
+			forget_gone(ctx);
+			ctx->since_sweep = 0;
+		}
 	} else if (e->kind == BS_MOVED) {
 		ms_usyms_refresh(e->tgid);
 	} else if (e->kind == BS_CALL) {

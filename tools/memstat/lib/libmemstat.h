@@ -607,8 +607,13 @@ struct ms_ustack *ms_ustack_get(const struct ms_env *env, void **cache, int fd,
 				pid_t tgid, __u64 key, size_t key_size,
 				bool valid);
 void ms_ustacks_free(void **cache);
-/* Drop @tgid's symbols (e.g. its pid was reused); all of them. */
+/*
+ * Drop @tgid's symbols (e.g. its pid was reused, or it exited and its
+ * stacks are named): its Dwfl and open ELF files, all of them.
+ */
 void ms_usyms_forget(pid_t tgid);
+/* @tgid's mappings are held (tracked while it lived, not forgotten). */
+bool ms_usyms_tracked(pid_t tgid);
 void ms_usyms_free(void);
 
 /*

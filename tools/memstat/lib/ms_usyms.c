@@ -309,6 +309,13 @@ static void uproc_free(void *node)
 	free(p);
 }
 
+bool ms_usyms_tracked(pid_t tgid)
+{
+	struct ms_uproc *p = uproc_find(tgid);
+
+	return p && p->dwfl;
+}
+
 void ms_usyms_forget(pid_t tgid)
 {
 	struct ms_uproc *p = uproc_find(tgid);

@@ -37,6 +37,9 @@
  *                                     wait for SIGTERM: the allocations
  *                                     of a known process in a window
  *   memstat_workload as-nobody CMD [ARGS]   run CMD as uid/gid 65534
+ *   memstat_workload sigdfl CMD [ARGS]  run CMD with SIGINT and SIGQUIT
+ *                                     at their defaults (not ignored as
+ *                                     in a shell's background command)
  *   memstat_workload bracket DIR CMD [ARGS]  run CMD (a tool printing JSON
  *                                     Lines every interval); after each
  *                                     "system" record k, save the record(s)
@@ -95,6 +98,14 @@
  *                                     /dev/shm opens and unlinks and
  *                                     memfd_create, printed as shmsnoop -j
  *                                     prints them
+ *   memstat_workload flood mprotect|shmdt N --go FILE
+ *                                     print "waiting pid=P", wait for FILE,
+ *                                     then make N calls as fast as it can
+ *                                     (raw syscalls, nothing else between):
+ *                                     mprotect() of one page of its own,
+ *                                     or shmdt() of an address nothing is
+ *                                     attached at (EINVAL); print "done
+ *                                     calls=N failed=F"
  *   memstat_workload syscalls N       ns per getppid(), mmap + munmap and
  *                                     open + close, N of each: the cost of
  *                                     tools on raw_syscalls
@@ -525,6 +536,24 @@ static int as_nobody(int argc, char **argv)
 	}
 	if (setgid(65534) || setuid(65534))
 		die("setuid");
+	execvp(argv[2], argv + 2);
+	die(argv[2]);
+	return 1;
+}
+
+/*
+ * sigdfl CMD [ARGS]: run CMD with SIGINT and SIGQUIT at their defaults.
+ * A shell without job control starts its background commands with both
+ * ignored, so a SIGINT sent before CMD sets a handler would be lost.
+ */
+static int wl_sigdfl(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: memstat_workload sigdfl CMD [ARGS]\n");
+		return 2;
+	}
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
 	execvp(argv[2], argv + 2);
 	die(argv[2]);
 	return 1;
@@ -1405,6 +1434,36 @@ static int syscalls_bench(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * flood mprotect|shmdt N --go FILE: N calls one tool traces, as fast as
+ * possible, for the tests of what a full ring buffer loses (and counts).
+ */
+static int wl_flood(int argc, char **argv)
+{
+	const char *go = argc == 6 && !strcmp(argv[4], "--go") ? argv[5] : NULL;
+	bool shm = argc > 2 && !strcmp(argv[2], "shmdt");
+	unsigned long n, i, failed = 0;
+	void *page;
+
+	if (!go || (!shm && strcmp(argv[2], "mprotect")) ||
+	    parse_count(argv[3], &n) || !n) {
+		fprintf(stderr, "usage: memstat_workload flood mprotect|shmdt N --go FILE\n");
+		return 2;
+	}
+	page = map_anon(page_size, MAP_PRIVATE);
+	printf("waiting pid=%d\n", getpid());
+	fflush(stdout);
+	wait_for(go);
+	for (i = 0; i < n; i++)
+		if (shm)
+			failed += syscall(SYS_shmdt, page) != 0;
+		else
+			failed += syscall(SYS_mprotect, page, page_size,
+					  i & 1 ? PROT_READ : PROT_READ | PROT_WRITE) != 0;
+	printf("done calls=%lu failed=%lu\n", n, failed);
+	return 0;
+}
+
 /* ---- faults: a known number of minor and major faults ------------- */
 
 /* minflt (field 10) and majflt (12) of /proc/self/stat; 0 or -1. */
@@ -1800,6 +1859,8 @@ int main(int argc, char **argv)
 		return pressure(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "grow"))
 		return grow(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "sigdfl"))
+		return wl_sigdfl(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "as-nobody"))
 		return as_nobody(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "bracket"))
@@ -1822,6 +1883,8 @@ int main(int argc, char **argv)
 		return mmap_calls(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "shm-calls"))
 		return shm_calls(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "flood"))
+		return wl_flood(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "syscalls"))
 		return syscalls_bench(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "faults"))
@@ -1833,9 +1896,10 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: memstat_workload hold [options] | pressure --anon-kb N [--threads T] |\n"
 		"       grow --anon-kb N --tables T --go FILE |\n"
-		"       as-nobody CMD [ARGS] | bracket DIR CMD [ARGS] | fragment ... |\n"
+		"       as-nobody CMD [ARGS] | sigdfl CMD [ARGS] |\n"
+		"       bracket DIR CMD [ARGS] | fragment ... |\n"
 		"       failpipe ... | json-check FILE | churn PAGES ROUNDS | brk |\n"
 		"       reread FILE |\n"
-		"       mmap-calls ... | shm-calls ... | syscalls N\n");
+		"       mmap-calls ... | shm-calls ... | flood ... | syscalls N\n");
 	return 2;
 }
