@@ -67,7 +67,7 @@ for tool in $tools; do
 	$tool $args > "$tmp/$tool" 2> "$tmp/$tool.err" &
 	eval pid_$tool=\$!
 done
-pagealloc -j -F 32 -n 0 > "$tmp/pa" 2> "$tmp/pa.err" &
+pagealloc -j -R 1 -F 32 -n 0 > "$tmp/pa" 2> "$tmp/pa.err" &
 pa=$!
 for tool in $tools; do
 	# procstat and sysstat say nothing on stderr: their first report.
