@@ -85,10 +85,18 @@ check "faults -A kprobe: ran and ended cleanly, deltas read alike ($min $maj, $e
 	$rc -eq 0 -a "$min $maj" = "$ext"
 proc_is "$tmp/kp" "$min" "$maj"
 st=$?
-# Seen once (stock, 3rd full run of a day): about every other return
-# lost; say what the tool counted and what it reports lost.
+# The kretprobe has as many instances as CPUs (perf-made, 5.10): with
+# one vCPU, a fault of the workload while any task sleeps in another
+# loses its return.  The tool counts each as unpaired: what it counted
+# plus what it says it lost must then be every fault.
+r=$(grep "\"type\":\"proc\",\"pid\":$wpid," "$tmp/kp")
+kmin=$(echo "$r" | json_num minor) kmaj=$(echo "$r" | json_num major)
+unp=$(grep '"type":"summary"' "$tmp/kp" | json_num unpaired)
 [ $st -eq 0 ] || diag "kp: $(grep -E '"type":"(proc|summary)"' "$tmp/kp" | tr '\n' ' ')"
-check "faults -A kprobe: minor, major = /proc/PID/stat minflt, majflt deltas ($min, $maj)" $st -eq 0
+[ $st -eq 0 ] || [ $((${kmin:-0} + ${kmaj:-0} + ${unp:-0})) -ne $((min + maj)) ] ||
+	[ "${kmin:-0}" -gt "$min" ] || [ "${kmaj:-0}" -gt "$maj" ] || st=0
+d="faults -A kprobe: minor, major ($kmin, $kmaj) + unpaired ${unp:-0}"
+check "$d = /proc/PID/stat minflt, majflt deltas ($min, $maj)" $st -eq 0
 n=$(kstack_ok "$tmp/kp")
 check "faults -A kprobe -K: kernel stacks from the fault entry ($n stacks)" "$n" -gt 0
 
@@ -155,10 +163,12 @@ check "faults -U: user stacks named, from faults_window ($n stacks)" "$n" -gt 0
 bad=0
 for f in kp def st all; do
 	d=$(grep '"type":"summary"' "$tmp/$f" | json_num dropped)
+	# kp: lost returns, checked above, are its only drops.
+	[ $f != kp ] || d=$((${d:-0} - ${unp:-0}))
 	[ "${d:-x}" = 0 ] || { bad=1; diag "$f: dropped ${d:-?}"; }
 	memstat_workload json-check "$tmp/$f" > /dev/null || { bad=1; diag "$f: bad JSON"; }
 done
-check "faults: nothing dropped, every line valid JSON" $bad -eq 0
+check "faults: nothing dropped (kprobe: but lost returns), every line valid JSON" $bad -eq 0
 sed 's/^/# /' "$tmp/text" | head -n 40
 grep -m 1 '"type":"stack"' "$tmp/kp" | sed 's/^/# kp: /'
 for f in kp def st all text; do

@@ -119,7 +119,8 @@ sed 's/^/# /' "$tmp/text"
 memaccess -E nope > "$tmp/out" 2> "$tmp/err"
 check "memaccess -E nope: unknown event, exit 2" $? -eq 2 -a \
 	"$(grep -c "unknown event 'nope'" "$tmp/err")" -eq 1
-memaccess -E cycles,cycles,cycles,cycles,cycles > "$tmp/out" 2> "$tmp/err"
+memaccess -E cycles,instructions,cache-misses,cache-references,minor-faults \
+	> "$tmp/out" 2> "$tmp/err"
 check "memaccess: five events, exit 2" $? -eq 2 -a "$(grep -c 'at most 4' "$tmp/err")" -eq 1
 memaccess -P 0 > "$tmp/out" 2> "$tmp/err"
 rc=$?

@@ -168,7 +168,8 @@ for tool in $tools; do
 	# (1.5 MiB in the first 60 s runs; MEMSTAT_BENCH=soak shows more).
 	bound=1024
 	case $tool in kleak|memleak) bound=4096 ;; esac
-	check "$tool: $soak s under load: exit $rc, summary $s, RSS $r0 -> $r1 KiB (<= +$bound), maps $n0 -> $n1 ($m0 -> $m1 KiB)" \
+	d="$tool: $soak s under load: exit $rc, summary $s, RSS $r0 -> $r1 KiB"
+	check "$d (<= +$bound), maps $n0 -> $n1 ($m0 -> $m1 KiB)" \
 		$rc -eq 0 -a $s -eq 1 -a $((r1 - r0)) -le $bound -a \
 		"$n0 $m0" = "$n1 $m1"
 done
@@ -200,7 +201,8 @@ if [ -n "$ko" ]; then
 	[ "$a" = 4096 ] ||
 		grep '"type":"summary"' "$tmp/pa" | paths_of | grep memstat_alloc_test |
 		cut -c 1-400 | sed 's/^/# pagealloc path: /'
-	check "under every tool: pagealloc counts the module's 4096 pages ($a allocated, $o outstanding; exit $parc, insmod $irc)" \
+	d="under every tool: pagealloc counts the module's 4096 pages"
+	check "$d ($a allocated, $o outstanding; exit $parc, insmod $irc)" \
 		"$a" = 4096 -a "$o" = 4096 -a $parc -eq 0 -a $irc -eq 0
 else
 	skip "under every tool: pagealloc and the module: no memstat_alloc_test.ko"

@@ -200,7 +200,8 @@ for tool in $tools; do
 	[ "$rc" = 137 ] || bad="$bad kill"
 	diag "$tool: $what"
 	[ -z "$bad" ] || sed "s/^/# $tool: /" "$o.err" | head -n 5
-	check "$tool: SIGINT/SIGTERM in attach and run end it cleanly, SIGKILL kills it${bad:+ (failed:$bad)}" \
+	d="$tool: SIGINT/SIGTERM in attach and run end it cleanly,"
+	check "$d SIGKILL kills it${bad:+ (failed:$bad)}" \
 		-z "$bad"
 	if clean; then
 		ok "$tool: nothing left: BPF objects, kprobe/uprobe events, kprobes as before"
@@ -251,7 +252,8 @@ if [ -n "$ko" ]; then
 	for n in 1 2; do
 		got="$got $(mod_pages alloc "$tmp/pa$n")/$(mod_pages outstanding "$tmp/pa$n")"
 	done
-	check "two pagealloc at once: each counts the module's $pages pages allocated/outstanding (${got# }; exit $rc1 $rc, insmod $irc)" \
+	d="two pagealloc at once: each counts the module's $pages pages"
+	check "$d allocated/outstanding (${got# }; exit $rc1 $rc, insmod $irc)" \
 		"$got" = " $pages/$pages $pages/$pages" -a "$rc1" = 0 -a "$rc" = 0 -a $irc -eq 0
 else
 	skip "two pagealloc at once: no memstat_alloc_test.ko"
@@ -281,7 +283,8 @@ for n in 1 2; do
 	grep '"type":"event"' "$tmp/ms$n" | sed 's/.*"comm":"[^"]*",//; s/}$//' > "$tmp/ms$n.got"
 	cmp -s "$tmp/mc.want" "$tmp/ms$n.got" && same=$((same + 1))
 done
-check "two mmapsnoop -p at once: each prints the $(wc -l < "$tmp/mc.want") calls exactly ($same of 2; exit $rc1 $rc)" \
+d="two mmapsnoop -p at once: each prints the $(wc -l < "$tmp/mc.want") calls"
+check "$d exactly ($same of 2; exit $rc1 $rc)" \
 	$same -eq 2 -a "$(wc -l < "$tmp/mc.want")" -eq 12 -a "$rc1" = 0 -a "$rc" = 0
 
 # ---- 3. floods -------------------------------------------------------------
@@ -308,7 +311,9 @@ total=$(echo "$line" | json_num alloc_kib)
 u=$(echo "$line" | json_num untracked_kib)
 drops=$(echo "$line" | json_num drop_group)
 pages=$((${total:-0} / page_kib))
-check "pagealloc -G 256, 512 processes: rows $sum + untracked $u = $total KiB, $drops not tracked, within pgalloc +$((a2 - a1))..+$((a3 - a0)) pages (exit $rc)" \
+d="pagealloc -G 256, 512 processes: rows $sum + untracked $u = $total KiB,"
+d="$d $drops not tracked, within pgalloc +$((a2 - a1))..+$((a3 - a0)) pages"
+check "$d (exit $rc)" \
 	$((${sum:-0} + ${u:-0})) -eq "${total:--1}" -a "${drops:-0}" -gt 0 -a \
 	$pages -ge $((a2 - a1)) -a $pages -le $((a3 - a0)) -a "$rc" = 0
 
@@ -343,7 +348,8 @@ flood() {
 	lost=$(echo "$sum" | json_num lost_events)
 	n=$(grep "\"type\":\"proc\",\"pid\":$wpid," "$tmp/fs" | json_num $3)
 	diag "$1: $(cat "$tmp/fl"); printed $printed, lost $lost; -S $n; $sum"
-	check "$1 -p stopped during $calls $2 calls: printed $printed + lost ${lost:-?} = $calls, -S counts ${n:-?} (exit $rce $rc, workload $wrc)" \
+	d="$1 -p stopped during $calls $2 calls: printed $printed + lost ${lost:-?}"
+	check "$d = $calls, -S counts ${n:-?} (exit $rce $rc, workload $wrc)" \
 		$((printed + ${lost:-0})) -eq $calls -a "${lost:-0}" -gt 0 -a \
 		"${n:-0}" -eq $calls -a "$rce" = 0 -a "$rc" = 0 -a $wrc -eq 0
 }
