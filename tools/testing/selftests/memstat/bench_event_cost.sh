@@ -257,8 +257,8 @@ if [ "$*" = churn ]; then
 fi
 echo 1 > /proc/sys/kernel/bpf_stats_enabled || exit 1
 printf '# bench: %-9s %-46s %10s %8s\n' tool program runs ns/run
-all_tools="pr dreclaim vmscan paf pagealloc pagealloc-0 pagealloc-x"
-all_tools="$all_tools pagealloc-t pagealloc-k oomkill"
+all_tools="pr dreclaim vmscan paf pagealloc"
+all_tools="$all_tools pagealloc-t pagealloc-k oomkill pagealloc-0 pagealloc-x"
 all_tools="$all_tools brkstack mmapsnoop shmsnoop"
 all_tools="$all_tools faults-k faults"
 all_tools="$all_tools swapin hfaults swapin-k hfaults-k memleak"
@@ -520,14 +520,16 @@ peers=${MEMSTAT_PEERS:-/memstat/peers}
 # peer_list TOOL: "LABEL|HOOKS|COMMAND" of each peer doing TOOL's job.
 peer_list() {
 	env="env LD_LIBRARY_PATH=$peers/lib"
+	bt="$env $peers/bin/bpftrace $peers/share"
+	dr=raw_tp:mm_vmscan_direct_reclaim
 	case $1 in
 	dreclaim)
-		echo "libbpf-tools/drsnoop|raw_tp:mm_vmscan_direct_reclaim_begin raw_tp:mm_vmscan_direct_reclaim_end|$env $peers/bin/drsnoop" ;;
+		echo "libbpf-tools/drsnoop|${dr}_begin ${dr}_end|$env $peers/bin/drsnoop" ;;
 	oomkill)
 		echo "libbpf-tools/oomkill|kprobe:oom_kill_process|$env $peers/bin/oomkill"
-		echo "bpftrace/oomkill.bt|kprobe:oom_kill_process|$env $peers/bin/bpftrace $peers/share/oomkill.bt" ;;
+		echo "bpftrace/oomkill.bt|kprobe:oom_kill_process|$bt/oomkill.bt" ;;
 	swapin)
-		echo "bpftrace/swapin.bt|kprobe:swap_readpage|$env $peers/bin/bpftrace $peers/share/swapin.bt" ;;
+		echo "bpftrace/swapin.bt|kprobe:swap_readpage|$bt/swapin.bt" ;;
 	esac
 }
 

@@ -220,11 +220,11 @@ if [ -n "$ko" ]; then
 	rate=$(echo "$sampled" | json_num sample)
 	ins_s=$(echo "$sampled" | rows_of processes | grep '"comm":"insmod"' | pages_of alloc)
 	ins_x=$(echo "$loaded" | rows_of processes | grep '"comm":"insmod"' | pages_of alloc)
-	diag "sampled 1 in ${rate:-?}: module path ${o:-0} of $pages pages; insmod $ins_s vs $ins_x"
-	check "sampled (-R 16): the module's path ~ $pages pages (${o:-0}, within 25 %)" \
+	diag "sampled 1 in ${rate:-?}: module path ${o:-0} pages of $pages; insmod $ins_s vs $ins_x"
+	check "sampled (-R 16): the module's path ~ all its pages (${o:-0} ~ $pages, within 25 %)" \
 		"${rate:-0}" -eq 16 -a $((${o:-0} * 4)) -ge $((pages * 3)) -a \
 		$((${o:-0} * 4)) -le $((pages * 5))
-	check "sampled (-R 16): insmod's process row exact (${ins_s:-none} = ${ins_x:-none} pages)" \
+	check "sampled (-R 16): insmod's row exact (${ins_s:-none} = ${ins_x:-none} pages)" \
 		"${ins_s:-0}" -eq "${ins_x:--1}" -a "${ins_x:-0}" -ge $pages
 
 	# The other sources, each in its meminfo category, as the kernel

@@ -252,7 +252,7 @@ if [ -n "$ko" ]; then
 	for n in 1 2; do
 		got="$got $(mod_pages alloc "$tmp/pa$n")/$(mod_pages outstanding "$tmp/pa$n")"
 	done
-	d="two pagealloc at once: each counts the module's $pages pages"
+	d="two pagealloc at once: each counts all $pages of the module's pages"
 	check "$d allocated/outstanding (${got# }; exit $rc1 $rc, insmod $irc)" \
 		"$got" = " $pages/$pages $pages/$pages" -a "$rc1" = 0 -a "$rc" = 0 -a $irc -eq 0
 else
@@ -353,8 +353,8 @@ flood() {
 		$((printed + ${lost:-0})) -eq $calls -a "${lost:-0}" -gt 0 -a \
 		"${n:-0}" -eq $calls -a "$rce" = 0 -a "$rc" = 0 -a $wrc -eq 0
 }
-flood mmapsnoop mprotect mprotect
-flood shmsnoop shmdt shmdt
+flood mmapsnoop mprotect "mprotect"
+flood shmsnoop shmdt "shmdt"
 
 diag "the kernel log is checked by run-vm.sh (its console log)"
 rm -rf "$tmp"
