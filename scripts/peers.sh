@@ -45,14 +45,14 @@ done
 dir=$MEMSTAT_CACHE/peers/$(cat "${files[@]}" "$0" | content_hash)
 if [ ! -s "$dir/peers.cpio.gz" ]; then
 	rm -rf "$dir.tmp"
-	x=$dir.tmp/x r=$dir.tmp/root/memstat/peers
+	x=$dir.tmp/x r=$dir.tmp/tree/memstat/peers
 	mkdir -p "$x" "$r/bin" "$r/share" "$r/lib"
 	for f in "${files[@]}"; do
 		dpkg-deb -x "$f" "$x"
 	done
 	cp "$x/usr/sbin/drsnoop" "$x/usr/sbin/oomkill" "$x/usr/bin/bpftrace" "$r/bin/"
 	cp "$x/usr/sbin/oomkill.bt" "$x/usr/sbin/swapin.bt" "$r/share/"
-	inc=$dir.tmp/root/usr/include
+	inc=$dir.tmp/tree/usr/include
 	mkdir -p "$inc"
 	[ -r /usr/include/linux/types.h ] ||
 		die "no /usr/include/linux/types.h: apt-get install linux-libc-dev"
@@ -68,11 +68,11 @@ if [ ! -s "$dir/peers.cpio.gz" ]; then
 			cp -L "$lib" "$r/lib/"
 		done
 	# Same inputs, same archive: fixed times and owners, sorted names.
-	find "$dir.tmp/root" -exec touch -h -d @0 {} +
-	(cd "$dir.tmp/root" && find . -mindepth 1 | LC_ALL=C sort |
+	find "$dir.tmp/tree" -exec touch -h -d @0 {} +
+	(cd "$dir.tmp/tree" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio --quiet -o -H newc -R 0:0 --reproducible) |
 		gzip -n -6 > "$dir.tmp/peers.cpio.gz"
-	rm -rf "$dir" "$x" "$dir.tmp/root"
+	rm -rf "$dir" "$x" "$dir.tmp/tree"
 	mv "$dir.tmp" "$dir"
 	log "peers $dir/peers.cpio.gz: $(du -h "$dir/peers.cpio.gz" | cut -f1)"
 fi
