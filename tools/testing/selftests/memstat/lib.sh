@@ -313,3 +313,21 @@ hist_matches() {
 			exit total != n || moved > max
 		}' - "$2"
 }
+
+# paths_of: one line per element of the "paths" array of pagealloc's
+# JSON line on stdin.
+paths_of() {
+	sed 's/.*"paths":\[//; s/\],"processes":.*//' |
+		awk '{ n = split($0, a, /\},\{"stack_id"/)
+		       for (i = 1; i <= n; i++) print (i > 1 ? "{\"stack_id\"" : "") a[i] }'
+}
+
+# mod_pages KEY FILE: KEY_kib in pages over the paths of pagealloc's
+# summary in FILE through memstat_alloc_test_alloc(): anywhere in them,
+# as another tool's fexit trampoline on the allocator may come first.
+mod_pages() {
+	grep '"type":"summary"' "$2" | paths_of |
+		grep '"frames":\[[^]]*"memstat_alloc_test_alloc+' |
+		sed -n "s/.*\"$1_kib\":\([0-9]*\).*/\1/p" |
+		awk -v k=$page_kib '{ s += $1 } END { print s / k }'
+}

@@ -61,12 +61,6 @@ wait_reports() {
 	done
 }
 
-# paths_of: one line per element of the "paths" array of stdin's line.
-paths_of() {
-	sed 's/.*"paths":\[//; s/\],"processes":.*//' |
-		awk '{ n = split($0, a, /\},\{"stack_id"/)
-		       for (i = 1; i <= n; i++) print (i > 1 ? "{\"stack_id\"" : "") a[i] }'
-}
 
 # rows_of DIM: one line per element of array DIM (not "paths") of stdin.
 rows_of() {

@@ -184,21 +184,6 @@ msrc=$?
 kill -TERM $hold
 wait $hold
 
-# paths_of: one line per element of the "paths" array of stdin's line.
-paths_of() {
-	sed 's/.*"paths":\[//; s/\],"processes":.*//' |
-		awk '{ n = split($0, a, /\},\{"stack_id"/)
-		       for (i = 1; i <= n; i++) print (i > 1 ? "{\"stack_id\"" : "") a[i] }'
-}
-# mod_pages KEY FILE: KEY_kib in pages over the paths through the
-# module's function: anywhere in them, as another tool's fexit
-# trampoline on the allocator (paf's) may come first.
-mod_pages() {
-	grep '"type":"summary"' "$2" | paths_of |
-		grep '"frames":\[[^]]*"memstat_alloc_test_alloc+' |
-		sed -n "s/.*\"$1_kib\":\([0-9]*\).*/\1/p" |
-		awk -v k=$page_kib '{ s += $1 } END { print s / k }'
-}
 if [ -n "$ko" ]; then
 	a=$(mod_pages alloc "$tmp/pa") o=$(mod_pages outstanding "$tmp/pa")
 	[ "$a" = 4096 ] ||

@@ -215,22 +215,6 @@ done
 
 # ---- 2. two instances at once ----------------------------------------------
 
-# paths_of: one line per element of the "paths" array of stdin's line.
-paths_of() {
-	sed 's/.*"paths":\[//; s/\],"processes":.*//' |
-		awk '{ n = split($0, a, /\},\{"stack_id"/)
-		       for (i = 1; i <= n; i++) print (i > 1 ? "{\"stack_id\"" : "") a[i] }'
-}
-
-# mod_pages KEY FILE: the sum of KEY_kib, in pages, over the paths of the
-# summary in FILE on which memstat_alloc_test_alloc() called the
-# allocator.
-mod_pages() {
-	grep '"type":"summary"' "$2" | paths_of |
-		grep '"frames":\["memstat_alloc_test_alloc+' |
-		sed -n "s/.*\"$1_kib\":\([0-9]*\).*/\1/p" |
-		awk -v k=$page_kib '{ s += $1 } END { print s / k }'
-}
 
 if [ -n "$ko" ]; then
 	nr=1024 order=2
