@@ -96,6 +96,7 @@ struct bs_ctx {
 	void *seen;			/* tsearch tree of tgids tracked */
 	unsigned long reports, tracked, untracked;
 	unsigned long since_sweep;	/* processes tracked since forget_gone() */
+	double swept;			/* ms_now() at forget_gone() */
 	struct ms_events ev;		/* -e */
 };
 
@@ -268,6 +269,8 @@ static void forget_gone(struct bs_ctx *ctx)
 			frames_get(ctx, ctx->rows[i].key);
 		ms_usyms_forget(gr->tgid);
 	}
+	ctx->since_sweep = 0;
+	ctx->swept = ms_now();
 }
 
 static int report(void *arg, unsigned long iter)
@@ -279,7 +282,6 @@ static int report(void *arg, unsigned long iter)
 	ms_report_begin(&ctx->env, iter);
 	print_tables(ctx);
 	forget_gone(ctx);
-	ctx->since_sweep = 0;
 	ctx->reports++;
 	return 0;
 }
@@ -350,11 +352,13 @@ static int on_record(void *arg, void *data, size_t size)
 			ctx->untracked++;
 		else
 			ctx->tracked++;
-		/* Without an interval, no report lets the dead go. */
-		if (++ctx->since_sweep >= 64 && !read_totals(ctx)) {
+		/*
+		 * The dead go within a second, or 64 processes: each holds
+		 * 100 KiB or more, and reports may be far apart or none.
+		 */
+		if ((++ctx->since_sweep >= 64 || ms_now() - ctx->swept >= 1) &&
+		    !read_totals(ctx))
 			forget_gone(ctx);
-			ctx->since_sweep = 0;
-		}
 	} else if (e->kind == BS_MOVED) {
 		ms_usyms_refresh(e->tgid);
 	} else if (e->kind == BS_CALL) {

@@ -588,13 +588,14 @@ int ms_usyms_refresh(pid_t tgid);
 int ms_ustack_symbolize(pid_t tgid, const __u64 *ips, int n, char **out);
 /*
  * A user stack of a process as printed, kept for the run: @key's frames
- * in a tool's stack map, symbolized at first sight.
+ * in a tool's stack map, symbolized at first sight.  The names are
+ * shared by every stack that has them, and freed by ms_usyms_free().
  */
 struct ms_ustack {
 	pid_t tgid;
-	__u64 key;
 	int nframes;
-	char *frames[MS_MAX_FRAMES];
+	__u64 key;
+	const char *frames[];
 };
 
 /*

@@ -36,6 +36,7 @@ struct ms_uproc {
 };
 
 static void *uprocs;		/* tsearch tree of struct ms_uproc */
+static void *unames;		/* tsearch tree of frame names, one copy each */
 
 /*
  * While a process's mappings are reported: the files it maps executable,
@@ -330,6 +331,28 @@ void ms_usyms_free(void)
 {
 	tdestroy(uprocs, uproc_free);
 	uprocs = NULL;
+	tdestroy(unames, free);
+	unames = NULL;
+}
+
+static int uname_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * @name (malloc'ed, taken) as its one kept copy: the stacks of many
+ * processes of one program share their frames' names.
+ */
+static const char *uname_intern(const struct ms_env *env, char *name)
+{
+	char **slot = tsearch(name, &unames, uname_cmp);
+
+	if (!slot)
+		ms_fatal(env, "out of memory");
+	if (*slot != name)
+		free(name);
+	return *slot;
 }
 
 static int ms_ustack_cmp(const void *a, const void *b)
@@ -347,22 +370,27 @@ struct ms_ustack *ms_ustack_get(const struct ms_env *env, void **cache, int fd,
 {
 	struct ms_ustack probe = { .tgid = tgid, .key = key }, *st, **slot;
 	__u64 ips[MS_MAX_FRAMES] = {};
+	char *names[MS_MAX_FRAMES];
 	__u32 id = key;
+	int i, n = 0;
 
 	slot = tsearch(&probe, cache, ms_ustack_cmp);
 	if (!slot)
 		ms_fatal(env, "out of memory");
 	if (*slot != &probe)
 		return *slot;
-	st = ms_zalloc(env, 1, sizeof(*st));
-	*st = probe;
-	*slot = st;
 	if (valid && !bpf_map_lookup_elem(fd, key_size == 4 ? (void *)&id :
 					  (void *)&key, ips))
-		st->nframes = ms_ustack_symbolize(tgid, ips, MS_MAX_FRAMES,
-						  st->frames);
-	if (st->nframes < 0)
+		n = ms_ustack_symbolize(tgid, ips, MS_MAX_FRAMES, names);
+	if (n < 0)
 		ms_fatal(env, "out of memory");
+	/* Kept for the run, maybe for thousands of exited processes: small. */
+	st = ms_zalloc(env, 1, sizeof(*st) + n * sizeof(st->frames[0]));
+	*st = probe;
+	st->nframes = n;
+	for (i = 0; i < n; i++)
+		st->frames[i] = uname_intern(env, names[i]);
+	*slot = st;
 	return st;
 }
 
@@ -372,7 +400,6 @@ void ms_ustacks_free(void **cache)
 		struct ms_ustack *st = *(struct ms_ustack **)*cache;
 
 		tdelete(st, cache, ms_ustack_cmp);
-		ms_stack_free(st->frames, st->nframes);
-		free(st);
+		free(st);	/* its names stay, until ms_usyms_free() */
 	}
 }

@@ -13,8 +13,9 @@
 #   twelve calls exactly;
 # - procstat -f -p of a quiescent process equals its /proc/PID/status.
 # At the end each tool must exit 0 on SIGINT with its summary, its
-# resident memory (VmRSS, first report to end) may have grown by 1 MiB at
-# most, and its maps' memory (memlock of its map fds) is what it was
+# resident anonymous memory (RssAnon: heap and stacks, where a leak
+# grows; the ELF files a symbolizer maps come and go with the processes
+# it names, and are page cache) may have grown by 1 MiB at most, and its maps' memory (memlock of its map fds) is what it was
 # (both from the end of a warm-up, the first third, to the end):
 # nothing grows with the processes seen.  Afterwards no BPF object, probe
 # event or kprobe of theirs remains.
@@ -40,8 +41,9 @@ leftovers() {
 }
 leftovers > "$tmp/left0" 2>&1
 
-# rss PID: VmRSS in KiB.
-rss() { awk '$1 == "VmRSS:" { print $2 }' /proc/$1/status; }
+# rss PID: "ANON ALL": RssAnon and VmRSS in KiB.
+rss() { awk '$1 == "RssAnon:" { a = $2 } $1 == "VmRSS:" { r = $2 } END { print a, r }' \
+	/proc/$1/status; }
 
 # maps PID: "N KIB": the process's BPF map fds and their memlock.
 maps() {
@@ -150,10 +152,10 @@ for tool in $tools; do
 	eval pid=\$pid_$tool
 	wait $pid
 	rc=$?
-	read -r r0 n0 m0 < "$tmp/$tool.start"
-	read -r r1 n1 m1 < "$tmp/$tool.end"
+	read -r a0 r0 n0 m0 < "$tmp/$tool.start"
+	read -r a1 r1 n1 m1 < "$tmp/$tool.end"
 	# A tool gone before its reading: no number, a failure.
-	r0=${r0:-0} r1=${r1:-999999}
+	a0=${a0:-0} a1=${a1:-999999}
 	case $tool in
 	report) sum='^memstat report: a' ;;
 	memleak) sum='^kleak: [0-9]* reports' ;;
@@ -171,9 +173,9 @@ for tool in $tools; do
 	# warm-up (1.1 MiB in 40 s once; bounded by its 8192 stacks).
 	bound=1024
 	case $tool in kleak|memleak) bound=4096 ;; pagealloc) bound=2048 ;; esac
-	d="$tool: $soak s under load: exit $rc, summary $s, RSS $r0 -> $r1 KiB"
-	check "$d (<= +$bound), maps $n0 -> $n1 ($m0 -> $m1 KiB)" \
-		$rc -eq 0 -a $s -eq 1 -a $((r1 - r0)) -le $bound -a \
+	d="$tool: $soak s under load: exit $rc, summary $s, anon $a0 -> $a1 KiB"
+	check "$d (<= +$bound; RSS $r0 -> $r1), maps $n0 -> $n1 ($m0 -> $m1 KiB)" \
+		$rc -eq 0 -a $s -eq 1 -a $((a1 - a0)) -le $bound -a \
 		"$n0 $m0" = "$n1 $m1"
 done
 wait $pa
