@@ -36,12 +36,12 @@ usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 kernel='' initrd='' label=vm timeout=900 idle=300 mem=2048 smp=2 logf='' append=''
 numa=1 qemu_more=''
-# A host thread per vCPU.  run-vm.sh's test VMs take one vCPU (--smp 1):
-# with two, qemu 7.2 now and then kept a stale int3 in its translation
-# cache after the kernel patched a hot function (a BPF trampoline
-# attached or detached) and the guest looped there; with thread=single
-# vCPUs spinning on each other's locks crawled.  qemu 8.1 and later do
-# not race (the backport below; Documentation/memstat/testing.rst,
+# A host thread per vCPU.  qemu 7.2 (Debian 12's) now and then kept a
+# stale int3 in its translation cache after the kernel patched a hot
+# function another vCPU ran (a BPF trampoline attached or detached), and
+# the guest looped there; thread=single made vCPUs spinning on each
+# other's locks crawl.  qemu 8.1 and later do not race: VMs of more than
+# one vCPU run on the backport below (Documentation/memstat/testing.rst,
 # "Stalls"; run-vm.sh stall reproduces it).
 accel=(-accel tcg,thread=multi -cpu max)
 # KVM only when asked for (MEMSTAT_KVM=1) and /dev/kvm is usable: some
@@ -89,7 +89,11 @@ qemu=${MEMSTAT_QEMU:-}
 if [ -z "$qemu" ]; then
 	qemu=qemu-system-x86_64
 	backport=$MEMSTAT_CACHE/qemu/usr/bin/qemu-system-x86_64
-	[ "$smp" -eq 1 ] || [ ! -x "$backport" ] || qemu=$backport
+	if [ "$smp" -gt 1 ]; then
+		[ -x "$backport" ] ||
+			die "$smp vCPUs need qemu 8.1 or later: run scripts/setup-host.sh (or set MEMSTAT_QEMU)"
+		qemu=$backport
+	fi
 fi
 qemu=$(command -v "$qemu") || die "${MEMSTAT_QEMU:-qemu-system-x86_64} missing: run scripts/setup-host.sh"
 qemu_root=$(dirname "$(dirname "$qemu")")
