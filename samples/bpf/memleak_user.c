@@ -39,7 +39,7 @@ static const char usage[] =
 "                     LD_PRELOAD'ed allocator before the C library)\n"
 "  -o, --older SEC    only blocks allocated at least SEC seconds ago\n"
 "  -z, --min-size N   only blocks of at least N bytes (-Z: at most)\n"
-"  -r, --sample PCT   allocation probes on PCT%% of each second (1-99):\n"
+"  -r, --sample PCT   allocation probes on PCT%% of the time (1-99):\n"
 "                     steady leaks show at a fraction of the cost\n"
 "  -M, --max-allocs N blocks tracked at once (default 262144)\n"
 "  -n, --top N        processes, and stacks of each (default 20, 0: all)\n"

@@ -746,8 +746,9 @@ void ms_perf_detach(struct ms_perf *p);
 
 /*
  * Sampling by duty cycle: a set of user probes attached @pct percent of
- * every second by a thread of its own (@pct 100: attached once, for
- * good), so that the probes are hit less, not only run less BPF code.
+ * the time, on about @pct percent of each second, by a thread of its own
+ * (@pct 100: attached once, for good), so that the probes are hit less,
+ * not only run less BPF code.
  * @before_attach (may be NULL) runs before each attach, e.g. to bump a
  * generation in the config map; a non-zero return stops the sampling.
  * The caller fills the fields up to the state.

@@ -431,6 +431,7 @@ static void ms_sleep(double sec)
 static void *ms_duty_thread(void *arg)
 {
 	struct ms_duty *d = arg;
+	double off;
 	int err;
 
 	while (!ms_exiting() && READ_ONCE(d->running)) {
@@ -446,7 +447,13 @@ static void *ms_duty_thread(void *arg)
 		pthread_mutex_lock(&d->lock);
 		ms_duty_off(d);
 		pthread_mutex_unlock(&d->lock);
-		ms_sleep(1 - d->pct / 100.0);
+		/*
+		 * Off until they were on pct % of the time so far: detaching
+		 * (counted on) and attaching (off) take time too, a lot of
+		 * it under load or emulation.
+		 */
+		off = d->start + d->on_time * 100 / d->pct - ms_now();
+		ms_sleep(off > 0 ? off : 0);
 	}
 	return NULL;
 }

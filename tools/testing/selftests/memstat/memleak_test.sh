@@ -199,7 +199,7 @@ check "memleak: a program freeing all shows nothing (-o 1: $n, $n0 stacks; $al a
 kill -CONT $lpid
 wait $lpid
 
-# 5. Sampling: allocation probes 20% of each second, frees always.
+# 5. Sampling: allocation probes 20% of the time, frees always.
 start_leaker steady memstat_leaker steady 1500
 trace sampled -j -n 0 -r 20 -p $lpid
 sampled=$mpid
