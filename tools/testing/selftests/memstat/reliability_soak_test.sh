@@ -15,8 +15,9 @@
 # At the end each tool must exit 0 on SIGINT with its summary, its
 # resident anonymous memory (RssAnon: heap and stacks, where a leak
 # grows; the ELF files a symbolizer maps come and go with the processes
-# it names, and are page cache) may have grown by 1 MiB at most, and its maps' memory (memlock of its map fds) is what it was
-# (both from the end of a warm-up, the first third, to the end):
+# it names, and are page cache) may have grown by 1 MiB at most, and its
+# maps' memory (memlock of its map fds) is what it was (both from the
+# end of a warm-up, the first third, to the end):
 # nothing grows with the processes seen.  Afterwards no BPF object, probe
 # event or kprobe of theirs remains.
 . "$(dirname "$0")/lib.sh"
