@@ -65,7 +65,8 @@ struct pa_group {
  * power of two at least the highest pfn, so no two pages share one)].
  */
 struct pa_live {
-	__u32 gid;		/* its group's slot + 1; 0: none */
+	__u32 gid:28;		/* its group's slot + 1; 0: not sampled */
+	__u32 order:4;		/* of the block as allocated */
 	__s32 pages;		/* of the block still allocated */
 };
 
@@ -89,7 +90,13 @@ enum pa_count {
 	PA_NR_COUNTS,
 };
 
-/* Per CPU: the counts, and where call path sampling stands. */
+/* -F 0 -R N: the frees of blocks not sampled (their allocations: per CPU). */
+struct pa_unsampled {
+	__u64 free_pages;
+	__u64 free_blocks;
+};
+
+/* Per CPU: the counts, and where sampling stands. */
 struct pa_percpu {
 	__u64 count[PA_NR_COUNTS];
 	__u64 skip;		/* allocations until the next walk */
@@ -104,7 +111,7 @@ struct pa_cfg {
 	 * the kernel's own and the failures are followed.
 	 */
 	__u32 kernel_only;
-	__u32 sample;		/* walk one call path in N (1: every one) */
+	__u32 sample;		/* sample one allocation in N (1: every one) */
 	__u32 group_mask;	/* groups[] slots - 1 (a power of two) */
 	__u64 live_mask;	/* live[] entries - 1 (a power of two) */
 };
@@ -114,6 +121,7 @@ struct pa_cfg {
  * The user sides that load pagealloc's object (pagealloc, kleak,
  * report): its hooks, its maps' sizes, and reading its groups and counts.
  */
+#include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include "libmemstat.h"
@@ -179,7 +187,8 @@ static inline ssize_t pa_groups_read(struct ms_bpf *b,
 
 /*
  * The totals into @c[PA_NR_COUNTS]: the per-CPU counts of what no group
- * counts, plus the sums of groups @g[0..@n - 1].
+ * counts, and the frees of blocks not sampled, plus the sums of groups
+ * @g[0..@n - 1].
  */
 static inline int pa_counts_read(struct ms_bpf *b, const struct pa_group *g,
 				 size_t n, __u64 *c)
@@ -187,11 +196,17 @@ static inline int pa_counts_read(struct ms_bpf *b, const struct pa_group *g,
 	__u64 sum[sizeof(struct pa_percpu) / sizeof(__u64)];
 	int err = ms_percpu_read(ms_bpf_map(b, "percpu"), 0, sum,
 				 ARRAY_SIZE(sum));
+	struct pa_unsampled u;
+	__u32 zero = 0;
 	size_t i;
 
+	if (!err && bpf_map_lookup_elem(ms_bpf_map(b, "unsampled"), &zero, &u))
+		err = -errno;
 	if (err)
 		return err;
 	memcpy(c, sum, PA_NR_COUNTS * sizeof(*c));
+	c[PA_FREE_BLOCKS] += u.free_blocks;
+	c[PA_FREE_TRACKED] += u.free_pages;
 	for (i = 0; i < n; i++) {
 		c[PA_ALLOC_BLOCKS] += g[i].alloc_blocks;
 		c[PA_ALLOC_PAGES] += g[i].alloc_pages;

@@ -4,18 +4,16 @@
  * path, process, order, gfp flags, migratetype and allocator step, and
  * what of it is still allocated.
  *
- * An allocation counts in a group (pa_group_key, a slot of groups[]
- * found from a hash of the key); its block is kept in live[], indexed by
- * pfn, with the group's slot and page count.  A free charges its pages
- * back in two array lookups: the always-on mode (-F 0) touches no hash
- * map.  Pages freed one by one after split_page() or a THP split are
- * found through the aligned block that contains them.  The call path's
- * ORC walk is most of the cost: with cfg.sample N > 1, one allocation in
- * N on average is walked, the others count in groups marked unsampled.
- *
- * mm_page_alloc_path (patched kernels) at the allocator's exit, and
- * mm_page_alloc: (struct page *, order, gfp_flags, migratetype[, path]);
- * mm_page_free: (struct page *, order), in free_pages_prepare(), which
+ * An allocation counts in a group (a slot of groups[] found from a hash
+ * of pa_group_key); live[], indexed by pfn, keeps its block's group, order
+ * and pages, so a free charges them back in two array lookups (a page
+ * freed after split_page() or a THP split: through the aligned block
+ * holding it).  With cfg.sample N > 1 one allocation in N on average is
+ * sampled: its call path walked, or without paths (-F 0) it counts in a
+ * group at all, the others in the totals only (per CPU; frees in
+ * unsampled[]).  Hooks: mm_page_alloc_path (patched kernels, at the
+ * allocator's exit) or mm_page_alloc: (page, order, gfp, migratetype[,
+ * path]); mm_page_free: (page, order), in free_pages_prepare(), which
  * every freed block passes (mm_page_free_batched would count twice).
  */
 #include <linux/mm_types.h>
@@ -30,6 +28,7 @@
 /* Blocks are aligned to their size in pfns, so in struct page addresses. */
 static_assert((sizeof(struct page) & (sizeof(struct page) - 1)) == 0,
 	      "struct page size is a power of two");
+static_assert(sizeof(struct pa_live) == 8, "live[]: 8 bytes a page frame");
 
 MS_CONFIG_MAP(struct pa_cfg);
 
@@ -38,6 +37,7 @@ MS_MAP(live, ARRAY, __u32, struct pa_live, PA_MAX_LIVE);
 MS_MAP(groups, ARRAY, __u32, struct pa_group, PA_MAX_GROUPS);
 MS_MAP(comms, HASH, __u32, char[TASK_COMM_LEN], PA_MAX_PROCS);
 MS_MAP(percpu, PERCPU_ARRAY, __u32, struct pa_percpu, 1);
+MS_MAP(unsampled, ARRAY, __u32, struct pa_unsampled, 1);
 
 MS_STACK_MAP(PA_MAX_STACKS);
 MS_SCRATCH_MAP;
@@ -51,8 +51,8 @@ static __always_inline void count(__u32 idx, __u64 n)
 		pc->count[idx] += n;
 }
 
-/* Walk this allocation's call path?  One in cfg.sample on average. */
-static __always_inline bool sample_now(struct pa_cfg *c)
+/* Sample it (see the top)?  One in cfg.sample on average. */
+static __always_inline bool sample_now(struct pa_cfg *c, __u64 pages)
 {
 	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
 
@@ -60,6 +60,10 @@ static __always_inline bool sample_now(struct pa_cfg *c)
 		return c->sample <= 1;
 	if (pc->skip > 1) {
 		pc->skip--;
+		if (!c->stacks) {
+			pc->count[PA_ALLOC_BLOCKS]++;
+			pc->count[PA_ALLOC_PAGES] += pages;
+		}
 		return false;
 	}
 	/* The next gap: 1 to 2N - 1 allocations, N on average. */
@@ -71,14 +75,14 @@ static_assert(sizeof(struct pa_group_key) == 3 * sizeof(__u64),
 	      "group_of() hashes and compares the key as three words");
 
 /*
- * @key's group slot + 1 (0: none free).  A free slot is taken by the
- * CPU whose claim was its first (the others try the next slot) and is
- * ready once its key is written.  Two slots may end up holding one key
- * (a CPU passed a slot still being written): the user side adds them up.
- * A new group notes its process's name (the key holds the tgid).
+ * @key's group, its slot + 1 into @gid (NULL, 0: none free).  A free
+ * slot is taken by the CPU whose claim was its first (the others try the
+ * next slot) and is ready once its key is written.  Two slots may end up
+ * holding one key (a CPU passed a slot still being written): the user
+ * side adds them up.  A new group notes its process's name (its tgid).
  */
-static __always_inline __u32 group_of(struct pa_cfg *c,
-				      const struct pa_group_key *key)
+static __always_inline struct pa_group *
+group_of(struct pa_cfg *c, const struct pa_group_key *key, __u32 *gid)
 {
 	const __u64 *k = (const __u64 *)key, *gk;
 	char comm[TASK_COMM_LEN];
@@ -95,8 +99,9 @@ static __always_inline __u32 group_of(struct pa_cfg *c,
 		if (!g)
 			break;
 		gk = (const __u64 *)&g->key;
+		*gid = idx + 1;
 		if (g->ready && gk[0] == k[0] && gk[1] == k[1] && gk[2] == k[2])
-			return idx + 1;
+			return g;
 		if (g->ready || g->claims)
 			continue;
 		__sync_fetch_and_add(&g->claims, 1);
@@ -108,17 +113,11 @@ static __always_inline __u32 group_of(struct pa_cfg *c,
 		if (bpf_map_update_elem(&comms, &key->tgid, comm,
 					BPF_ANY) == -E2BIG)
 			count(PA_DROP_PROC, 1);
-		return idx + 1;
+		return g;
 	}
+	*gid = 0;
 	count(PA_DROP_GROUP, 1);
-	return 0;
-}
-
-static __always_inline struct pa_group *group_at(__u32 gid)
-{
-	__u32 idx = gid - 1;
-
-	return gid ? bpf_map_lookup_elem(&groups, &idx) : NULL;
+	return NULL;
 }
 
 /* The live[] entry of the block whose first struct page is at @page. */
@@ -130,18 +129,41 @@ static __always_inline struct pa_live *live_at(struct pa_cfg *c, __u64 page)
 }
 
 /*
- * @pages of a block of group @gid are freed by @frees mm_page_free
- * events (0: lost, the block was reused): charge them back.
+ * @pages of a block of group @gid (0: not sampled) are freed by @frees
+ * mm_page_free events (0: lost, the block was reused): charge them back.
  */
 static __always_inline void charge_free(__u32 gid, __u64 pages, __u64 frees)
 {
-	struct pa_group *g = group_at(gid);
+	struct pa_unsampled *u = gid ? NULL : ms_map_elem(&unsampled, 0);
+	__u32 idx = gid - 1;
+	struct pa_group *g = gid ? bpf_map_lookup_elem(&groups, &idx) : NULL;
 
-	if (!g)
+	/* Never an add of 0: clang makes it an atomic or, 5.10 has none. */
+	if (g) {
+		__sync_fetch_and_add(&g->free_pages, pages);
+		if (frees)
+			__sync_fetch_and_add(&g->free_blocks, frees);
+	} else if (u) {
+		__sync_fetch_and_add(&u->free_pages, pages);
+		if (frees)
+			__sync_fetch_and_add(&u->free_blocks, frees);
+	}
+}
+
+/* Block @page of 2^@order pages is group @gid's now (0: not sampled). */
+static __always_inline void live_set(struct pa_cfg *c, __u64 page, __u32 gid,
+				     __u32 order)
+{
+	struct pa_live *l = live_at(c, page);
+
+	if (!l)
 		return;
-	__sync_fetch_and_add(&g->free_pages, pages);
-	if (frees)
-		__sync_fetch_and_add(&g->free_blocks, frees);
+	/* A block still recorded here had pages we never saw freed. */
+	if (l->pages > 0) {
+		count(PA_STALE_PAGES, l->pages);
+		charge_free(l->gid, l->pages, 0);
+	}
+	*l = (struct pa_live){ .gid = gid, .order = order, .pages = 1 << order };
 }
 
 /*
@@ -156,27 +178,36 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	__u64 pages = 1ULL << (order & 31);
 	struct pa_cfg *c = ms_cfg();
 	struct pa_group_key key = {};
-	__u32 tgid = ms_tgid(), gid;
 	struct pa_group *g;
-	struct pa_live *l;
+	bool sampled;
+	__u32 gid;
 
-	if (!c || !ms_traced(&c->filter, tgid))
+	/* No helper call before sampling unless there is a filter. */
+	if (!c || ((c->filter.tgid || c->filter.cg_id) &&
+		   !ms_traced(&c->filter, ms_tgid())))
 		return 0;
 	if (c->kernel_only && page && mt == MIGRATE_MOVABLE) {
 		count(PA_ALLOC_BLOCKS, 1);
 		count(PA_ALLOC_PAGES, pages);
 		return 0;
 	}
+	/* Without paths failures are few: every one counts. */
+	sampled = (!c->stacks && !page && !entry) || sample_now(c, pages);
+	if (!sampled && !c->stacks) {
+		if (!entry)
+			live_set(c, page, 0, order);
+		return 0;
+	}
 	if (!page && !entry)
 		path = PA_PATH_FAIL;
 	else if (path > PA_PATH_BULK && path != PA_PATH_ANY)
 		path = PA_PATH_UNKNOWN;
-	key.tgid = tgid;
+	key.tgid = ms_tgid();
 	key.gfp = gfp;
 	key.order = order < MS_NR_ORDERS ? order : MS_NR_ORDERS - 1;
 	key.migratetype = mt;
 	key.path = path;
-	if (c->stacks && sample_now(c)) {
+	if (c->stacks && sampled) {
 		key.stack = ms_stack_key(ctx, &stacks, &scratch, 0,
 					 MS_STACK_DEPTH);
 		if (key.stack == MS_NO_STACK)
@@ -184,88 +215,57 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	} else {
 		key.unsampled = c->stacks;
 	}
-	gid = group_of(c, &key);
-	g = group_at(gid);
-	if (!g) {
-		if (!page && !entry) {
+	g = group_of(c, &key, &gid);
+	if (!page && !entry) {
+		if (g)
+			__sync_fetch_and_add(&g->fail, 1);
+		else
 			count(PA_FAIL, 1);
-			return 0;
-		}
-		count(PA_ALLOC_BLOCKS, 1);
-		count(PA_ALLOC_PAGES, pages);
-		if (!entry)
-			count(PA_UNTRACKED_PAGES, pages);
 		return 0;
 	}
-	if (!page && !entry) {
-		__sync_fetch_and_add(&g->fail, 1);
+	if (!g) {
+		count(PA_ALLOC_BLOCKS, 1);
+		count(PA_ALLOC_PAGES, pages);
+		count(PA_UNTRACKED_PAGES, entry ? 0 : pages);
 		return 0;
 	}
 	__sync_fetch_and_add(&g->alloc_blocks, 1);
 	__sync_fetch_and_add(&g->alloc_pages, pages);
-	if (entry)
-		return 0;
-	l = live_at(c, page);
-	if (!l)
-		return 0;
-	/* A block still recorded here had pages we never saw freed. */
-	if (l->pages > 0) {
-		count(PA_STALE_PAGES, l->pages);
-		charge_free(l->gid, l->pages, 0);
-	}
-	l->gid = gid;
-	l->pages = pages;
+	if (!entry)
+		live_set(c, page, gid, order);
 	return 0;
-}
-
-/* A free of @pages of tracked block @blk. */
-static __always_inline void put_pages(struct pa_live *blk, __u64 pages)
-{
-	__u64 left = blk->pages > 0 ? blk->pages : 0;
-
-	/* More than it has left: the rest was never ours. */
-	if (pages > left) {
-		count(PA_FREE_UNTRACKED, pages - left);
-		pages = left;
-	}
-	__sync_fetch_and_add(&blk->pages, -(__s32)pages);
-	charge_free(blk->gid, pages, 1);
 }
 
 SEC("raw_tracepoint/mm_page_free")
 int pa_page_free(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 page = ctx->args[0], head;
+	__u64 page = ctx->args[0], head, left;
 	__u32 order = ctx->args[1];
 	__u64 pages = 1ULL << (order & 31);
 	struct pa_cfg *c = ms_cfg();
-	struct pa_group *g;
 	struct pa_live *blk;
 	int o;
 
 	if (!c)
 		return 0;
-	blk = live_at(c, page);
-	if (blk && blk->pages > 0) {
-		put_pages(blk, pages);
-		return 0;
-	}
-	/* Part of a larger tracked block (split_page(), THP split)? */
+	/* A tracked block, or part of one (split_page(), THP split)? */
 #pragma clang loop unroll(full)
-	for (o = 1; o < MAX_ORDER; o++) {
-		if ((int)order >= o)
-			continue;
+	for (o = 0; o < MAX_ORDER; o++) {
 		head = page & ~((sizeof(struct page) << o) - 1);
-		if (head == page)
+		if (o && ((int)order >= o || head == page))
 			continue;
 		blk = live_at(c, head);
-		if (!blk || blk->pages <= 0)
+		if (!blk || blk->pages <= 0 || blk->order < o)
 			continue;
-		g = group_at(blk->gid);
-		if (g && g->key.order >= o) {
-			put_pages(blk, pages);
-			return 0;
+		left = blk->pages;
+		/* More than it has left: the rest was never ours. */
+		if (pages > left) {
+			count(PA_FREE_UNTRACKED, pages - left);
+			pages = left;
 		}
+		__sync_fetch_and_add(&blk->pages, -(__s32)pages);
+		charge_free(blk->gid, pages, 1);
+		return 0;
 	}
 	count(PA_FREE_BLOCKS, 1);
 	count(PA_FREE_UNTRACKED, pages);

@@ -28,7 +28,9 @@ static const char usage[] =
 "  -F, --frames N      stack frames shown (default 8; 0: no call paths,\n"
 "                      the cheapest: leave it running)\n"
 "  -R, --sample N      walk the call path of one allocation in N (default\n"
-"                      16): paths and categories are estimates; 1: exact\n"
+"                      16): paths and categories are estimates; with -F 0\n"
+"                      count one in N in the tables: all are estimates but\n"
+"                      the totals; 1: exact\n"
 "  -p, --pid PID       only allocations made by process PID\n"
 "  -A, --attach HOOK   path (mm_page_alloc_path, the default if there),\n"
 "                      tracepoint (mm_page_alloc: no steps), kprobe (no frees)\n"
@@ -36,7 +38,8 @@ static const char usage[] =
 "\n"
 "Examples:\n"
 "  pagealloc -d 10          # top paths after 10 seconds\n"
-"  pagealloc -F 0 -p 1234 1 # pages of process 1234, every second\n"
+"  pagealloc -F 0 60        # always on: by process, order, gfp, every minute\n"
+"  pagealloc -F 0 -R 1 -p 1234 1 # exactly, process 1234, every second\n"
 "  pagealloc -R 1 -d 10     # every call path walked: exact per path\n"
 "  pagealloc -j -d 60       # JSON Lines\n";
 
@@ -157,11 +160,13 @@ static int cmp_rows(const void *a, const void *b, void *order)
  * Sum the groups along @dim into ctx->sums; returns the row count.  Call
  * paths and their categories come from the sampled groups, scaled by
  * the sampling rate: estimates unless every path is walked (-R 1).
+ * Without paths (-F 0) every group is a sample, but its failures.
  */
 static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim)
 {
 	bool by_path = dim == PA_BY_STACK || dim == PA_BY_CAT;
-	__u64 w = by_path ? ctx->cfg.sample : 1;
+	__u64 w = by_path || !ctx->env.frames ? ctx->cfg.sample : 1;
+	__u64 wf = ctx->env.frames ? w : 1;
 	size_t i, r, rows = 0;
 	struct pa_sum *s;
 
@@ -184,8 +189,9 @@ static size_t sum_by(struct pa_ctx *ctx, enum pa_dim dim)
 		s->alloc_kib += w * ms_pages_kib(v->alloc_pages);
 		s->untracked_kib += w * ms_pages_kib(v->untracked_pages);
 		s->free_kib += w * ms_pages_kib(v->free_pages);
-		s->fail += w * v->fail;
-		s->steps[k->path % PA_NR_PATHS] += w * (v->alloc_blocks + v->fail);
+		s->fail += wf * v->fail;
+		s->steps[k->path % PA_NR_PATHS] += w * v->alloc_blocks +
+						   wf * v->fail;
 	}
 	return rows;
 }
@@ -324,7 +330,7 @@ static void print_head(struct pa_ctx *ctx, struct ms_json *j, bool summary,
 		ms_json_uint(j, "reports", ctx->reports);
 		ms_json_str(j, "event", ctx->event);
 		ms_json_uint(j, "interval_ns", (now - ctx->last) * 1e9);
-		ms_json_uint(j, "sample", ctx->env.frames ? ctx->cfg.sample : 0);
+		ms_json_uint(j, "sample", ctx->cfg.sample);
 		ms_json_uint(j, "elapsed_ns", (now - ctx->start) * 1e9);
 		for (i = 0; i < PA_NR_COUNTS; i++)
 			ms_json_uint(j, count_names[i], c[i]);
@@ -356,9 +362,11 @@ static void print_head(struct pa_ctx *ctx, struct ms_json *j, bool summary,
 	printf("paths outside meminfo's categories hold %s%s allocated since the start\n",
 	       env->frames && ctx->cfg.sample > 1 ? "about " : "",
 	       ms_kib(env, other_kib));
-	if (env->frames && ctx->cfg.sample > 1)
-		printf("call paths and categories: estimates, %s %u (-R 1: exact)\n",
-		       "from one allocation walked in", ctx->cfg.sample);
+	if (ctx->cfg.sample > 1)
+		printf("%s: estimates, from one allocation %s in %u (-R 1: exact)\n",
+		       env->frames ? "call paths and categories" :
+		       "the tables (not the totals)", env->frames ? "walked" :
+		       "counted", ctx->cfg.sample);
 }
 
 /* One report: everything since the start, rates over the last interval. */

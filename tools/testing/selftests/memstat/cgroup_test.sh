@@ -115,7 +115,7 @@ unload() {
 # without -c, over one load each: $tmp/TOOL.{all,HIER.in,HIER.out}.
 for t in pagealloc dreclaim vmscan pr; do
 	opts=
-	[ $t = pagealloc ] && opts="-F 0 -n 0"
+	[ $t = pagealloc ] && opts="-F 0 -R 1 -n 0"
 	[ $t = dreclaim ] && opts="-n 0"
 	pids=
 	for which in all $(for h in $hiers; do echo $h.in $h.out; done); do

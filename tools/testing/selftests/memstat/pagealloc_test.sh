@@ -46,7 +46,7 @@
 tmp=${TMPDIR:-/tmp}/pagealloc_test.$$
 mkdir -p "$tmp"
 
-tap_plan 37
+tap_plan 39
 
 # reports FILE: how many interval reports FILE has.
 reports() { grep -c '"type":"interval"' "$1" 2>/dev/null || true; }
@@ -125,6 +125,13 @@ if [ -n "$ko" ]; then
 	# path an estimate.
 	pagealloc -j -F 32 -n 0 > "$tmp/small.json" 2> "$tmp/small.err" &
 	sm=$!
+	# Always on: one allocation in 16 counted in the tables, totals
+	# exact (against the kernel's counts around its window).
+	z0=$(pgalloc) y0=$(pgfree)
+	pagealloc -j -F 0 -n 0 > "$tmp/f0.json" 2> "$tmp/f0.err" &
+	f0=$!
+	wait_for "$tmp/f0.err" tracing
+	z1=$(pgalloc) y1=$(pgfree)
 	wait_for "$tmp/small.err" tracing
 	wait_for "$tmp/mod.json" '"type":"interval"'
 	a1=$(pgalloc) f1=$(pgfree)
@@ -158,8 +165,11 @@ if [ -n "$ko" ]; then
 						    return p }' "$tmp/po")
 		rm -f "$tmp/po"
 	fi
-	kill -INT $sm
+	z2=$(pgalloc) y2=$(pgfree)
+	kill -INT $sm $f0
 	wait $sm
+	wait $f0
+	z3=$(pgalloc) y3=$(pgfree)
 	rmmod memstat_alloc_test
 	check "rmmod memstat_alloc_test" $? -eq 0
 	wait_reports "$tmp/mod.json" 2
@@ -221,6 +231,24 @@ if [ -n "$ko" ]; then
 		$((${o:-0} * 4)) -le $((pages * 5))
 	check "sampled (-R 16): insmod's row exact (${ins_s:-none} = ${ins_x:-none} pages)" \
 		"${ins_s:-0}" -eq "${ins_x:--1}" -a "${ins_x:-0}" -ge $pages
+
+	# -F 0: insmod's row an estimate from the one block in 16 counted
+	# (its 2048 and about 1300 more: the same spread, 25 % at least 4
+	# sd); the totals exact.
+	f0sum=$(grep '"type":"summary"' "$tmp/f0.json" | sed 's/,"processes".*//')
+	rate=$(echo "$f0sum" | json_num sample)
+	ins_0=$(grep '"type":"summary"' "$tmp/f0.json" | rows_of processes |
+		grep '"comm":"insmod"' | pages_of alloc)
+	diag "-F 0, 1 in ${rate:-?} counted: insmod ${ins_0:-0} pages vs $ins_x"
+	check "-F 0 (-R 16): insmod's row ~ its pages (${ins_0:-0} ~ ${ins_x:-0}, within 25 %)" \
+		"${rate:-0}" -eq 16 -a "${ins_x:-0}" -ge $pages -a \
+		$((${ins_0:-0} * 4)) -ge $((${ins_x:-0} * 3)) -a \
+		$((${ins_0:-0} * 4)) -le $((${ins_x:-0} * 5))
+	fa=$(echo "$f0sum" | pages_of alloc) ff=$(echo "$f0sum" | pages_of free)
+	d="-F 0: pages allocated $fa, freed $ff: exact, within pgalloc_*"
+	check "$d +$((z2 - z1))..+$((z3 - z0)), pgfree +$((y2 - y1))..+$((y3 - y0))" \
+		"${fa:-0}" -ge $((z2 - z1)) -a "${fa:-0}" -le $((z3 - z0)) -a \
+		"${ff:-0}" -ge $((y2 - y1)) -a "${ff:-0}" -le $((y3 - y0))
 
 	# The other sources, each in its meminfo category, as the kernel
 	# itself accounts them.
@@ -286,7 +314,7 @@ if [ -n "$ko" ]; then
 	memstat_workload json-check "$tmp/mod.json" > /dev/null 2>&1
 	check "pagealloc -j: every line is a JSON object" $? -eq 0
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21; do
 		skip "test module memstat_alloc_test.ko not built for this kernel"
 	done
 fi
@@ -483,7 +511,7 @@ if [ $has_event = 1 ] && [ -w $thp/enabled ]; then
 	memstat_workload fragment --regions 160 --go "$tmp/go5" > "$tmp/frag.wl" &
 	wpid=$!
 	wait_for "$tmp/frag.wl" '^filled' 1800
-	pagealloc -j -F 0 > "$tmp/compact.json" 2> "$tmp/compact.err" &
+	pagealloc -j -F 0 -R 1 > "$tmp/compact.json" 2> "$tmp/compact.err" &
 	pa=$!
 	wait_for "$tmp/compact.err" tracing
 	c0=$(vmstat compact_success) s0=$(vmstat compact_stall)

@@ -275,7 +275,7 @@ check "$d exactly ($same of 2; exit $rc1 $rc)" \
 
 pgalloc() { awk '$1 ~ /^pgalloc_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
 a0=$(pgalloc)
-pagealloc -j -F 0 -G 256 -n 0 > "$tmp/pag" 2> "$tmp/pag.err" &
+pagealloc -j -F 0 -R 1 -G 256 -n 0 > "$tmp/pag" 2> "$tmp/pag.err" &
 pid=$!
 wait_for "$tmp/pag.err" tracing
 a1=$(pgalloc)
