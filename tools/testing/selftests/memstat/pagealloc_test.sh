@@ -178,6 +178,7 @@ if [ -n "$ko" ]; then
 	wait $pa
 	rc=$?
 	a3=$(pgalloc) f3=$(pgfree)
+	[ $rc -eq 0 ] || tail -n 20 "$tmp/mod.err" | sed 's/^/# pagealloc: /'
 	check "pagealloc -j: SIGINT -> summary, exit 0 ($rc)" $rc -eq 0 -a \
 		"$(grep -c '"type":"summary"' "$tmp/mod.json")" -eq 1
 	summary=$(grep '"type":"summary"' "$tmp/mod.json")
