@@ -178,7 +178,9 @@ if [ -n "$ko" ]; then
 	wait $pa
 	rc=$?
 	a3=$(pgalloc) f3=$(pgfree)
-	[ $rc -eq 0 ] || tail -n 20 "$tmp/mod.err" | sed 's/^/# pagealloc: /'
+	# On failure its error, and the verifier's last words if it refused.
+	[ $rc -eq 0 ] || { tail -n 20 "$tmp/mod.err"; pagealloc -v -d 1 2>&1 |
+		grep -v '^libbpf:' | tail -n 40; } | sed 's/^/# pagealloc: /'
 	check "pagealloc -j: SIGINT -> summary, exit 0 ($rc)" $rc -eq 0 -a \
 		"$(grep -c '"type":"summary"' "$tmp/mod.json")" -eq 1
 	summary=$(grep '"type":"summary"' "$tmp/mod.json")
