@@ -187,6 +187,14 @@ send_refused() {
 # Compiler diagnostics only: kbuild's own "WARNING:" lines are not ours.
 no_compiler_warnings() { ! grep -E '(warning|error):' "$1"; }
 
+# bpf_5_10_insns DIR: the BPF objects in DIR use no atomic operation but
+# add without fetch, all 5.10's verifier takes ("BPF_STX uses reserved
+# fields"): clang 14 emits an atomic or for an add of a constant 0, and
+# fetch-add when the old value is used.
+bpf_5_10_insns() {
+	! llvm-objdump -d "$1"/*_kern.o | grep -E 'lock .*([|&^]=|fetch|xchg)'
+}
+
 # build_module TREE OUT: build the selftests' test module against TREE,
 # out of tree in a copy of its source beside OUT (no build output in a
 # tree), and put it in the payload as OUT/modules/memstat_alloc_test.ko,
@@ -438,6 +446,8 @@ if [ "$which" != patched ]; then
 		abort_run "tools build for the stock kernel"
 	[ "$mode" = test ] && host_check "tools build without compiler warnings (stock config)" \
 		no_compiler_warnings "$work/stock.build.log"
+	[ "$mode" = test ] && host_check "BPF objects: only the atomic add 5.10 verifies" \
+		bpf_5_10_insns "$work/stock/bin"
 	[ "$mode" = test ] && [ -z "${MEMSTAT_ONLY_TOOLS:-}" ] &&
 		host_check "make install: the tools, their BPF objects, the man pages" \
 		installed "$pristine" "$work/stock.install"
