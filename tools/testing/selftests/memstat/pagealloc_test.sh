@@ -125,10 +125,10 @@ if [ -n "$ko" ]; then
 	# path an estimate.
 	pagealloc -j -F 32 -n 0 > "$tmp/small.json" 2> "$tmp/small.err" &
 	sm=$!
-	# Always on: one allocation in 16 counted in the tables, totals
+	# The cheapest: one allocation in 16 counted in the tables, totals
 	# exact (against the kernel's counts around its window).
 	z0=$(pgalloc) y0=$(pgfree)
-	pagealloc -j -F 0 -n 0 > "$tmp/f0.json" 2> "$tmp/f0.err" &
+	pagealloc -j -F 0 -R 16 -n 0 > "$tmp/f0.json" 2> "$tmp/f0.err" &
 	f0=$!
 	wait_for "$tmp/f0.err" tracing
 	z1=$(pgalloc) y1=$(pgfree)
