@@ -14,9 +14,8 @@
 # Usage: bench_event_cost.sh [TOOL...]     (default: every tool below,
 #                                          memleak's end-to-end table)
 #        bench_event_cost.sh churn            only the allocator's own cost
-# pagealloc-0 and pagealloc-x are pagealloc -F 0 (no call paths, one
-# allocation in 16 counted in the tables) and pagealloc -R 1 (every call
-# path walked); pagealloc-t and pagealloc-k
+# pagealloc-0 and pagealloc-x are pagealloc -F 0 (no call paths) and
+# pagealloc -R 1 (every call path walked); pagealloc-t and pagealloc-k
 # are pagealloc -A tracepoint (kmem:mm_page_alloc) and pagealloc -A
 # kprobe (the allocator entry);
 # faults-k is faults -A kprobe (its kretprobe has no empty twin here).
@@ -333,7 +332,7 @@ case " ${*:-paf} " in
 	kill -INT $ppid
 	wait $ppid
 	with_progs empty "empty at pagealloc's hooks" churn_ns $(hooks pagealloc)
-	for args in "" "-R 1" "-F 0" "-F 0 -R 1" "-A tracepoint" "-A kprobe"; do
+	for args in "" "-R 1" "-F 0" "-F 0 -R 16" "-A tracepoint" "-A kprobe"; do
 		pagealloc $args -d 100000 > /dev/null 2> "$tmp/pa.err" &
 		ppid=$!
 		wait_ready "$tmp/pa.err" 'Ctrl-C'
@@ -521,11 +520,7 @@ peers=${MEMSTAT_PEERS:-/memstat/peers}
 # peer_list TOOL: "LABEL|HOOKS|COMMAND" of each peer doing TOOL's job.
 peer_list() {
 	env="env LD_LIBRARY_PATH=$peers/lib"
-	# bpftrace 0.17 cannot take struct task_struct (bitfields) from
-	# BTF whole, and oomkill.bt fails with "Unknown struct/union"; its
-	# maintainers' way around it (bpftrace issue 2500): resolve types
-	# two levels deep, all oomkill.bt reads.
-	bt="$env BPFTRACE_MAX_TYPE_RES_ITERATIONS=2 $peers/bin/bpftrace $peers/share"
+	bt="$env $peers/bin/bpftrace $peers/share"
 	dr=raw_tp:mm_vmscan_direct_reclaim
 	case $1 in
 	dreclaim)
