@@ -316,7 +316,11 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Announced again, it exec()ed: name its stacks with the old maps. */
+/*
+ * Announced again, it exec()ed: name its stacks with the old maps, then
+ * read the new ones; if it has exited by now (records can come late),
+ * the maps read last are all there is for its stacks still to name.
+ */
 static void exec_seen(struct bs_ctx *ctx, __u32 tgid)
 {
 	ssize_t n, i;
@@ -326,7 +330,7 @@ static void exec_seen(struct bs_ctx *ctx, __u32 tgid)
 	for (i = 0; i < n; i++)
 		if (ctx->keys[i].tgid == tgid)
 			frames_get(ctx, ctx->keys[i]);
-	ms_usyms_forget(tgid);
+	ms_usyms_retrack(tgid);
 }
 
 static int on_record(void *arg, void *data, size_t size)

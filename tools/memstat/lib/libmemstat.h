@@ -573,6 +573,11 @@ struct ms_stack *ms_stack_get(const struct ms_env *env, struct ms_stacks *c,
  */
 int ms_usyms_track(pid_t tgid);
 /*
+ * Read @tgid's mappings anew, dropping what was read (it exec()ed), unless
+ * it has none left (it exited meanwhile): then -ESRCH, the old ones kept.
+ */
+int ms_usyms_retrack(pid_t tgid);
+/*
  * Read a tracked @tgid's mappings again now, keeping what was read: e.g.
  * when it has loaded its libraries (its first record came from ld.so).
  */

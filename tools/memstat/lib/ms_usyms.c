@@ -213,6 +213,36 @@ int ms_usyms_track(pid_t tgid)
 	return err;
 }
 
+static int count_module(Dwfl_Module *mod, void **userdata, const char *name,
+			Dwarf_Addr start, void *arg)
+{
+	++*(int *)arg;
+	return DWARF_CB_OK;
+}
+
+int ms_usyms_retrack(pid_t tgid)
+{
+	struct ms_uproc *p = uproc_find(tgid);
+	Dwfl *old;
+	int n = 0;
+
+	if (!p || !p->dwfl)
+		return p ? -ESRCH : ms_usyms_track(tgid);
+	old = p->dwfl;
+	p->dwfl = dwfl_begin(&uproc_callbacks);
+	if (p->dwfl && !uproc_report(p))
+		dwfl_getmodules(p->dwfl, count_module, &n, 0);
+	if (!n) {
+		/* Gone or going (no mappings left): keep what was read. */
+		if (p->dwfl)
+			dwfl_end(p->dwfl);
+		p->dwfl = old;
+		return -ESRCH;
+	}
+	dwfl_end(old);
+	return 0;
+}
+
 int ms_usyms_refresh(pid_t tgid)
 {
 	struct ms_uproc *p = uproc_find(tgid);
