@@ -46,11 +46,14 @@ leftovers > "$tmp/left0" 2>&1
 rss() { awk '$1 == "RssAnon:" { a = $2 } $1 == "VmRSS:" { r = $2 } END { print a, r }' \
 	/proc/$1/status; }
 
-# maps PID: "N KIB": the process's BPF map fds and their memlock.
+# maps PID: "N KIB": the process's BPF map fds and their memlock.  Read
+# through cat: a symbolizer opens and closes files meanwhile, and awk
+# gives up on a file gone between the glob and its read.
 maps() {
-	awk '/^map_type:/ { m[FILENAME] = 1 } /^memlock:/ { ml[FILENAME] = $2 }
-	     END { for (f in m) { n++; s += ml[f] } print n + 0, int((s + 0) / 1024) }' \
-		/proc/$1/fdinfo/* 2> /dev/null
+	cat /proc/$1/fdinfo/* 2> /dev/null |
+	awk 'function end() { if (m) { n++; s += ml } m = 0; ml = 0 }
+	     /^pos:/ { end() } /^map_type:/ { m = 1 } /^memlock:/ { ml = $2 }
+	     END { end(); print n + 0, int((s + 0) / 1024) }'
 }
 
 # A quiescent process for procstat.
