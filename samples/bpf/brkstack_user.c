@@ -91,6 +91,7 @@ struct bs_ctx {
 	struct bs_val *vals;
 	struct bs_row *rows;
 	struct bs_group *groups;
+	__u32 *gone;			/* forget_gone(): tgids, sorted */
 	size_t nrows, ngroups;
 	void *stacks;			/* of ms_ustack_get() */
 	void *seen;			/* tsearch tree of tgids tracked */
@@ -250,27 +251,43 @@ static void print_tables(struct bs_ctx *ctx)
 		printf("no brk() calls seen\n");
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Processes that exited: their stacks named now, then their symbols
  * (a Dwfl with every module's ELF open) let go, or a system with many
  * short-lived processes grows brkstack by 100 KiB or more per process.
+ * The totals are read again once they are found gone: one may have
+ * moved its break after the caller's read, and exited since.
  */
 static void forget_gone(struct bs_ctx *ctx)
 {
-	size_t g, i;
+	size_t g, i, n = 0;
 
+	ctx->since_sweep = 0;
+	ctx->swept = ms_now();
+	for (g = 0; g < ctx->ngroups; g++)
+		if (ms_usyms_tracked(ctx->groups[g].tgid) &&
+		    kill(ctx->groups[g].tgid, 0) && errno == ESRCH)
+			ctx->gone[n++] = ctx->groups[g].tgid;
+	if (!n || read_totals(ctx))
+		return;
+	qsort(ctx->gone, n, sizeof(*ctx->gone), cmp_u32);
 	for (g = 0; g < ctx->ngroups; g++) {
 		const struct bs_group *gr = &ctx->groups[g];
 
-		if (!ms_usyms_tracked(gr->tgid) ||
-		    !(kill(gr->tgid, 0) && errno == ESRCH))
+		if (!bsearch(&gr->tgid, ctx->gone, n, sizeof(*ctx->gone),
+			     cmp_u32))
 			continue;
 		for (i = gr->first; i < gr->first + gr->n; i++)
 			frames_get(ctx, ctx->rows[i].key);
 		ms_usyms_forget(gr->tgid);
 	}
-	ctx->since_sweep = 0;
-	ctx->swept = ms_now();
 }
 
 static int report(void *arg, unsigned long iter)
@@ -307,13 +324,6 @@ static void print_call(struct bs_ctx *ctx, const struct bs_event *e)
 	}
 	printf("%-15s %7u %+9lld %s\n", comm, e->tid, delta,
 	       f->nframes ? f->frames[0] : "[no user stack]");
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*
@@ -433,6 +443,7 @@ int main(int argc, char **argv)
 	ctx.vals = ms_zalloc(&ctx.env, BS_MAX_KEYS, sizeof(*ctx.vals));
 	ctx.rows = ms_zalloc(&ctx.env, BS_MAX_KEYS, sizeof(*ctx.rows));
 	ctx.groups = ms_zalloc(&ctx.env, BS_MAX_KEYS, sizeof(*ctx.groups));
+	ctx.gone = ms_zalloc(&ctx.env, BS_MAX_KEYS, sizeof(*ctx.gone));
 
 	ms_filter_init(&ctx.env, &cfg.filter);
 	cfg.events = ctx.env.events;
@@ -466,5 +477,6 @@ int main(int argc, char **argv)
 	free(ctx.vals);
 	free(ctx.rows);
 	free(ctx.groups);
+	free(ctx.gone);
 	return ret;
 }
