@@ -54,10 +54,12 @@ static __always_inline void count(__u32 idx, __u64 n)
 /* Sample it (see the top)?  One in cfg.sample on average. */
 static __always_inline bool sample_now(struct pa_cfg *c, __u64 pages)
 {
-	struct pa_percpu *pc = ms_map_elem(&percpu, 0);
+	struct pa_percpu *pc;
 
-	if (c->sample <= 1 || !pc)
-		return c->sample <= 1;
+	/* Exact: no per-CPU lookup (a helper call on 5.10). */
+	pc = c->sample > 1 ? ms_map_elem(&percpu, 0) : NULL;
+	if (!pc)
+		return true;
 	if (pc->skip > 1) {
 		pc->skip--;
 		if (!c->stacks) {
