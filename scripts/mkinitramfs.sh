@@ -11,7 +11,12 @@
 #
 # Usage: mkinitramfs.sh --out FILE.cpio.gz --payload DIR
 #                       [--modules-deb IMAGE_DEB --kabi KABI]
-#                       [--append FILE.cpio.gz]
+#                       [--append FILE.cpio.gz] [--sysroot DIR]
+#
+# --sysroot: the payload is built for another architecture (arm64):
+# busybox and the shared libraries come from DIR, Debian packages of that
+# architecture unpacked (scripts/setup-host.sh), found by the binaries'
+# DT_NEEDED entries (readelf) instead of ldd.
 #
 # Needs busybox-static, cpio, kmod (depmod) and, for modules, dpkg-deb.
 set -euo pipefail
@@ -19,7 +24,7 @@ set -euo pipefail
 
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-out='' payload='' mdeb='' kabi='' append=''
+out='' payload='' mdeb='' kabi='' append='' sysroot=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -28,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--modules-deb) mdeb=$2 ;;
 	--kabi) kabi=$2 ;;
 	--append) append=$2 ;;
+	--sysroot) sysroot=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -37,6 +43,8 @@ done
 [ -z "$mdeb" ] || [ -n "$kabi" ] || die "--modules-deb needs --kabi"
 [ -z "$mdeb" ] || [ -r "$mdeb" ] || die "cannot read $mdeb"
 [ -z "$append" ] || [ -r "$append" ] || die "cannot read $append"
+[ -z "$sysroot" ] || [ -x "$sysroot/bin/busybox" ] ||
+	die "no busybox in the sysroot $sysroot: run scripts/setup-host.sh"
 
 # depmod and ldconfig live in sbin, which a user's PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin
@@ -47,7 +55,13 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/memstat-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,mnt,run,etc,root}
-cp "$busybox" "$root/bin/busybox"
+if [ -n "$sysroot" ]; then
+	cp "$sysroot/bin/busybox" "$root/bin/busybox"
+else
+	cp "$busybox" "$root/bin/busybox"
+fi
+# The sysroot's busybox cannot run here: the host's, of the same Debian
+# release, lists the applets.
 "$busybox" --list-full | while read -r applet; do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
@@ -56,20 +70,50 @@ printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
 printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' > "$root/etc/group"
 ln -s /proc/mounts "$root/etc/mtab"
 
+# sysroot_libs FILE: the shared libraries FILE needs, and theirs, as
+# paths in the sysroot (the loader is one of them).
+sysroot_libs() {
+	local queue=("$1") seen=' ' f lib d
+
+	# The loader by the path the executable names, a link in Debian.
+	readelf -l "$1" | sed -n 's/.*program interpreter: \(.*\)]$/\1/p'
+	while [ ${#queue[@]} -gt 0 ]; do
+		f=${queue[0]}
+		queue=("${queue[@]:1}")
+		for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[[ $seen != *" $lib "* ]] || continue
+			seen+="$lib "
+			for d in "$sysroot"/lib/*-linux-gnu "$sysroot"/usr/lib/*-linux-gnu \
+				 "$sysroot"/lib; do
+				[ -e "$d/$lib" ] || continue
+				echo "${d#"$sysroot"}/$lib"
+				queue+=("$d/$lib")
+				continue 2
+			done
+			die "${f##*/} needs $lib, which is not in $sysroot"
+		done
+	done
+}
+
 # The payload, and the libraries (and loader) its dynamic executables use.
 mkdir -p "$root/memstat"
 cp -R --preserve=mode,links "$payload/." "$root/memstat/"
 find "$root/memstat" -type f -perm -u+x | LC_ALL=C sort | while read -r f; do
 	[ "$(od -An -tx1 -N4 "$f" | tr -d ' ')" = 7f454c46 ] || continue
+	if [ -n "$sysroot" ]; then
+		sysroot_libs "$f"
+		continue
+	fi
 	libs=$(ldd "$f" 2>/dev/null) || continue	# static or not for this host
 	! grep -q 'not found' <<< "$libs" || die "${f#"$root"/memstat/}: $(grep 'not found' <<< "$libs")"
 	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' <<< "$libs"
 done | LC_ALL=C sort -u > "$root/.libs"
 while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
+	cp -L "$sysroot$lib" "$root$lib"
 done < "$root/.libs"
-if [ -s "$root/.libs" ]; then
+# The sysroot's libraries are in its loader's default directories.
+if [ -s "$root/.libs" ] && [ -z "$sysroot" ]; then
 	# A cache, so libraries found outside the loader's default dirs load too.
 	grep -v '/ld-linux' "$root/.libs" | xargs -rn1 dirname | sort -u > "$root/etc/ld.so.conf"
 	ldconfig -r "$root" 2>/dev/null ||

@@ -6,10 +6,14 @@
 #
 #   run-vm.sh demo [stock|patched]   procstat and sysstat on a demo workload
 #   run-vm.sh bench [stock|patched]  benchmarks (qemu -icount), a table
-#   run-vm.sh test [stock|patched|both]
+#   run-vm.sh test [stock|patched|arm64|both|all]
 #                                    series checks on the host, then the
-#                                    selftests in a VM per kernel; the last
-#                                    line is "N passed, N failed"
+#                                    selftests in a VM per kernel (all:
+#                                    stock, patched and arm64, the
+#                                    patched kernel cross-built for arm64
+#                                    with 64 KiB pages; both: the two
+#                                    x86-64 ones); the last line is
+#                                    "N passed, N failed"
 #   run-vm.sh stall [BOOTS]          the live-patching stall reproducer:
 #                                    the stock kernel booted BOOTS times
 #                                    (10) with two vCPUs, handle_mm_fault
@@ -34,17 +38,26 @@ mode=${1:-}
 which=${2:-}
 case $mode in
 demo|bench) which=${which:-stock} ;;
-test) which=${which:-both} ;;
+test) which=${which:-all} ;;
 stall) boots=${which:-10} which=stock
        [[ $boots =~ ^[1-9][0-9]*$ ]] ||
 	{ echo "run-vm.sh: not a number of boots: $boots" >&2; exit 2; } ;;
-*) echo "usage: run-vm.sh demo|bench [stock|patched] | test [stock|patched|both] | stall [BOOTS]" >&2
+*) echo "usage: run-vm.sh demo|bench [stock|patched] | test [stock|patched|arm64|both|all] | stall [BOOTS]" >&2
    exit 2 ;;
 esac
 case $which in
 stock|patched|both) ;;
-*) echo "run-vm.sh: unknown kernel '$which' (stock, patched or both)" >&2; exit 2 ;;
+arm64|all) [ "$mode" = test ] ||
+	{ echo "run-vm.sh: $mode runs on x86-64 only (stock or patched)" >&2; exit 2; } ;;
+*) echo "run-vm.sh: unknown kernel '$which' (stock, patched, arm64, both or all)" >&2; exit 2 ;;
 esac
+# Which kernels: x86-64 stock and patched, the arm64 one.
+want() {
+	case $which/$1 in
+	all/*|both/stock|both/patched|stock/stock|patched/patched|arm64/arm64) return 0 ;;
+	esac
+	return 1
+}
 
 scripts=$MEMSTAT_TOP/scripts
 work=$MEMSTAT_CACHE/run
@@ -106,16 +119,24 @@ abort_run() {
 	exit 1
 }
 
-# build_tools TREE OUT: build tools, workload and tests in TREE (which must
-# carry the series) and lay out the VM payload in OUT.
+# The arm64 build: Debian's cross compiler, linking against the arm64
+# sysroot setup-host.sh unpacked (libc, libelf, libdw, zlib).
+sysroot=$MEMSTAT_CACHE/sysroot-arm64
+cross_kbuild=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- SYSROOT="$sysroot"
+	      TPROGS_LDFLAGS=--sysroot="$sysroot")
+cross_user=(CROSS_COMPILE=aarch64-linux-gnu- CC="aarch64-linux-gnu-gcc --sysroot=$sysroot")
+
+# build_tools TREE OUT [arm64]: build tools, workload and tests in TREE
+# (which must carry the series) and lay out the VM payload in OUT.
 build_tools() {
-	local tree=$1 out=$2 log=$2.build.log
+	local tree=$1 out=$2 log=$2.build.log kb=() us=()
+	[ "${3:-}" != arm64 ] || kb=("${cross_kbuild[@]}") us=("${cross_user[@]}")
 	rm -rf "$out"
 	mkdir -p "$out/bin" "$out/tests"
 	{
-		make -C "$tree" -j"$MEMSTAT_JOBS" M=samples/bpf MEMSTAT_ONLY=1 \
+		make -C "$tree" "${kb[@]}" -j"$MEMSTAT_JOBS" M=samples/bpf MEMSTAT_ONLY=1 \
 			${MEMSTAT_ONLY_TOOLS:+MEMSTAT_TOOLS="$MEMSTAT_ONLY_TOOLS"} &&
-		make -C "$tree/tools/testing/selftests/memstat"
+		make -C "$tree/tools/testing/selftests/memstat" "${us[@]}"
 	} > "$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
 	# The samples' clang | llc pipeline hides clang's exit status.
 	if grep -q 'error:' "$log"; then
@@ -195,18 +216,20 @@ bpf_5_10_insns() {
 	! llvm-objdump -d "$1"/*_kern.o | grep -E 'lock .*([|&^]=|fetch|xchg)'
 }
 
-# build_module TREE OUT: build the selftests' test module against TREE,
+# build_module TREE OUT [arm64]: build the selftests' test module against TREE,
 # out of tree in a copy of its source beside OUT (no build output in a
 # tree), and put it in the payload as OUT/modules/memstat_alloc_test.ko,
 # without debug info (as INSTALL_MOD_STRIP=1 would): 10 KiB, not 250,
 # for insmod to read, which keeps MemFree steady around a load.
 build_module() {
-	local tree=$1 out=$2 src=$2.module log=$2.module.log
+	local tree=$1 out=$2 src=$2.module log=$2.module.log kb=() strip=strip
+	[ "${3:-}" != arm64 ] || kb=("${cross_kbuild[@]}") strip=aarch64-linux-gnu-strip
 	rm -rf "$src"
 	cp -R "$tree/tools/testing/selftests/memstat/memstat_alloc_test" "$src"
-	make -C "$tree" M="$src" modules > "$log" 2>&1 || { tail -n 30 "$log" >&2; return 1; }
+	make -C "$tree" "${kb[@]}" M="$src" modules > "$log" 2>&1 ||
+		{ tail -n 30 "$log" >&2; return 1; }
 	mkdir -p "$out/modules"
-	strip --strip-debug -o "$out/modules/memstat_alloc_test.ko" "$src/memstat_alloc_test.ko"
+	$strip --strip-debug -o "$out/modules/memstat_alloc_test.ko" "$src/memstat_alloc_test.ko"
 }
 
 # Every diagnostic of the module build is ours, modpost's included.
@@ -232,9 +255,10 @@ boot() {
 	local label=$1 kernel=$2 payload=$3 initrd=$work/$1.cpio.gz
 	shift 3
 	write_vm_main "$payload"
-	local peers=
+	local peers= cross=()
 	case $label in stock|patched) peers=$peers_cpio ;; esac
-	"$scripts/mkinitramfs.sh" --out "$initrd" --payload "$payload" \
+	[ "$label" != arm64 ] || cross=(--sysroot "$sysroot")
+	"$scripts/mkinitramfs.sh" --out "$initrd" --payload "$payload" "${cross[@]}" \
 		${1:+--modules-deb "$1" --kabi "$2"} ${peers:+--append "$peers"} >&2
 	# loglevel=5: a soft lockup or RCU stall comes with its stack.
 	# page_owner=on on the patched kernel (CONFIG_PAGE_OWNER) for the
@@ -242,7 +266,7 @@ boot() {
 	# which would count its stack saving in every allocation, but for
 	# the boot (pageowner) that measures just that.
 	local append=loglevel=5
-	[ "$label" = patched ] && [ "$mode" != bench ] && append+=" page_owner=on"
+	case $label in patched|arm64) [ "$mode" = bench ] || append+=" page_owner=on" ;; esac
 	[ "$label" = pageowner ] && append+=" page_owner=on"
 	# A whole test run takes 15 to 25 minutes a kernel under TCG.
 	local vmargs=(--kernel "$kernel" --initrd "$initrd" --name "$label"
@@ -256,6 +280,10 @@ boot() {
 	# (testing.rst, "Stalls"; run-vm.sh stall).
 	[ "$mode" = bench ] && vmargs+=(--icount) || vmargs+=(--mem 1024 --smp 2)
 	[ "$label" = numa ] && vmargs+=(--numa 2)
+	# arm64: 2 GiB.  Its blocks of 64 KiB pages' MAX_ORDER 14 are 512 MiB
+	# (pageblocks too): 1 GiB holds two, and compaction, which works
+	# within and between pageblocks, finds nothing to move.
+	[ "$label" = arm64 ] && vmargs+=(--arch arm64 --mem 2048)
 	"$scripts/vmtest.sh" "${vmargs[@]}" || true
 	if [ "$label" = stock ] && [ -n "$numa_tests" ]; then
 		tests=$numa_tests boot numa "$kernel" "$payload" "$@"
@@ -397,6 +425,7 @@ summary() {
 		awk '/^not ok/ { n = 6 } n && n-- { print }' "$work/$l.log" |
 			sed "s/^/[$l] /"
 	done
+	printf 'phase %-24s %4ds\n' total $SECONDS >&2
 	echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
@@ -437,7 +466,7 @@ if [ "$mode" = test ] && [ -z "${MEMSTAT_TESTS:-}" ]; then
 fi
 
 labels=()
-if [ "$which" != patched ]; then
+if want stock; then
 	# The stock kernel runs tools built against its own config: the
 	# pristine tree with the series applied.
 	host_check "series applies with git am to the pristine Debian tree" \
@@ -467,7 +496,7 @@ if [ "$which" != patched ]; then
 	# boot() runs the numa VM after the stock one.
 	[ -z "$numa_tests" ] || labels+=(numa)
 fi
-if [ "$which" != stock ]; then
+if want patched; then
 	vars=$(phase build-kernel "$scripts/build-kernel.sh") ||
 		abort_run "patched kernel build"
 	eval "$vars"
@@ -481,7 +510,25 @@ if [ "$which" != stock ]; then
 		abort_run "test module build for the patched kernel"
 	[ "$mode" = test ] && host_check "test module builds without warnings (patched kernel)" \
 		no_warnings "$work/patched.module.log"
-	boot_later patched "$PATCHED_BZIMAGE" "$work/patched"
+	boot_later patched "$PATCHED_KERNEL" "$work/patched"
+fi
+# arm64: the patched kernel cross-built with 64 KiB pages (Debian serves
+# no arm64 image of this version), in qemu's virt machine.
+if want arm64; then
+	vars=$(phase build-kernel-arm64 "$scripts/build-kernel.sh" --arm64) ||
+		abort_run "arm64 kernel build"
+	eval "$vars"
+	phase build-tools-arm64 build_tools "$ARM64_TREE" "$work/arm64" arm64 ||
+		abort_run "tools build for arm64"
+	[ "$mode" = test ] && host_check "tools build without compiler warnings (arm64)" \
+		no_compiler_warnings "$work/arm64.build.log"
+	[ "$mode" = test ] && host_check "BPF objects: only the atomic add 5.10 verifies (arm64)" \
+		bpf_5_10_insns "$work/arm64/bin"
+	phase build-module-arm64 build_module "$ARM64_TREE" "$work/arm64" arm64 ||
+		abort_run "test module build for arm64"
+	[ "$mode" = test ] && host_check "test module builds without warnings (arm64)" \
+		no_warnings "$work/arm64.module.log"
+	boot_later arm64 "$ARM64_KERNEL" "$work/arm64"
 fi
 # Stall mode: BOOTS boots of the stock kernel with two vCPUs, the
 # reproducer's rounds in each until they end or make no progress for
@@ -530,13 +577,13 @@ if [ "$mode" = bench ] && [ "$which" != stock ]; then
 	eval "$vars"
 	rm -rf "$work/base"
 	cp -R "$work/patched" "$work/base"
-	phase boot-base boot base "$BASE_BZIMAGE" "$work/base"
+	phase boot-base boot base "$BASE_KERNEL" "$work/base"
 	labels+=(base)
 	# page_owner=on, the kernel's own call path of every page: the
 	# patched kernel booted once more with it (a boot option).
 	rm -rf "$work/pageowner"
 	cp -R "$work/patched" "$work/pageowner"
-	phase boot-pageowner boot pageowner "$PATCHED_BZIMAGE" "$work/pageowner"
+	phase boot-pageowner boot pageowner "$PATCHED_KERNEL" "$work/pageowner"
 	labels+=(pageowner)
 	churn() { sed -n 's/.*# bench: nothing *\([0-9][0-9]*\).*/\1/p' "$work/$1.log" | head -n 1; }
 	with=$(churn patched) without=$(churn base) owner=$(churn pageowner)

@@ -9,8 +9,10 @@
 #                  [--timeout SECONDS (900)] [--mem MiB (2048)] [--smp N (2)]
 #                  [--log FILE] [--append "extra cmdline"] [--icount]
 #                  [--idle SECONDS (300)] [--numa NODES (1)]
-#                  [--qemu "more qemu arguments"]
+#                  [--qemu "more qemu arguments"] [--arch x86_64|arm64]
 #
+# --arch arm64 boots an arm64 Image on qemu's virt machine (-cpu max, its
+# PMUv3 included), console on the PL011, the disk on virtio-mmio.
 # --idle ends the VM when no test output (TAP, "#" lines) reached its
 # console for that long: a guest stuck in soft lockups still logs those.
 # Before it stops qemu it writes where each vCPU is (qemu's monitor:
@@ -35,7 +37,7 @@ set -euo pipefail
 usage() { sed -n '/^# Usage:/,/^#$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 kernel='' initrd='' label=vm timeout=900 idle=300 mem=2048 smp=2 logf='' append=''
-numa=1 qemu_more=''
+numa=1 qemu_more='' arch=x86_64
 # A host thread per vCPU.  qemu 7.2 (Debian 12's) now and then kept a
 # stale int3 in its translation cache after the kernel patched a hot
 # function another vCPU ran (a BPF trampoline attached or detached), and
@@ -70,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2 ;;
 	--numa) numa=$2 ;;
 	--qemu) qemu_more=$2 ;;
+	--arch) arch=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -80,6 +83,17 @@ done
 for n in "$timeout" "$idle" "$mem" "$smp" "$numa"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
 done
+# The machine, console and disk bus of each architecture.  arm64: the
+# pointer authentication qemu implements its own way (pauth-impdef),
+# several times faster under TCG than the architected QARMA.
+qarch=x86_64 machine=() console=ttyS0 blkdev=virtio-blk-pci
+case $arch in
+x86_64) ;;
+arm64) qarch=aarch64 machine=(-M virt) console=ttyAMA0 blkdev=virtio-blk-device
+       accel=("${accel[@]/#max/max,pauth-impdef=on}")
+       [ "$numa" -eq 1 ] || die "--numa is for x86_64 VMs" ;;
+*) die "unknown --arch $arch (x86_64 or arm64)" ;;
+esac
 # The qemu: MEMSTAT_QEMU if set; else, for more than one vCPU, the
 # backport setup-host.sh unpacked into the cache (qemu 8.1 or later:
 # 7.2 stalls two vCPUs now and then, testing.rst "Stalls"); else Debian
@@ -87,15 +101,15 @@ done
 # A qemu outside /usr gets its own firmware (-L).
 qemu=${MEMSTAT_QEMU:-}
 if [ -z "$qemu" ]; then
-	qemu=qemu-system-x86_64
-	backport=$MEMSTAT_CACHE/qemu/usr/bin/qemu-system-x86_64
+	qemu=qemu-system-$qarch
+	backport=$MEMSTAT_CACHE/qemu/usr/bin/qemu-system-$qarch
 	if [ "$smp" -gt 1 ]; then
 		[ -x "$backport" ] ||
 			die "$smp vCPUs need qemu 8.1 or later: run scripts/setup-host.sh (or set MEMSTAT_QEMU)"
 		qemu=$backport
 	fi
 fi
-qemu=$(command -v "$qemu") || die "${MEMSTAT_QEMU:-qemu-system-x86_64} missing: run scripts/setup-host.sh"
+qemu=$(command -v "$qemu") || die "${MEMSTAT_QEMU:-qemu-system-$qarch} missing: run scripts/setup-host.sh"
 qemu_root=$(dirname "$(dirname "$qemu")")
 qemu_data=()
 [ "$qemu_root" = /usr ] ||
@@ -178,7 +192,7 @@ disk=$logf.disk
 rm -f "$disk"
 truncate -s 32M "$disk"
 slow_disk=(-drive "if=none,id=slow,file=$disk,format=raw,throttling.bps-write=1048576"
-	   -device virtio-blk-pci,drive=slow)
+	   -device "$blkdev,drive=slow")
 
 # --numa: the memory split evenly into nodes; the CPUs on node 0, the
 # others memory only (as a CPU-less memory tier).
@@ -198,11 +212,11 @@ watcher=$!
 # SeaBIOS's terminal escapes without holding lines back.
 set +e +o pipefail
 timeout --kill-after=10 "$timeout" \
-	"$qemu" "${qemu_data[@]}" "${accel[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
+	"$qemu" "${qemu_data[@]}" "${machine[@]}" "${accel[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none -pidfile "$pidfile" "${slow_disk[@]}" \
 	-monitor "unix:$monitor,server=on,wait=off" $qemu_more \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet${append:+ $append}" < /dev/null 2>&1 |
+	-append "console=$console panic=-1 quiet${append:+ $append}" < /dev/null 2>&1 |
 	sed -u 's/\r*$//; s/\r/\n/g; s/\x1b\(c\|\[[0-9;?]*[A-Za-z]\)//g' | tee -a "$logf" |
 	grep --line-buffered -E -- "$show" |
 	while IFS= read -r line; do printf '[%s] %s\n' "$label" "$line"; done
