@@ -12,6 +12,7 @@
 #include <linux/mmzone.h>
 #include <linux/build_bug.h>
 #include <asm/ptrace.h>
+#include <bpf/bpf_tracing.h>
 /*
  * struct cgroup and struct css_set for -c.  The headers under it assert
  * with offsetof(), which bpf_helpers.h has redefined into a form that is
@@ -467,6 +468,73 @@ static __always_inline void ms_hist_add(struct ms_hist *h, __u64 v)
 	ms_hist_opaque(slot);
 	if (slot < MS_HIST_SLOTS)
 		h->slots[slot]++;
+}
+
+/*
+ * A kernel function's hook in the two forms 5.10 offers: fentry (fexit)
+ * where it has BPF trampolines (x86-64), named @name, and kprobe
+ * (kretprobe) where it has not (arm64), named @name_kp; the user side
+ * starts the first that attaches (ms_bpf_start_fentry).  Both return
+ * @call, which reads argument @n (from 0) as MS_ARG(n) and, at an exit,
+ * the result as MS_RET(n), n the number of arguments.  A kretprobe sees
+ * no arguments: what an exit needs, its entry keeps.
+ */
+#define MS_ENTRY(fn, name, call)	MS_TWINS(fentry, kprobe, fn, name, call)
+#define MS_EXIT(fn, name, call)		MS_TWINS(fexit, kretprobe, fn, name, call)
+#define MS_TWINS(tramp, probe, fn, name, call)				\
+static __always_inline int name##_body(void *ctx, const bool ms_kp)	\
+{									\
+	return call;							\
+}									\
+SEC(#tramp "/" #fn) int name(__u64 *ctx)				\
+{									\
+	return name##_body(ctx, false);					\
+}									\
+SEC(#probe "/" #fn) int name##_kp(struct pt_regs *ctx)			\
+{									\
+	return name##_body(ctx, true);					\
+}
+
+#define MS_ARG(n)	ms_arg(ctx, ms_kp, n)
+#define MS_RET(n)	ms_ret(ctx, ms_kp, n)
+
+/*
+ * At a function's kprobe, the stack pointer its kretprobe will see: on
+ * x86-64 the return address is then popped; arm64 calls push nothing.
+ */
+static __always_inline __u64 ms_kretprobe_sp(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return PT_REGS_SP(regs) + 8;
+#else
+	return PT_REGS_SP(regs);
+#endif
+}
+
+static __always_inline __u64 ms_regs_arg(struct pt_regs *regs, int n)
+{
+	switch (n) {
+	case 0:
+		return PT_REGS_PARM1(regs);
+	case 1:
+		return PT_REGS_PARM2(regs);
+	case 2:
+		return PT_REGS_PARM3(regs);
+	case 3:
+		return PT_REGS_PARM4(regs);
+	default:
+		return PT_REGS_PARM5(regs);
+	}
+}
+
+static __always_inline __u64 ms_arg(void *ctx, bool kprobe, int n)
+{
+	return kprobe ? ms_regs_arg(ctx, n) : ((__u64 *)ctx)[n];
+}
+
+static __always_inline __u64 ms_ret(void *ctx, bool kprobe, int n)
+{
+	return kprobe ? PT_REGS_RC((struct pt_regs *)ctx) : ((__u64 *)ctx)[n];
 }
 
 /*

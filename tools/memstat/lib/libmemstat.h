@@ -290,6 +290,7 @@ void ms_json_str_array(struct ms_json *j, const char *key,
 struct bpf_object;
 struct bpf_program;
 struct bpf_link;
+struct ms_kprobes;
 
 enum ms_hook_type {
 	MS_HOOK_TRACEPOINT,	/* target "category:event" (raw tracepoint) */
@@ -319,6 +320,7 @@ struct ms_bpf {
 	const struct ms_hook *hooks;
 	size_t nhooks;
 	struct bpf_link *links[MS_MAX_HOOKS];
+	struct ms_kprobes *twins;	/* ms_bpf_start_fentry()'s, freed by close */
 };
 
 /*
@@ -350,6 +352,36 @@ void ms_bpf_close(struct ms_bpf *b);
 void ms_bpf_start(struct ms_bpf *b, const struct ms_env *env,
 		  const struct ms_hook *hooks, size_t nhooks,
 		  const void *cfg, size_t cfg_size);
+
+/* One way to attach a tool: its hook table. */
+struct ms_hook_set {
+	const char *name;		/* as -A names it: "fentry", "kprobe" */
+	const struct ms_hook *hooks;
+	size_t nhooks;
+};
+
+/*
+ * ms_bpf_start() with the first of @sets that opens, loads and attaches;
+ * the reasons the others failed go to stderr with -v.  Tools put their
+ * fentry/fexit set first and a kprobe or tracepoint one after: 5.10 has
+ * BPF trampolines on x86-64 only (arm64 refuses the attach).  Returns
+ * the index of the set that started; exit 1 with the last set's reason
+ * when none did.
+ */
+size_t ms_bpf_start_first(struct ms_bpf *b, const struct ms_env *env,
+			  const struct ms_hook_set *sets, size_t nsets,
+			  const void *cfg, size_t cfg_size);
+
+/*
+ * ms_bpf_start() of @hooks, else of their kprobe twins: each fentry or
+ * fexit hook made the kprobe or kretprobe program "<prog>_kp" that
+ * MS_ENTRY or MS_EXIT defines beside it, on the name kallsyms has for
+ * the function (a static one may be a compiler's clone).  True when the
+ * fentry/fexit hooks started.
+ */
+bool ms_bpf_start_fentry(struct ms_bpf *b, const struct ms_env *env,
+			 const struct ms_hook *hooks, size_t nhooks,
+			 const void *cfg, size_t cfg_size);
 
 /* fd of map @name (exit 1 if the object lacks it: rebuild the tool). */
 int ms_bpf_map(struct ms_bpf *b, const char *name);
@@ -389,6 +421,12 @@ ssize_t ms_bpf_iter_read(struct ms_bpf *b, const char *prog, char **buf,
 
 /* Kernel BTF at /sys/kernel/btf/vmlinux (MEMSTAT_BTF overrides). */
 bool ms_kernel_btf_exists(void);
+/*
+ * Whether a fentry program attaches to kernel function @fn: kernel BTF
+ * and BPF trampolines (5.10 has them on x86-64, not on arm64).  Attached
+ * for a moment, an empty program.
+ */
+bool ms_fentry_works(const char *fn);
 /* strerror() for errors from libbpf too (its codes start at 4000). */
 const char *ms_strerror(long err);
 

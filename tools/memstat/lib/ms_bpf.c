@@ -111,6 +111,40 @@ bool ms_kernel_btf_exists(void)
 	return access(path ? path : "/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
+bool ms_fentry_works(const char *fn)
+{
+	/* r0 = 0; exit: by the syscall, the same with any libbpf. */
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr = {};
+	int id, prog, link;
+
+	if (!ms_kernel_btf_exists())
+		return false;
+	id = libbpf_find_vmlinux_btf_id(fn, BPF_TRACE_FENTRY);
+	if (id < 0)
+		return false;
+	attr.prog_type = BPF_PROG_TYPE_TRACING;
+	attr.expected_attach_type = BPF_TRACE_FENTRY;
+	attr.attach_btf_id = id;
+	attr.insns = (__u64)(unsigned long)insns;
+	attr.insn_cnt = 2;
+	attr.license = (__u64)(unsigned long)"GPL";
+	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (prog < 0)
+		return false;
+	memset(&attr, 0, sizeof(attr));
+	attr.raw_tracepoint.prog_fd = prog;
+	link = syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
+	close(prog);
+	if (link < 0)
+		return false;
+	close(link);
+	return true;
+}
+
 static const struct ms_hook *ms_hook_of(struct ms_bpf *b, const char *prog,
 					size_t *idx)
 {
@@ -356,6 +390,8 @@ void ms_bpf_close(struct ms_bpf *b)
 	ms_bpf_detach(b);
 	bpf_object__close(b->obj);
 	b->obj = NULL;
+	free(b->twins);
+	b->twins = NULL;
 }
 
 void ms_bpf_start(struct ms_bpf *b, const struct ms_env *env,
@@ -367,6 +403,81 @@ void ms_bpf_start(struct ms_bpf *b, const struct ms_env *env,
 	if (cfg)
 		ms_die_on(env, ms_bpf_cfg(b, cfg, cfg_size));
 	ms_die_on(env, ms_bpf_attach(b));
+}
+
+static int try_start(struct ms_bpf *b, const struct ms_env *env,
+		     const struct ms_hook_set *set, const void *cfg,
+		     size_t cfg_size)
+{
+	int err = ms_bpf_open(b, env, set->hooks, set->nhooks);
+
+	if (!err)
+		err = ms_bpf_load(b);
+	if (!err && cfg)
+		err = ms_bpf_cfg(b, cfg, cfg_size);
+	if (!err)
+		err = ms_bpf_attach(b);
+	if (err && b->obj)
+		ms_bpf_close(b);
+	return err;
+}
+
+size_t ms_bpf_start_first(struct ms_bpf *b, const struct ms_env *env,
+			  const struct ms_hook_set *sets, size_t nsets,
+			  const void *cfg, size_t cfg_size)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < nsets; i++) {
+		if (!try_start(b, env, &sets[i], cfg, cfg_size))
+			return i;
+		if (env->verbose)
+			ms_warn(env, "%s; trying %s", ms_last_error(),
+				sets[i + 1].name);
+	}
+	ms_die_on(env, try_start(b, env, &sets[i], cfg, cfg_size));
+	return i;
+}
+
+/* A hook table's kprobe twins (ms_bpf_start_fentry()). */
+struct ms_kprobes {
+	struct ms_hook hooks[MS_MAX_HOOKS];
+	char prog[MS_MAX_HOOKS][64];
+	char target[MS_MAX_HOOKS][128];
+};
+
+bool ms_bpf_start_fentry(struct ms_bpf *b, const struct ms_env *env,
+			 const struct ms_hook *hooks, size_t nhooks,
+			 const void *cfg, size_t cfg_size)
+{
+	struct ms_kprobes *k = calloc(1, sizeof(*k));
+	struct ms_hook_set sets[] = {
+		{ "fentry", hooks, nhooks },
+		{ "kprobe", k ? k->hooks : hooks, nhooks },
+	};
+	size_t i;
+
+	if (!k)
+		ms_fatal(env, "out of memory");
+	for (i = 0; i < nhooks && i < MS_MAX_HOOKS; i++) {
+		struct ms_hook *h = &k->hooks[i];
+
+		*h = hooks[i];
+		if (h->type != MS_HOOK_FENTRY && h->type != MS_HOOK_FEXIT)
+			continue;
+		snprintf(k->prog[i], sizeof(k->prog[i]), "%s_kp", h->prog);
+		h->prog = k->prog[i];
+		h->type = h->type == MS_HOOK_FEXIT ? MS_HOOK_KRETPROBE :
+						     MS_HOOK_KPROBE;
+		if (!ms_ksym_func(h->target, k->target[i], sizeof(k->target[i])))
+			h->target = k->target[i];
+	}
+	if (!ms_bpf_start_first(b, env, sets, ARRAY_SIZE(sets), cfg, cfg_size)) {
+		free(k);
+		return true;
+	}
+	b->twins = k;
+	return false;
 }
 
 int ms_bpf_map(struct ms_bpf *b, const char *name)
