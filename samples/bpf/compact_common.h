@@ -65,6 +65,7 @@ struct cp_totals {
 struct cp_thread {
 	__u64 direct_start_ns;	/* try_to_compact_pages() entered, 0: not */
 	__u64 zone_start_ns;	/* compact_zone() entered, 0: not */
+	__u64 zone_cc;		/* its compact_control, for a kretprobe */
 	__u32 in_direct;	/* a stall, its success not yet seen */
 	__u32 pad;
 };

@@ -17,9 +17,7 @@
  * has no event).  mm_migrate_pages with reason MR_COMPACTION: pages
  * moved and not.
  *
- *   try_to_compact_pages(gfp, order, alloc_flags, ac, prio, capture)
- *   compaction_defer_reset(zone, order, alloc_success)
- *   compact_zone(cc, capc)
+ *
  *   TP_PROTO(start_pfn, end_pfn, nr_scanned, nr_taken)	isolate
  *   TP_PROTO(succeeded, failed, thp_succeeded, thp_failed, thp_split,
  *	      mode, reason)					mm_migrate_pages
@@ -58,8 +56,7 @@ static __always_inline struct cp_thread *thread(bool create)
 	return t;
 }
 
-SEC("fentry/try_to_compact_pages")
-int cp_direct_begin(__u64 *ctx)
+static __always_inline int direct_begin(void)
 {
 	struct cp_thread *t = thread(true);
 
@@ -70,9 +67,7 @@ int cp_direct_begin(__u64 *ctx)
 	return 0;
 }
 
-/* ctx: gfp, order, alloc_flags, ac, prio, capture, the result */
-SEC("fexit/try_to_compact_pages")
-int cp_direct_end(__u64 *ctx)
+static __always_inline int direct_end(int result)
 {
 	struct cp_thread *t = thread(false);
 	__u64 id = bpf_get_current_pid_tgid(), ns;
@@ -89,7 +84,7 @@ int cp_direct_end(__u64 *ctx)
 	if (!p)
 		return 0;
 	__sync_fetch_and_add(&p->attempts, 1);
-	if ((int)ctx[6] == COMPACT_SKIPPED)
+	if (result == COMPACT_SKIPPED)
 		return 0;
 	/* A stall: its success comes with compaction_defer_reset(). */
 	t->in_direct = 1;
@@ -102,15 +97,13 @@ int cp_direct_end(__u64 *ctx)
 	return 0;
 }
 
-/* ctx: zone, order, alloc_success */
-SEC("fentry/compaction_defer_reset")
-int cp_defer_reset(__u64 *ctx)
+static __always_inline int defer_reset(__u8 alloc_success)
 {
 	struct cp_thread *t = thread(false);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct cp_proc *p;
 
-	if (!t || !t->in_direct || !(__u8)ctx[2])
+	if (!t || !t->in_direct || !alloc_success)
 		return 0;
 	t->in_direct = 0;
 	p = bpf_map_lookup_elem(&procs, &tgid);
@@ -119,13 +112,14 @@ int cp_defer_reset(__u64 *ctx)
 	return 0;
 }
 
-SEC("fentry/compact_zone")
-int cp_zone_begin(__u64 *ctx)
+static __always_inline int zone_begin(__u64 cc)
 {
 	struct cp_thread *t = thread(true);
 
-	if (t)
+	if (t) {
 		t->zone_start_ns = bpf_ktime_get_ns();
+		t->zone_cc = cc;
+	}
 	return 0;
 }
 
@@ -145,24 +139,26 @@ static __always_inline __u32 source_of(struct compact_control *cc)
 	       comm[3] == 'm' && comm[8] == 'd' ? CP_KCOMPACTD : CP_MANUAL;
 }
 
-/* ctx: cc, capc, the result */
-SEC("fexit/compact_zone")
-int cp_zone_end(__u64 *ctx)
+/* compact_zone()'s end: the compact_control its start kept. */
+static __always_inline int zone_end(__u64 result)
 {
-	struct compact_control *cc = (void *)ctx[0];
+	struct cp_thread *t = thread(false);
+	struct compact_control *cc = t ? (void *)t->zone_cc : NULL;
 	struct cp_zone zero = {}, *z;
 	struct cp_zone_key *key = &zero.key;
-	struct cp_thread *t = thread(false);
 	struct cp_totals *tot = ms_map_elem(&totals, 0);
-	__u64 ns = 0, mscan = 0, fscan = 0, result = ctx[2];
+	__u64 ns = 0, mscan = 0, fscan = 0;
 	struct pglist_data *pgdat = NULL;
 	struct zone *zone = NULL;
 	const char *name = NULL;
 	int order = 0;
 
-	if (t && t->zone_start_ns) {
+	if (!cc)
+		return 0;
+	if (t->zone_start_ns) {
 		ns = bpf_ktime_get_ns() - t->zone_start_ns;
 		t->zone_start_ns = 0;
+		t->zone_cc = 0;
 	}
 	rd(mscan, cc->total_migrate_scanned);
 	rd(fscan, cc->total_free_scanned);
@@ -194,9 +190,7 @@ int cp_zone_end(__u64 *ctx)
 	return 0;
 }
 
-/* ctx: page, order, the pages isolated (0: none) */
-SEC("fexit/__isolate_free_page")
-int cp_isolate_free(__u64 *ctx)
+static __always_inline int isolate_free(int isolated)
 {
 	struct cp_thread *t = thread(false);
 	struct cp_totals *tot;
@@ -206,9 +200,22 @@ int cp_isolate_free(__u64 *ctx)
 		return 0;
 	tot = ms_map_elem(&totals, 0);
 	if (tot)
-		tot->isolated += (int)ctx[2];
+		tot->isolated += isolated;
 	return 0;
 }
+
+/*
+ * fentry/fexit, or kprobes (no BPF trampolines: arm64 5.10):
+ *   try_to_compact_pages(gfp, order, alloc_flags, ac, prio, capture)
+ *   compaction_defer_reset(zone, order, alloc_success)
+ *   compact_zone(cc, capc), __isolate_free_page(page, order)
+ */
+MS_ENTRY(try_to_compact_pages, cp_direct_begin, direct_begin())
+MS_EXIT(try_to_compact_pages, cp_direct_end, direct_end((int)MS_RET(6)))
+MS_ENTRY(compaction_defer_reset, cp_defer_reset, defer_reset(MS_ARG(2)))
+MS_ENTRY(compact_zone, cp_zone_begin, zone_begin(MS_ARG(0)))
+MS_EXIT(compact_zone, cp_zone_end, zone_end(MS_RET(2)))
+MS_EXIT(__isolate_free_page, cp_isolate_free, isolate_free((int)MS_RET(2)))
 
 SEC("raw_tracepoint/mm_compaction_isolate_migratepages")
 int cp_isolate_migrate(struct bpf_raw_tracepoint_args *ctx)

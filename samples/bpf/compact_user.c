@@ -9,10 +9,12 @@
  * compact_isolated, pgmigrate of reason compaction).
  *
  * Attach points (compact_kern.c): fentry/fexit try_to_compact_pages and
- * compact_zone, fentry compaction_defer_reset, fexit __isolate_free_page,
- * raw tracepoints mm_compaction_isolate_migratepages and mm_migrate_pages.
+ * compact_zone, fentry compaction_defer_reset, fexit __isolate_free_page
+ * (kprobes and kretprobes where 5.10 has no BPF trampolines: arm64), raw
+ * tracepoints mm_compaction_isolate_migratepages and mm_migrate_pages.
  * None is on the allocation fast path.
- * Requires: CONFIG_COMPACTION, CONFIG_DEBUG_INFO_BTF, CONFIG_BPF_EVENTS.
+ * Requires: CONFIG_COMPACTION, CONFIG_BPF_EVENTS, CONFIG_DEBUG_INFO_BTF or
+ * CONFIG_KPROBES.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -343,8 +345,9 @@ int main(int argc, char **argv)
 	ms_trace_symbols("compaction/mm_compaction_end", "status", ctx.results,
 			 CP_NR_RESULTS);
 	ms_filter_init(&ctx.env, &cfg.filter);
-	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
-		     sizeof(cfg));
+	/* No BPF trampolines (arm64 5.10): the same programs as kprobes. */
+	ms_bpf_start_fentry(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
+			    sizeof(cfg));
 	ctx.procs.fd = ms_bpf_map(&ctx.bpf, "procs");
 	ctx.zones.fd = ms_bpf_map(&ctx.bpf, "zones");
 	/* On stderr in JSON mode too: scripts wait for it. */

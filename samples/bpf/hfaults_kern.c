@@ -242,43 +242,14 @@ static __always_inline int page_alloc(__u64 page)
 	return 0;
 }
 
-/* fentry/fexit: (mm, vma, address, flags), then the return value. */
-SEC("fentry/hugetlb_fault")
-int hf_fault_entry(__u64 *ctx)
-{
-	return fault_entry((struct vm_area_struct *)ctx[1], ctx[2]);
-}
-
-SEC("fexit/hugetlb_fault")
-int hf_fault_exit(__u64 *ctx)
-{
-	return fault_exit(ctx[4]);
-}
-
-SEC("fexit/alloc_huge_page")
-int hf_alloc_exit(__u64 *ctx)
-{
-	return page_alloc(ctx[3]);	/* (vma, addr, avoid_reserve) */
-}
-
-/* kprobe/kretprobe: targets from /proc/kallsyms, clones accepted. */
-SEC("kprobe/hugetlb_fault")
-int hf_fault_entry_k(struct pt_regs *ctx)
-{
-	return fault_entry((struct vm_area_struct *)PT_REGS_PARM2(ctx),
-			   PT_REGS_PARM3(ctx));
-}
-
-SEC("kretprobe/hugetlb_fault")
-int hf_fault_exit_k(struct pt_regs *ctx)
-{
-	return fault_exit(PT_REGS_RC(ctx));
-}
-
-SEC("kretprobe/alloc_huge_page")
-int hf_alloc_exit_k(struct pt_regs *ctx)
-{
-	return page_alloc(PT_REGS_RC(ctx));
-}
+/*
+ * fentry/fexit, or kprobes (no BPF trampolines: arm64 5.10; the user
+ * side finds clones): hugetlb_fault(mm, vma, address, flags),
+ * alloc_huge_page(vma, addr, avoid_reserve).
+ */
+MS_ENTRY(hugetlb_fault, hf_fault_entry,
+	 fault_entry((struct vm_area_struct *)MS_ARG(1), MS_ARG(2)))
+MS_EXIT(hugetlb_fault, hf_fault_exit, fault_exit(MS_RET(4)))
+MS_EXIT(alloc_huge_page, hf_alloc_exit, page_alloc(MS_RET(3)))
 
 char _license[] SEC("license") = "GPL";

@@ -31,8 +31,8 @@ static const char usage[] =
 "  -n N               the N rows with the most fault time (default 20,\n"
 "                     0: all)\n"
 "  -p, --pid PID      only process PID (filtered in the kernel)\n"
-"  -A, --attach HOOK  fentry (fentry/fexit, needs kernel BTF; the default\n"
-"                     where there) or kprobe (kprobe/kretprobe)\n"
+"  -A, --attach HOOK  fentry (fentry/fexit: kernel BTF and BPF trampolines,\n"
+"                     the default where there) or kprobe (kprobe/kretprobe)\n"
 "\n"
 "Columns: FAULTS hugetlb_fault() calls, NEW huge pages they allocated,\n"
 "TIME_ms time in them, AVG_us mean latency, HPAGE huge page size, FILE\n"
@@ -54,7 +54,7 @@ static const char *const fn[] = { "hugetlb_fault", "hugetlb_fault",
 
 static const char *const progs[2][3] = {
 	{ "hf_fault_entry", "hf_fault_exit", "hf_alloc_exit" },
-	{ "hf_fault_entry_k", "hf_fault_exit_k", "hf_alloc_exit_k" },
+	{ "hf_fault_entry_kp", "hf_fault_exit_kp", "hf_alloc_exit_kp" },
 };
 
 struct hf_ctx {
@@ -88,7 +88,7 @@ static void pick_hooks(struct hf_ctx *ctx)
 
 	v = env->attach ? ms_pick(env, "attach point", env->attach,
 				  attach_names) :
-	    ms_kernel_btf_exists() ? HF_FENTRY : HF_KPROBE;
+	    HF_FENTRY;
 	for (i = 0; i < 3; i++) {
 		struct ms_hook *h = &ctx->hooks[i];
 
@@ -99,8 +99,10 @@ static void pick_hooks(struct hf_ctx *ctx)
 				 fn[i]);
 		h->prog = progs[v][i];
 		/* fentry: BTF names the function, not its clone. */
-		h->type = v == HF_FENTRY ? MS_HOOK_FEXIT :
-			  i ? MS_HOOK_KRETPROBE : MS_HOOK_KPROBE;
+		if (v == HF_FENTRY)
+			h->type = i ? MS_HOOK_FEXIT : MS_HOOK_FENTRY;
+		else
+			h->type = i ? MS_HOOK_KRETPROBE : MS_HOOK_KPROBE;
 		h->target = v == HF_FENTRY ? fn[i] : ctx->targets[i];
 	}
 }
@@ -365,6 +367,7 @@ int main(int argc, char **argv)
 		.ctx = &ctx,
 	};
 	struct hf_cfg cfg = {};
+	bool fentry;
 	int ret;
 
 	parse_args(&ctx, argc, argv);
@@ -382,8 +385,13 @@ int main(int argc, char **argv)
 	cfg.events = ctx.env.events;
 	if (ctx.env.events)
 		ms_events_start(&ctx.ev, &ctx.env);
-	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ARRAY_SIZE(ctx.hooks),
-		     &cfg, sizeof(cfg));
+	/* Without -A, the kprobes where fentry cannot attach (arm64 5.10). */
+	fentry = ctx.env.attach ? ctx.hooks[0].type == MS_HOOK_FEXIT :
+		 ms_bpf_start_fentry(&ctx.bpf, &ctx.env, ctx.hooks,
+				     ARRAY_SIZE(ctx.hooks), &cfg, sizeof(cfg));
+	if (ctx.env.attach)
+		ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks,
+			     ARRAY_SIZE(ctx.hooks), &cfg, sizeof(cfg));
 	ctx.maps.fd = ms_bpf_map(&ctx.bpf, "maps");
 	if (ctx.env.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
@@ -394,7 +402,7 @@ int main(int argc, char **argv)
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "hfaults: tracing hugetlb faults%s (%s); Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "",
-		ctx.hooks[0].type == MS_HOOK_FEXIT ? "fentry" : "kprobe");
+		fentry ? "fentry" : "kprobe");
 
 	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
 			&ctx);

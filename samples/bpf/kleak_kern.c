@@ -20,7 +20,8 @@
  *	void __percpu *ptr)
  *
  * 5.10's kmem_cache_alloc event has no cache: fexit on
- * kmem_cache_alloc{,_node} reads it from the argument.  kfree_bulk()
+ * kmem_cache_alloc{,_node} (a kprobe and kretprobe where fexit cannot
+ * attach) reads it from the argument.  kfree_bulk()
  * and kmem_cache_free_bulk() (kfree_rcu's batches) free without an
  * event: a kprobe on kmem_cache_free_bulk takes their first 64 objects.
  */
@@ -121,30 +122,42 @@ int kl_kmalloc_node(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* A cache's object from @s: its name noted at the cache's first. */
+/*
+ * A cache's object from @s: its name noted at the cache's first.  @btf:
+ * @s is fexit's typed argument, read directly; else a number (kprobe).
+ */
 static __always_inline void cache_alloc(void *ctx, struct kmem_cache *s,
-					__u64 ptr)
+					__u64 ptr, bool btf)
 {
 	__u64 key = (__u64)s;
 	struct kl_cache name = {};
+	const char *cname = NULL;
+	unsigned int size = 0;
 
 	if (!ptr)
 		return;
+	if (btf)
+		size = s->object_size;
+	else
+		bpf_probe_read_kernel(&size, sizeof(size), &s->object_size);
 	if (!bpf_map_lookup_elem(&caches, &key)) {
-		bpf_probe_read_kernel_str(name.name, sizeof(name.name),
-					  s->name);
+		if (btf)
+			cname = s->name;
+		else
+			bpf_probe_read_kernel(&cname, sizeof(cname), &s->name);
+		bpf_probe_read_kernel_str(name.name, sizeof(name.name), cname);
 		if (bpf_map_update_elem(&caches, &key, &name, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&caches, &key))
 			count_drop(KL_DROP_CACHE);
 	}
-	track(ctx, ptr, s->object_size, KL_CACHE, key);
+	track(ctx, ptr, size, KL_CACHE, key);
 }
 
 /* ctx: s, gfpflags, the returned object */
 SEC("fexit/kmem_cache_alloc")
 int kl_cache_alloc(__u64 *ctx)
 {
-	cache_alloc(ctx, (void *)ctx[0], ctx[2]);
+	cache_alloc(ctx, (void *)ctx[0], ctx[2], true);
 	return 0;
 }
 
@@ -152,7 +165,47 @@ int kl_cache_alloc(__u64 *ctx)
 SEC("fexit/kmem_cache_alloc_node")
 int kl_cache_alloc_node(__u64 *ctx)
 {
-	cache_alloc(ctx, (void *)ctx[0], ctx[3]);
+	cache_alloc(ctx, (void *)ctx[0], ctx[3], true);
+	return 0;
+}
+
+/*
+ * Without BPF trampolines (arm64 5.10) a kprobe keeps the cache for the
+ * kretprobe, per thread and stack pointer: an interrupt's allocation
+ * nested in one, or a return the kretprobe missed, takes no other's.
+ */
+struct kl_entry {
+	__u64 tid;
+	__u64 sp;	/* at the entry: where the return finds it */
+};
+
+MS_MAP(entered, LRU_HASH, struct kl_entry, __u64, 4096);
+
+static __always_inline struct kl_entry entry_key(__u64 sp)
+{
+	return (struct kl_entry){ (__u32)bpf_get_current_pid_tgid(), sp };
+}
+
+SEC("kprobe/kmem_cache_alloc")
+int kl_cache_enter_kp(struct pt_regs *ctx)
+{
+	struct kl_entry key = entry_key(ms_kretprobe_sp(ctx));
+	__u64 s = PT_REGS_PARM1(ctx);
+
+	bpf_map_update_elem(&entered, &key, &s, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/kmem_cache_alloc")
+int kl_cache_alloc_kp(struct pt_regs *ctx)
+{
+	struct kl_entry key = entry_key(PT_REGS_SP(ctx));
+	__u64 *s = bpf_map_lookup_elem(&entered, &key);
+
+	if (s) {
+		cache_alloc(ctx, (void *)*s, PT_REGS_RC(ctx), false);
+		bpf_map_delete_elem(&entered, &key);
+	}
 	return 0;
 }
 

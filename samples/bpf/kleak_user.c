@@ -6,7 +6,8 @@
  * (pagealloc_kern.o: its table of live blocks, not a second copy).
  * memleak without a process runs kleak.
  * Requires: CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS, CONFIG_TRACEPOINTS,
- * CONFIG_DEBUG_INFO_BTF (fexit on kmem_cache_alloc).
+ * CONFIG_DEBUG_INFO_BTF (fexit on kmem_cache_alloc) or, where 5.10 has
+ * no BPF trampolines (arm64), CONFIG_KPROBES.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -50,6 +51,21 @@ static const struct ms_hook hooks[] = {
 	{ "kl_percpu_alloc", MS_HOOK_TRACEPOINT, "percpu:percpu_alloc_percpu" },
 	/* Last: without NUMA an inline wrapper of kmem_cache_alloc. */
 	{ "kl_cache_alloc_node", MS_HOOK_FEXIT, "kmem_cache_alloc_node" },
+};
+
+/* No BPF trampolines (arm64 5.10): kmem_cache_alloc's kprobes instead. */
+static const struct ms_hook kprobe_hooks[] = {
+	{ "kl_kfree", MS_HOOK_TRACEPOINT, "kmem:kfree" },
+	{ "kl_cache_free", MS_HOOK_TRACEPOINT, "kmem:kmem_cache_free" },
+	{ "kl_free_bulk", MS_HOOK_KPROBE, "kmem_cache_free_bulk" },
+	{ "kl_percpu_free", MS_HOOK_TRACEPOINT, "percpu:percpu_free_percpu" },
+	{ "kl_kmalloc", MS_HOOK_TRACEPOINT, "kmem:kmalloc" },
+	{ "kl_kmalloc_node", MS_HOOK_TRACEPOINT, "kmem:kmalloc_node" },
+	{ "kl_cache_alloc_kp", MS_HOOK_KRETPROBE, "kmem_cache_alloc" },
+	{ "kl_cache_enter_kp", MS_HOOK_KPROBE, "kmem_cache_alloc" },
+	{ "kl_percpu_alloc", MS_HOOK_TRACEPOINT, "percpu:percpu_alloc_percpu" },
+	{ "kl_cache_alloc_kp", MS_HOOK_KRETPROBE, "kmem_cache_alloc_node" },
+	{ "kl_cache_enter_kp", MS_HOOK_KPROBE, "kmem_cache_alloc_node" },
 };
 
 static const char *const kind_names[KL_NR_KINDS] = {
@@ -362,6 +378,7 @@ int main(int argc, char **argv)
 	};
 	struct kl_cfg cfg = { .stacks = 1 };
 	char name[128];
+	bool node;
 	int ret;
 
 	parse_args(&ctx, argc, argv);
@@ -369,9 +386,13 @@ int main(int argc, char **argv)
 	ms_ksyms_init(env, reqs, ARRAY_SIZE(reqs));
 	ctx.max_rows = KL_MAX_SITES + (ctx.no_pages ? 0 : PA_MAX_GROUPS);
 	ctx.rows = ms_zalloc(env, ctx.max_rows, sizeof(*ctx.rows));
-	ms_die_on(env, ms_bpf_open(&ctx.bpf, env, hooks, ARRAY_SIZE(hooks) -
-				   !!ms_ksym_func("kmem_cache_alloc_node", name,
-						  sizeof(name))));
+	node = !ms_ksym_func("kmem_cache_alloc_node", name, sizeof(name));
+	if (ms_fentry_works("kmem_cache_alloc"))
+		ms_die_on(env, ms_bpf_open(&ctx.bpf, env, hooks,
+					   ARRAY_SIZE(hooks) - !node));
+	else
+		ms_die_on(env, ms_bpf_open(&ctx.bpf, env, kprobe_hooks,
+					   ARRAY_SIZE(kprobe_hooks) - 2 * !node));
 	ms_die_on(env, ms_bpf_resize(&ctx.bpf, "objs", ctx.max_objs));
 	ms_die_on(env, ms_bpf_load(&ctx.bpf));
 	ms_die_on(env, ms_bpf_cfg(&ctx.bpf, &cfg, sizeof(cfg)));

@@ -2,7 +2,8 @@
 /*
  * migrate: page migration by reason, per process.
  *
- * fentry migrate_pages() notes when a thread starts migrating; the
+ * fentry (or a kprobe) at migrate_pages() notes when a thread starts
+ * migrating; the
  * mm_migrate_pages event, at the end of the same call, has the counts
  * /proc/vmstat adds then (pgmigrate_success and _fail, the THP ones),
  * the mode and the reason.  The current task is the one that migrates:
@@ -29,8 +30,7 @@ MS_MAP(totals, PERCPU_ARRAY, __u32, struct mg_count, MG_NR_REASONS);
 MS_MAP(proc_zero, PERCPU_ARRAY, __u32, struct mg_proc, 1);
 MS_DROPS_MAP(MG_NR_DROPS);
 
-SEC("fentry/migrate_pages")
-int mg_begin(__u64 *ctx)
+static __always_inline int begin(void)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct mg_thread zero = {}, *t;
@@ -42,6 +42,9 @@ int mg_begin(__u64 *ctx)
 		count_drop(MG_DROP_THREAD);
 	return 0;
 }
+
+/* fentry, or a kprobe (no BPF trampolines: arm64 5.10) */
+MS_ENTRY(migrate_pages, mg_begin, begin())
 
 static __always_inline void add(struct mg_count *c, const __u64 *a, __u64 ns,
 				bool atomic)

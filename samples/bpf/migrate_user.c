@@ -7,9 +7,11 @@
  * pgmigrate_success and pgmigrate_fail (numa_misplaced's moved pages to
  * numa_pages_migrated).
  *
- * Attach points (migrate_kern.c): fentry migrate_pages() and the raw
- * tracepoint mm_migrate_pages at its end.
- * Requires: CONFIG_MIGRATION, CONFIG_DEBUG_INFO_BTF, CONFIG_BPF_EVENTS.
+ * Attach points (migrate_kern.c): fentry migrate_pages() (a kprobe where
+ * there are no BPF trampolines: arm64 5.10) and the raw tracepoint
+ * mm_migrate_pages at its end.
+ * Requires: CONFIG_MIGRATION, CONFIG_BPF_EVENTS, CONFIG_DEBUG_INFO_BTF or
+ * CONFIG_KPROBES.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -265,8 +267,9 @@ int main(int argc, char **argv)
 	ms_trace_symbols("migrate/mm_migrate_pages", "reason", ctx.reasons,
 			 MG_NR_REASONS);
 	ms_filter_init(&ctx.env, &cfg.filter);
-	ms_bpf_start(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
-		     sizeof(cfg));
+	/* No BPF trampolines (arm64 5.10): the same programs as kprobes. */
+	ms_bpf_start_fentry(&ctx.bpf, &ctx.env, hooks, ARRAY_SIZE(hooks), &cfg,
+			    sizeof(cfg));
 	ctx.procs.fd = ms_bpf_map(&ctx.bpf, "procs");
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "migrate: tracing page migration%s; Ctrl-C to end\n",

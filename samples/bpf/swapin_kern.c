@@ -193,54 +193,14 @@ static __always_inline int page_read(int ret, bool frontswap)
 	return 0;
 }
 
-/* fentry/fexit: the user side sets the targets; ctx: args, then ret. */
-SEC("fentry/do_swap_page")
-int sw_fault_entry(__u64 *ctx)
-{
-	return fault_entry();
-}
-
-SEC("fexit/do_swap_page")
-int sw_fault_exit(__u64 *ctx)
-{
-	return fault_exit(ctx[1]);	/* (struct vm_fault *vmf) */
-}
-
-SEC("fexit/swap_readpage")
-int sw_read_exit(__u64 *ctx)
-{
-	return page_read(ctx[2], false); /* (page, bool synchronous) */
-}
-
-SEC("fexit/__frontswap_load")
-int sw_frontswap_exit(__u64 *ctx)
-{
-	return page_read(ctx[1], true);	/* (struct page *page) */
-}
-
-/* kprobe/kretprobe: targets from /proc/kallsyms, clones accepted. */
-SEC("kprobe/do_swap_page")
-int sw_fault_entry_k(struct pt_regs *ctx)
-{
-	return fault_entry();
-}
-
-SEC("kretprobe/do_swap_page")
-int sw_fault_exit_k(struct pt_regs *ctx)
-{
-	return fault_exit(PT_REGS_RC(ctx));
-}
-
-SEC("kretprobe/swap_readpage")
-int sw_read_exit_k(struct pt_regs *ctx)
-{
-	return page_read(PT_REGS_RC(ctx), false);
-}
-
-SEC("kretprobe/__frontswap_load")
-int sw_frontswap_exit_k(struct pt_regs *ctx)
-{
-	return page_read(PT_REGS_RC(ctx), true);
-}
+/*
+ * fentry/fexit, or kprobes (no BPF trampolines: arm64 5.10); the user
+ * side sets the targets.  do_swap_page(vmf), swap_readpage(page,
+ * synchronous), __frontswap_load(page): results only.
+ */
+MS_ENTRY(do_swap_page, sw_fault_entry, fault_entry())
+MS_EXIT(do_swap_page, sw_fault_exit, fault_exit(MS_RET(1)))
+MS_EXIT(swap_readpage, sw_read_exit, page_read(MS_RET(2), false))
+MS_EXIT(__frontswap_load, sw_frontswap_exit, page_read(MS_RET(1), true))
 
 char _license[] SEC("license") = "GPL";

@@ -38,8 +38,8 @@ static const char usage[] =
 "  -n, --top N        the N processes with the most fault time\n"
 "                     (default 20, 0: all)\n"
 "  -p, --pid PID      only process PID (filtered in the kernel)\n"
-"  -A, --attach HOOK  fentry (fentry/fexit, needs kernel BTF; the default\n"
-"                     where there) or kprobe (kprobe/kretprobe)\n"
+"  -A, --attach HOOK  fentry (fentry/fexit: kernel BTF and BPF trampolines,\n"
+"                     the default where there) or kprobe (kprobe/kretprobe)\n"
 "\n"
 "Columns: FAULTS swap faults, MAJOR those that read swap, TIME_ms time\n"
 "in all faults, AVG_us MAX_us per major fault, SWAPIN memory read from\n"
@@ -66,8 +66,8 @@ static const char *const fn[] = {
 static const char *const progs[2][4] = {
 	{ "sw_fault_entry", "sw_fault_exit", "sw_read_exit",
 	  "sw_frontswap_exit" },
-	{ "sw_fault_entry_k", "sw_fault_exit_k", "sw_read_exit_k",
-	  "sw_frontswap_exit_k" },
+	{ "sw_fault_entry_kp", "sw_fault_exit_kp", "sw_read_exit_kp",
+	  "sw_frontswap_exit_kp" },
 };
 
 struct sw_ctx {
@@ -102,7 +102,7 @@ static void pick_hooks(struct sw_ctx *ctx)
 
 	v = env->attach ? ms_pick(env, "attach point", env->attach,
 				  attach_names) :
-	    ms_kernel_btf_exists() ? SW_FENTRY : SW_KPROBE;
+	    SW_FENTRY;
 	for (i = 0; i < 4; i++) {
 		if (!ms_ksym_func(fn[i], ctx->targets[i],
 				  sizeof(ctx->targets[i])))
@@ -119,7 +119,7 @@ static void pick_hooks(struct sw_ctx *ctx)
 		h->prog = progs[v][ctx->nhooks];
 		if (v == SW_FENTRY) {
 			/* BTF names the function, not its clone. */
-			h->type = MS_HOOK_FEXIT;
+			h->type = ctx->nhooks ? MS_HOOK_FEXIT : MS_HOOK_FENTRY;
 			h->target = fn[ctx->nhooks];
 		} else {
 			h->type = ctx->nhooks ? MS_HOOK_KRETPROBE :
@@ -349,6 +349,7 @@ int main(int argc, char **argv)
 		.ctx = &ctx,
 	};
 	struct sw_cfg cfg = {};
+	bool fentry;
 	int ret;
 
 	parse_args(&ctx, argc, argv);
@@ -365,8 +366,13 @@ int main(int argc, char **argv)
 	cfg.events = ctx.env.events;
 	if (ctx.env.events)
 		ms_events_start(&ctx.ev, &ctx.env);
-	ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ctx.nhooks, &cfg,
-		     sizeof(cfg));
+	/* Without -A, the kprobes where fentry cannot attach (arm64 5.10). */
+	fentry = ctx.env.attach ? ctx.hooks[0].type == MS_HOOK_FEXIT :
+		 ms_bpf_start_fentry(&ctx.bpf, &ctx.env, ctx.hooks,
+				     ctx.nhooks, &cfg, sizeof(cfg));
+	if (ctx.env.attach)
+		ms_bpf_start(&ctx.bpf, &ctx.env, ctx.hooks, ctx.nhooks, &cfg,
+			     sizeof(cfg));
 	ctx.procs.fd = ms_bpf_map(&ctx.bpf, "procs");
 	if (ctx.env.events) {
 		loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
@@ -377,7 +383,7 @@ int main(int argc, char **argv)
 	/* On stderr in JSON mode too: scripts wait for it. */
 	fprintf(stderr, "swapin: tracing swap-ins%s (%s); Ctrl-C to end\n",
 		ctx.env.pid ? " of one process" : "",
-		ctx.hooks[0].type == MS_HOOK_FEXIT ? "fentry" : "kprobe");
+		fentry ? "fentry" : "kprobe");
 
 	ret = ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_summary,
 			&ctx);
