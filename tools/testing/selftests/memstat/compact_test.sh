@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # compact against /proc/vmstat.  memstat_workload fragment fills memory
-# with 4 KiB pages and frees every other one, then write-faults 96
+# with base pages and frees every other one, then write-faults 96
 # THP-eligible regions with THP defrag "always": each fault compacts
-# directly.  Then /proc/sys/vm/compact_memory compacts every zone
+# directly (where a THP is 512 MiB, arm64's 64 KiB pages, it grows the
+# 2 MiB hugetlb pool by 96 pages instead: frag_args).  Then /proc/sys/vm/compact_memory compacts every zone
 # (manual).  Three instances watch: every process (-j -H), the workload
 # (-p) and text.
 #
@@ -32,7 +33,7 @@ delta() { echo $(($(kv "$1" < "$tmp/v1") - $(kv "$1" < "$tmp/v0"))); }
 thp_compact_on
 
 rm -f "$tmp/wl"
-memstat_workload fragment --regions 96 --go "$tmp/go" > "$tmp/wl" &
+memstat_workload fragment --regions 96 $(frag_args) --go "$tmp/go" > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^filled' 1800
 # The counted instance last, the counters read as soon as it traces
@@ -68,11 +69,11 @@ rc=$rc_one
 for p in $all $text; do wait $p || rc=$?; done
 thp_restore
 
-diag "workload: $(grep '^thp' "$tmp/wl")"
+diag "workload: $(grep -E '^(thp|hugetlb)' "$tmp/wl")"
 diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
 sum=$(grep '"type":"summary"' "$tmp/all")
 diag "compact: $(echo "$sum" | cut -c 1-400)"
-check "compact: instances ended cleanly ($rc), THP faults stalled ($(delta compact_stall))" \
+check "compact: instances ended cleanly ($rc), the workload's allocations stalled ($(delta compact_stall))" \
 	$rc -eq 0 -a "$(delta compact_stall)" -gt 0
 
 # ---- direct compaction: stalls and their outcome ---------------------------

@@ -178,6 +178,23 @@ thp_restore() {
 	[ -z "$thp_old_pro" ] || echo "$thp_old_pro" > $thp_pro
 }
 
+# thp_small: a THP is 2 MiB, as the scenarios that fragment memory
+# below it and fault THPs need; not the 512 MiB of arm64's 64 KiB pages,
+# which a test VM cannot fragment and fault (thp_big_why says so).
+thp_small() { [ "$(cat $thp_dir/hpage_pmd_size 2> /dev/null)" = 2097152 ]; }
+thp_big_why="a THP is $(($(cat $thp_dir/hpage_pmd_size 2> /dev/null || echo 0) >> 20)) MiB here"
+thp_big_why="$thp_big_why (64 KiB pages): more than a 1 GiB VM can fragment and fault"
+
+# frag_args: memstat_workload fragment's arguments for the allocations
+# that compact: none (THP faults) where a THP is 2 MiB; where it is more
+# (512 MiB with arm64's 64 KiB pages, past what a test VM can free) the
+# 2 MiB hugetlb pool's growth instead.
+frag_args() {
+	[ "$(cat $thp_dir/hpage_pmd_size 2> /dev/null)" -gt 2097152 ] 2> /dev/null &&
+		[ -w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages ] &&
+		echo "--hugetlb-kb 2048"
+}
+
 # one_line FILE: the file holds exactly one line.
 one_line() { [ "$(wc -l < "$1")" -eq 1 ]; }
 

@@ -27,15 +27,16 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#if !defined(__x86_64__)
-#error "memstat_mallocprobes: probe operands are written for x86-64"
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "memstat_mallocprobes: probe operands are written for x86-64 and arm64"
 #endif
 
 /*
  * A probe: "990:" is the nop the uprobe replaces; the note holds its
  * address, the base the addresses are relative to, the semaphore (none),
  * provider, name and @args, whose %N the compiler turns into the
- * operands' places ("%rdi", "-20(%rsp)", "$5").
+ * operands' places (x86-64 "%rdi", "-20(%rsp)", "$5"; arm64 "x0",
+ * "[sp, 20]", "5").
  */
 #define SDT(name, args, ...)						\
 ({									\

@@ -50,16 +50,21 @@
  *                                     read while CMD was alive and idle and
  *                                     without starting any other process.
  *   memstat_workload fragment --regions N --go FILE [--floor-kb F]
- *                                     fill memory with 4 KiB anonymous pages
- *                                     until no zone but DMA has a free block
- *                                     of order >= 9 (or MemFree < F KiB,
+ *                            [--hugetlb-kb K]
+ *                                     fill memory with base pages until no
+ *                                     zone (but x86's DMA) has a free block
+ *                                     of a THP's order (or MemFree < F KiB,
  *                                     default 49152, or reclaim starts),
  *                                     free every other page,
  *                                     print "filled ...", wait for FILE to
- *                                     exist, then write-fault N 2 MiB-aligned
+ *                                     exist, then write-fault N THP-aligned
  *                                     THP-eligible regions and print
  *                                     "thp regions=N huge=H fallback=F" (H
- *                                     from smaps AnonHugePages)
+ *                                     from smaps AnonHugePages); with
+ *                                     --hugetlb-kb, of the order of K KiB
+ *                                     instead, and grow the K KiB hugetlb
+ *                                     pool by N pages (then shrink it
+ *                                     back): "hugetlb regions=N huge=H"
  *   memstat_workload failpipe --writes N --go FILE
  *                                     print "ready", wait for FILE, set its
  *                                     own make-it-fail, write one page into
@@ -631,7 +636,11 @@ static int bracket(int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-/* Blocks of order >= @order free in zones other than DMA (buddyinfo). */
+/*
+ * Blocks of order >= @order free (buddyinfo), but in x86's DMA zone: its
+ * 16 MiB takes no user pages.  arm64's DMA zone is the first GiB, here
+ * all memory.
+ */
 static long high_order_blocks(int order)
 {
 	char line[512], zone[32];
@@ -647,8 +656,10 @@ static long high_order_blocks(int order)
 
 		if (!p || sscanf(p, "zone %31s%n", zone, &n) != 1)
 			continue;
+#if defined(__x86_64__)
 		if (!strcmp(zone, "DMA"))
 			continue;
+#endif
 		p += n;
 		for (o = 0; sscanf(p, "%ld%n", &v, &n) == 1; o++, p += n)
 			if (o >= order)
@@ -713,10 +724,46 @@ static long reclaim_pages(void)
 
 #define FILL_CHUNK (4UL << 20)
 
+/* The THP size (2 MiB on x86-64; 512 MiB with arm64's 64 KiB pages). */
+static unsigned long thp_size(void)
+{
+	char buf[32] = "";
+
+	slurp("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", buf,
+	      sizeof(buf));
+	return strtoul(buf, NULL, 10) ?: HPAGE;
+}
+
+/* The order of a block of @bytes. */
+static int order_of(unsigned long bytes)
+{
+	int order = 0;
+
+	while ((unsigned long)page_size << order < bytes)
+		order++;
+	return order;
+}
+
+/* The @kb KiB hugetlb pool set to @pages; what it then holds. */
+static long hugetlb_pool(long kb, long pages)
+{
+	char path[96], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%ldkB/nr_hugepages", kb);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%ld\n", pages) < 0 || fclose(f))
+		die(path);
+	slurp(path, buf, sizeof(buf));
+	return atol(buf);
+}
+
 static int fragment(int argc, char **argv)
 {
 	long regions = 0, floor_kb = 49152, filled = 0, freed = 0, i, fb;
-	long reclaim0;
+	long reclaim0, hugetlb_kb = 0;
+	int order;
 	const char *go = NULL;
 	char **chunks = NULL;
 	size_t nchunks = 0, off;
@@ -729,19 +776,22 @@ static int fragment(int argc, char **argv)
 			floor_kb = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--go"))
 			go = argv[i + 1];
+		else if (!strcmp(argv[i], "--hugetlb-kb"))
+			hugetlb_kb = atol(argv[i + 1]);
 	}
-	if (regions <= 0 || !go) {
-		fprintf(stderr, "usage: %s %s --regions N --go FILE [--floor-kb F]\n",
+	if (regions <= 0 || !go || hugetlb_kb < 0) {
+		fprintf(stderr, "usage: %s %s --regions N --go FILE [--floor-kb F] [--hugetlb-kb K]\n",
 			argv[0], argv[1]);
 		return 2;
 	}
+	order = order_of(hugetlb_kb ? hugetlb_kb * 1024 : thp_size());
 	/*
 	 * Fill: 4 KiB pages only, until the high orders are gone, but stop
 	 * before reclaim starts: reclaim frees contiguous runs (remaking
 	 * high-order blocks) and with little swap it ends in the OOM killer.
 	 */
 	reclaim0 = reclaim_pages();
-	while (high_order_blocks(9) > 0 && meminfo_kb("MemFree:") > floor_kb &&
+	while (high_order_blocks(order) > 0 && meminfo_kb("MemFree:") > floor_kb &&
 	       reclaim_pages() == reclaim0) {
 		char **n = realloc(chunks, (nchunks + 1) * sizeof(*chunks));
 
@@ -759,11 +809,19 @@ static int fragment(int argc, char **argv)
 				die("madvise");
 		freed += FILL_CHUNK / 2048;
 	}
-	printf("filled kb=%ld freed_kb=%ld order9_blocks=%ld memfree_kb=%ld reclaimed=%ld\n",
-	       filled, freed, high_order_blocks(9), meminfo_kb("MemFree:"),
-	       reclaim_pages() - reclaim0);
+	printf("filled kb=%ld freed_kb=%ld order=%d blocks=%ld memfree_kb=%ld reclaimed=%ld\n",
+	       filled, freed, order, high_order_blocks(order),
+	       meminfo_kb("MemFree:"), reclaim_pages() - reclaim0);
 	fflush(stdout);
 	wait_for(go);
+
+	if (hugetlb_kb) {
+		/* Each page of the pool: one allocation that compacts. */
+		fb = hugetlb_pool(hugetlb_kb, regions);
+		hugetlb_pool(hugetlb_kb, 0);
+		printf("hugetlb regions=%ld huge=%ld\n", regions, fb);
+		return 0;
+	}
 
 	/* THP-eligible (no MADV_NOHUGEPAGE), 2 MiB aligned, one write each. */
 	base = (unsigned long)map_aligned(regions * HPAGE);

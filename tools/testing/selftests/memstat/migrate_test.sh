@@ -3,8 +3,9 @@
 #
 # migrate against /proc/vmstat.  In this one-node VM pages move for
 # compaction: memstat_workload fragment fragments memory and faults THP
-# regions with defrag "always" (direct compaction moves pages in its own
-# process), then this shell compacts every zone (compact_memory).  Two
+# regions with defrag "always", or grows the 2 MiB hugetlb pool where a
+# THP is 512 MiB (frag_args): direct compaction moves pages in its own
+# process, then this shell compacts every zone (compact_memory).  Two
 # instances watch: every process (-j -n 0) and text.
 #
 # Ground truth: the deltas of pgmigrate_success, pgmigrate_fail,
@@ -28,7 +29,7 @@ delta() { echo $(($(kv "$1" < "$tmp/v1") - $(kv "$1" < "$tmp/v0"))); }
 thp_compact_on
 
 rm -f "$tmp/wl"
-memstat_workload fragment --regions 64 --go "$tmp/go" > "$tmp/wl" &
+memstat_workload fragment --regions 64 $(frag_args) --go "$tmp/go" > "$tmp/wl" &
 wpid=$!
 wait_for "$tmp/wl" '^filled' 1800
 # The counted instance last, the counters read as soon as it traces

@@ -45,7 +45,7 @@ summary_dropped() {
 # ---- 1. THP faults under fragmentation -------------------------------
 thp=/sys/kernel/mm/transparent_hugepage
 regions=96
-if [ -w $thp/enabled ]; then
+if [ -w $thp/enabled ] && thp_small; then
 	old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
 	old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
 	echo always > $thp/enabled
@@ -148,7 +148,9 @@ if [ -w $thp/enabled ]; then
 	memstat_workload json-check "$tmp/ev.json" > "$tmp/jc" 2>&1
 	check "paf -j: every line is a JSON object ($(head -n 1 "$tmp/jc"))" $? -eq 0
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no THP in this kernel"; done
+	why="no THP in this kernel"
+	[ ! -w $thp/enabled ] || why=$thp_big_why
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "$why"; done
 fi
 
 # ---- 2. fail_page_alloc fault injection -------------------------------

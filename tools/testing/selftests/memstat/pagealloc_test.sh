@@ -511,7 +511,8 @@ if [ $has_event = 1 ] && [ -w $thp/enabled ]; then
 	echo always > $thp/defrag
 	# More THP faults than free order-9 blocks are left when the fill
 	# stops (it stops early once reclaim starts): the rest compact.
-	memstat_workload fragment --regions 160 --go "$tmp/go5" > "$tmp/frag.wl" &
+	memstat_workload fragment --regions 160 $(frag_args) --go "$tmp/go5" \
+		> "$tmp/frag.wl" &
 	wpid=$!
 	wait_for "$tmp/frag.wl" '^filled' 1800
 	pagealloc -j -F 0 -R 1 > "$tmp/compact.json" 2> "$tmp/compact.err" &

@@ -226,7 +226,7 @@ check "reclaim: per-process direct reclaims $direct = allocstall $stall (+-4 in 
 
 # ---- 5. fragmentation ------------------------------------------------------
 thp=/sys/kernel/mm/transparent_hugepage
-if [ -w $thp/enabled ]; then
+if [ -w $thp/enabled ] && thp_small; then
 	old_enabled=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/enabled)
 	old_defrag=$(sed 's/.*\[\(.*\)\].*/\1/' $thp/defrag)
 	echo always > $thp/enabled
@@ -260,8 +260,10 @@ if [ -w $thp/enabled ]; then
 	check "fragmentation: order-9 failures ${o9:-none} in ${own:-?}..$truth" \
 		"${o9:-0}" -ge "${own:-1}" -a "${o9:-0}" -le "$truth" -a "${own:-0}" -ge 1
 else
-	skip "fragmentation: no THP in this kernel"
-	skip "fragmentation: no THP in this kernel"
+	why="no THP in this kernel"
+	[ ! -w $thp/enabled ] || why=$thp_big_why
+	skip "fragmentation: $why"
+	skip "fragmentation: $why"
 fi
 
 rm -rf "$tmp"
