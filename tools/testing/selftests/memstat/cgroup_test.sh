@@ -245,13 +245,16 @@ if grep -q " $v1 cgroup " /proc/mounts; then
 		swapoff "$dev" && swapon "$dev"
 	done
 	memcgs() { awk -v f=$1 '$1 == "memory" { print $f }' /proc/cgroups; }
+	# Page cache and slab objects charged to them keep dying groups
+	# too (the stock kernel charges kmem): reclaimed every 2 s.
 	i=0
-	while [ "$(memcgs 3)" != 1 ] && [ $i -lt 300 ]; do
+	while [ "$(memcgs 3)" != 1 ] && [ $i -lt 900 ]; do
+		[ $((i % 20)) != 0 ] || { sync; echo 3 > /proc/sys/vm/drop_caches; }
 		sleep 0.1
 		i=$((i + 1))
 	done
 	umount $v1
-	while [ "$(memcgs 2)" != 0 ] && [ $i -lt 600 ]; do
+	while [ "$(memcgs 2)" != 0 ] && [ $i -lt 1200 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
