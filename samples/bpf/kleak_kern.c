@@ -169,43 +169,23 @@ int kl_cache_alloc_node(__u64 *ctx)
 	return 0;
 }
 
-/*
- * Without BPF trampolines (arm64 5.10) a kprobe keeps the cache for the
- * kretprobe, per thread and stack pointer: an interrupt's allocation
- * nested in one, or a return the kretprobe missed, takes no other's.
- */
-struct kl_entry {
-	__u64 tid;
-	__u64 sp;	/* at the entry: where the return finds it */
-};
-
-MS_MAP(entered, LRU_HASH, struct kl_entry, __u64, 4096);
-
-static __always_inline struct kl_entry entry_key(__u64 sp)
-{
-	return (struct kl_entry){ (__u32)bpf_get_current_pid_tgid(), sp };
-}
+/* Without BPF trampolines (arm64 5.10): the cache from entry to return. */
+MS_RET_MAP(entered);
 
 SEC("kprobe/kmem_cache_alloc")
 int kl_cache_enter_kp(struct pt_regs *ctx)
 {
-	struct kl_entry key = entry_key(ms_kretprobe_sp(ctx));
-	__u64 s = PT_REGS_PARM1(ctx);
-
-	bpf_map_update_elem(&entered, &key, &s, BPF_ANY);
+	ms_ret_keep(&entered, ctx, PT_REGS_PARM1(ctx));
 	return 0;
 }
 
 SEC("kretprobe/kmem_cache_alloc")
 int kl_cache_alloc_kp(struct pt_regs *ctx)
 {
-	struct kl_entry key = entry_key(PT_REGS_SP(ctx));
-	__u64 *s = bpf_map_lookup_elem(&entered, &key);
+	__u64 s;
 
-	if (s) {
-		cache_alloc(ctx, (void *)*s, PT_REGS_RC(ctx), false);
-		bpf_map_delete_elem(&entered, &key);
-	}
+	if (ms_ret_take(&entered, ctx, &s))
+		cache_alloc(ctx, (void *)s, PT_REGS_RC(ctx), false);
 	return 0;
 }
 

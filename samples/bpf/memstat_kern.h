@@ -499,16 +499,56 @@ SEC(#probe "/" #fn) int name##_kp(struct pt_regs *ctx)			\
 #define MS_RET(n)	ms_ret(ctx, ms_kp, n)
 
 /*
- * At a function's kprobe, the stack pointer its kretprobe will see: on
- * x86-64 the return address is then popped; arm64 calls push nothing.
+ * What a kprobe keeps for its kretprobe (which sees no arguments): a
+ * __u64 in the tool's LRU hash @map (MS_RET_MAP) keyed by thread and
+ * stack pointer, so the return finds its own call's: an interrupt's
+ * call nested in another, or a return the kretprobe missed, takes
+ * nobody else's.
  */
-static __always_inline __u64 ms_kretprobe_sp(struct pt_regs *regs)
+struct ms_ret_key {
+	__u64 tid;
+	__u64 sp;
+};
+
+#define MS_RET_MAP(name)						\
+	MS_MAP(name, LRU_HASH, struct ms_ret_key, __u64, 4096)
+
+/* @regs: the kprobe's (@entry) or the kretprobe's. */
+static __always_inline struct ms_ret_key ms_ret_key(struct pt_regs *regs,
+						    bool entry)
 {
+	struct ms_ret_key key = {
+		(__u32)bpf_get_current_pid_tgid(), PT_REGS_SP(regs)
+	};
+
 #if defined(__TARGET_ARCH_x86)
-	return PT_REGS_SP(regs) + 8;
-#else
-	return PT_REGS_SP(regs);
+	if (entry)
+		key.sp += 8;	/* the return pops the return address */
 #endif
+	return key;
+}
+
+/* At the kprobe: keep @v for this call's return. */
+static __always_inline void ms_ret_keep(void *map, struct pt_regs *regs,
+					__u64 v)
+{
+	struct ms_ret_key key = ms_ret_key(regs, true);
+
+	bpf_map_update_elem(map, &key, &v, BPF_ANY);
+}
+
+/* At the kretprobe: what the kprobe kept into *@v; false if nothing. */
+static __always_inline bool ms_ret_take(void *map, struct pt_regs *regs,
+					__u64 *v)
+{
+	struct ms_ret_key key = ms_ret_key(regs, false);
+	__u64 *kept = bpf_map_lookup_elem(map, &key);
+
+	if (!kept)
+		return false;
+	*v = *kept;
+	bpf_map_delete_elem(map, &key);
+	return true;
 }
 
 static __always_inline __u64 ms_regs_arg(struct pt_regs *regs, int n)

@@ -5,10 +5,10 @@
  * paf_alloc_exit: fexit of __alloc_pages_nodemask(gfp, order, preferred_nid,
  * nodemask) (5.10 LTS) or __alloc_pages() (OLK-5.10); it sees every NULL,
  * also those decided before kmem:mm_page_alloc (fault injection, order >=
- * MAX_ORDER).  paf_page_alloc on that tracepoint is the fallback.  At a
- * failure (rare, so it may cost) it reads the zones the request could use
- * in zonelist order, current's cpuset and mempolicy, and the stack.  -S
- * counts failures by (order, gfp, stack), stacks under a hash of frames.
+ * MAX_ORDER).  The fallback: paf_page_alloc on that tracepoint, with
+ * kprobes for those.  At a failure (rare, so it may cost) it reads the
+ * zones the request could use in zonelist order, current's cpuset and
+ * mempolicy, and the stack.  -S counts failures by (order, gfp, stack).
  */
 #include <linux/mm.h>
 #include <linux/mempolicy.h>
@@ -30,27 +30,11 @@ struct paf_scratch {
 	struct zone zone;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct paf_scratch);
-} scratch SEC(".maps");
-
+MS_MAP(work, PERCPU_ARRAY, __u32, struct paf_scratch, 1);
 /* -S: failures per (order, gfp, stack hash); the frames in stacks. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PAF_MAX_KEYS);
-	__type(key, struct paf_key);
-	__type(value, __u64);
-} counts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PAF_MAX_KEYS);
-	__type(key, __u64);
-	__type(value, __u64[MS_STACK_DEPTH]);
-} stacks SEC(".maps");
+MS_MAP(counts, HASH, struct paf_key, __u64, PAF_MAX_KEYS);
+MS_STACK_MAP(PAF_MAX_KEYS);
+MS_SCRATCH_MAP;
 
 #define read_u64(dst, addr) bpf_probe_read_kernel(dst, 8, (void *)(addr))
 
@@ -152,28 +136,14 @@ static __always_inline void read_zone(struct paf_scratch *s, __u32 i)
 	}
 }
 
-/*
- * -S: one more failure of (order, gfp, stack), the stack (in @ips) saved in
- * stacks[] under an FNV-1a hash of its frames.
- */
-static __always_inline void count_failure(void *ctx, __u64 *ips, __u32 order,
-					  __u32 gfp)
+/* -S: one more failure of (order, gfp, stack). */
+static __always_inline void count_failure(void *ctx, __u32 order, __u32 gfp)
 {
 	struct paf_key key = { order, gfp, PAF_NO_STACK };
-	__u64 one = 1, hash = 0xcbf29ce484222325ULL, *n;
-	int i;
+	__u64 one = 1, *n;
 
-	if (bpf_get_stack(ctx, ips, MS_STACK_DEPTH * sizeof(__u64), 0) > 0) {
-#pragma clang loop unroll(full)
-		for (i = 0; i < MS_STACK_DEPTH; i++)
-			hash = (hash ^ ips[i]) * 0x100000001b3ULL;
-		hash += hash == PAF_NO_STACK;
-		if (bpf_map_lookup_elem(&stacks, &hash) ||
-		    !bpf_map_update_elem(&stacks, &hash, ips, BPF_NOEXIST) ||
-		    bpf_map_lookup_elem(&stacks, &hash))
-			key.stack = hash;
-	}
-	if (key.stack == PAF_NO_STACK)
+	key.stack = ms_stack_key(ctx, &stacks, &scratch, 0, MS_STACK_DEPTH);
+	if (key.stack == MS_NO_STACK)
 		count_drop(PAF_DROP_STACK);
 	n = bpf_map_lookup_elem(&counts, &key);
 	if (!n && !bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST))
@@ -193,7 +163,7 @@ static __always_inline int report(void *ctx, __u32 gfp, __u32 order, int nid,
 	__u64 id = bpf_get_current_pid_tgid(), task, mems = 0, pol = 0, pgdat;
 	struct paf_cfg *conf = ms_cfg();
 	__u32 zero = 0, i;
-	struct paf_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	struct paf_scratch *s = bpf_map_lookup_elem(&work, &zero);
 	struct paf_event *ev;
 	int prio = 0;
 
@@ -202,7 +172,7 @@ static __always_inline int report(void *ctx, __u32 gfp, __u32 order, int nid,
 		return 0;
 	ev = &s->ev;
 	if (conf->summary) {
-		count_failure(ctx, ev->stack, order, gfp);
+		count_failure(ctx, order, gfp);
 		return 0;
 	}
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -287,6 +257,35 @@ int paf_alloc_exit(__u64 *ctx)
 	/* Read as a number: the verifier types ctx[3] as a BTF pointer. */
 	bpf_probe_read_kernel(&nodemask, sizeof(nodemask), &ctx[3]);
 	return report(ctx, ctx[0], ctx[1], (int)ctx[2], nodemask, PAF_F_FEXIT);
+}
+
+/* With the tracepoint: what fails before it (order, fault injection). */
+MS_RET_MAP(injecting);
+
+SEC("kprobe/__alloc_pages_nodemask")
+int paf_alloc_enter_kp(struct pt_regs *ctx)
+{
+	return PT_REGS_PARM2(ctx) < MAX_ORDER ? 0 :
+	       report(ctx, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx),
+		      (int)PT_REGS_PARM3(ctx), PT_REGS_PARM4(ctx), 0);
+}
+
+SEC("kprobe/should_fail_alloc_page")
+int paf_inject_enter_kp(struct pt_regs *ctx)
+{
+	ms_ret_keep(&injecting, ctx, PT_REGS_PARM1(ctx) << 32 |
+		    (__u32)PT_REGS_PARM2(ctx));
+	return 0;
+}
+
+SEC("kretprobe/should_fail_alloc_page")
+int paf_inject_exit_kp(struct pt_regs *ctx)
+{
+	__u64 req;
+
+	if (!ms_ret_take(&injecting, ctx, &req) || !(__u8)PT_REGS_RC(ctx))
+		return 0;
+	return report(ctx, req >> 32, (__u32)req, bpf_get_numa_node_id(), 0, 0);
 }
 
 /* Fallback: TP_PROTO(struct page *page, unsigned int order, gfp_t gfp, int mt) */

@@ -3,9 +3,11 @@
  * paf: page allocation failures, as they happen: who asked, the zones the
  * request could use, the stack, and libmemstat's ms_zone_verdict().  -S
  * counts failures by (order, gfp, stack) in the kernel instead.  fexit on
- * the allocator's entry, else the tracepoint kmem:mm_page_alloc (see
- * paf_kern.c).  Requires: CONFIG_BPF_SYSCALL, CONFIG_DEBUG_INFO_BTF (fexit)
- * or CONFIG_TRACEPOINTS (fallback), CONFIG_KALLSYMS_ALL.
+ * the allocator's entry, else (arm64 5.10: no BPF trampolines) the
+ * tracepoint kmem:mm_page_alloc with kprobes for what fails before it
+ * (see paf_kern.c).  Requires: CONFIG_BPF_SYSCALL, CONFIG_DEBUG_INFO_BTF
+ * (fexit) or CONFIG_TRACEPOINTS and CONFIG_KPROBES (fallback),
+ * CONFIG_KALLSYMS_ALL.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -48,8 +50,16 @@ static const struct ms_hook fexit_hooks[2][1] = {
 	{ { "paf_alloc_exit", MS_HOOK_FEXIT, "__alloc_pages" } },
 };
 
-static const struct ms_hook tp_hooks[] = {
+/*
+ * The tracepoint, and kprobes for what fails before it: an order of
+ * MAX_ORDER or more at the allocator's entry (reqs[2] or [3], set at
+ * start), fault injection's should_fail_alloc_page().
+ */
+static struct ms_hook tp_hooks[] = {
 	{ "paf_page_alloc", MS_HOOK_TRACEPOINT, "kmem:mm_page_alloc" },
+	{ "paf_inject_exit_kp", MS_HOOK_KRETPROBE, "should_fail_alloc_page" },
+	{ "paf_inject_enter_kp", MS_HOOK_KPROBE, "should_fail_alloc_page" },
+	{ "paf_alloc_enter_kp", MS_HOOK_KPROBE, "__alloc_pages_nodemask" },
 };
 
 struct summary_row {
@@ -397,7 +407,7 @@ static int print_final(void *arg)
 	return 0;
 }
 
-/* fexit_hooks[@entry] if it works, else the tracepoint and a warning. */
+/* fexit_hooks[@entry] if it works, else tp_hooks (-v: why). */
 static void load_attach(struct paf_ctx *ctx, int entry)
 {
 	char why[512] = "";
@@ -410,9 +420,13 @@ static void load_attach(struct paf_ctx *ctx, int entry)
 		snprintf(why, sizeof(why),
 			 "no kernel BTF for fexit on %s (needs CONFIG_DEBUG_INFO_BTF=y)",
 			 fexit_hooks[entry][0].target);
+	if (entry >= 0)
+		tp_hooks[3].target = fexit_hooks[entry][0].target;
 	for (t = why[0] || ctx->tp_only; ; t++) {
-		err = ms_bpf_open(&ctx->bpf, &ctx->env,
-				  t ? tp_hooks : fexit_hooks[entry], 1);
+		/* No allocator entry in kallsyms: the tracepoint alone. */
+		err = t ? ms_bpf_open(&ctx->bpf, &ctx->env, tp_hooks,
+				      entry < 0 ? 1 : ARRAY_SIZE(tp_hooks)) :
+			  ms_bpf_open(&ctx->bpf, &ctx->env, fexit_hooks[entry], 1);
 		err = err ?: ms_bpf_load(&ctx->bpf);
 		err = err ?: ms_bpf_cfg(&ctx->bpf, &ctx->cfg, sizeof(ctx->cfg));
 		err = err ?: ms_bpf_attach(&ctx->bpf);
@@ -427,9 +441,9 @@ static void load_attach(struct paf_ctx *ctx, int entry)
 	}
 	ctx->fexit = !t;
 	ctx->attach = t ? tp_hooks[0].target : fexit_hooks[entry][0].target;
-	if (why[0])
+	if (why[0] && ctx->env.verbose)
 		ms_warn(&ctx->env,
-			"%s: using tracepoint kmem:mm_page_alloc, which misses failures before it (fault injection, order >= MAX_ORDER) and has no preferred node",
+			"%s: using tracepoint kmem:mm_page_alloc and kprobes for the failures before it (fault injection, order >= MAX_ORDER); no preferred node",
 			why);
 }
 

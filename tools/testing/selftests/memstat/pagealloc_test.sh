@@ -113,8 +113,10 @@ page_kb=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
 ko=$(alloc_test_module 2>/dev/null)
 
 # ---- 1. the test module ---------------------------------------------
+# 2048 blocks of 32 KiB; of 64 KiB with arm64's 64 KiB pages (order 0).
 nr=2048
 order=3
+[ "$page_kb" -le 4 ] || order=0
 pages=$((nr << order))
 if [ -n "$ko" ]; then
 	a0=$(pgalloc) f0=$(pgfree)
