@@ -51,6 +51,7 @@ enum kl_drop {
 	KL_DROP_OBJ,		/* objs map full: object not tracked */
 	KL_DROP_SITE,		/* sites map full: object not tracked */
 	KL_DROP_CACHE,		/* caches map full: cache unnamed */
+	KL_DROP_ENTRY,		/* kprobe not run: cache object not tracked */
 	KL_NR_DROPS,
 };
 

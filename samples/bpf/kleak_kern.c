@@ -20,7 +20,7 @@
  *	void __percpu *ptr)
  *
  * 5.10's kmem_cache_alloc event has no cache: fexit on
- * kmem_cache_alloc{,_node} (a kprobe and kretprobe where fexit cannot
+ * kmem_cache_alloc{,_node} (a kprobe and the event where fexit cannot
  * attach) reads it from the argument.  kfree_bulk()
  * and kmem_cache_free_bulk() (kfree_rcu's batches) free without an
  * event: a kprobe on kmem_cache_free_bulk takes their first 64 objects.
@@ -169,23 +169,49 @@ int kl_cache_alloc_node(__u64 *ctx)
 	return 0;
 }
 
-/* Without BPF trampolines (arm64 5.10): the cache from entry to return. */
-MS_RET_MAP(entered);
+/*
+ * Without BPF trampolines (arm64 5.10): a kprobe keeps the cache under
+ * (thread, return address), the call_site of kmem_cache_alloc's event,
+ * which takes it with the object and a stack walked inside the
+ * allocator (a kretprobe's misses the caller on arm64, and its
+ * instances run out while allocations sleep).
+ */
+struct kl_entry {
+	__u64 tid;
+	__u64 ret_ip;
+};
+
+MS_MAP(entered, LRU_HASH, struct kl_entry, __u64, 4096);
 
 SEC("kprobe/kmem_cache_alloc")
 int kl_cache_enter_kp(struct pt_regs *ctx)
 {
-	ms_ret_keep(&entered, ctx, PT_REGS_PARM1(ctx));
+	struct kl_entry key = {
+		(__u32)bpf_get_current_pid_tgid(), ms_kprobe_ret_ip(ctx)
+	};
+	__u64 s = PT_REGS_PARM1(ctx);
+
+	bpf_map_update_elem(&entered, &key, &s, BPF_ANY);
 	return 0;
 }
 
-SEC("kretprobe/kmem_cache_alloc")
-int kl_cache_alloc_kp(struct pt_regs *ctx)
+/* kmem_cache_alloc{,_node} events: call_site, ptr, bytes_req, ... */
+SEC("raw_tracepoint/kmem_cache_alloc")
+int kl_cache_alloc_tp(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 s;
+	struct kl_entry key = {
+		(__u32)bpf_get_current_pid_tgid(), ctx->args[0]
+	};
+	__u64 *kept = bpf_map_lookup_elem(&entered, &key), s;
 
-	if (ms_ret_take(&entered, ctx, &s))
-		cache_alloc(ctx, (void *)s, PT_REGS_RC(ctx), false);
+	if (!kept) {
+		if (ctx->args[1])
+			count_drop(KL_DROP_ENTRY);
+		return 0;
+	}
+	s = *kept;
+	bpf_map_delete_elem(&entered, &key);
+	cache_alloc(ctx, (void *)s, ctx->args[1], false);
 	return 0;
 }
 

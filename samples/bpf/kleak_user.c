@@ -53,7 +53,7 @@ static const struct ms_hook hooks[] = {
 	{ "kl_cache_alloc_node", MS_HOOK_FEXIT, "kmem_cache_alloc_node" },
 };
 
-/* No BPF trampolines (arm64 5.10): kmem_cache_alloc's kprobes instead. */
+/* No BPF trampolines (arm64 5.10): kmem_cache_alloc's kprobe and event. */
 static const struct ms_hook kprobe_hooks[] = {
 	{ "kl_kfree", MS_HOOK_TRACEPOINT, "kmem:kfree" },
 	{ "kl_cache_free", MS_HOOK_TRACEPOINT, "kmem:kmem_cache_free" },
@@ -61,11 +61,11 @@ static const struct ms_hook kprobe_hooks[] = {
 	{ "kl_percpu_free", MS_HOOK_TRACEPOINT, "percpu:percpu_free_percpu" },
 	{ "kl_kmalloc", MS_HOOK_TRACEPOINT, "kmem:kmalloc" },
 	{ "kl_kmalloc_node", MS_HOOK_TRACEPOINT, "kmem:kmalloc_node" },
-	{ "kl_cache_alloc_kp", MS_HOOK_KRETPROBE, "kmem_cache_alloc" },
 	{ "kl_cache_enter_kp", MS_HOOK_KPROBE, "kmem_cache_alloc" },
+	{ "kl_cache_alloc_tp", MS_HOOK_TRACEPOINT, "kmem:kmem_cache_alloc" },
 	{ "kl_percpu_alloc", MS_HOOK_TRACEPOINT, "percpu:percpu_alloc_percpu" },
-	{ "kl_cache_alloc_kp", MS_HOOK_KRETPROBE, "kmem_cache_alloc_node" },
 	{ "kl_cache_enter_kp", MS_HOOK_KPROBE, "kmem_cache_alloc_node" },
+	{ "kl_cache_alloc_tp", MS_HOOK_TRACEPOINT, "kmem:kmem_cache_alloc_node" },
 };
 
 static const char *const kind_names[KL_NR_KINDS] = {
@@ -77,6 +77,7 @@ static const char *const drop_names[KL_NR_DROPS] = {
 	"objects not tracked (objs map full: raise -M)",
 	"objects not tracked (sites map full)",
 	"caches not named (caches map full)",
+	"cache objects not tracked (kmem_cache_alloc's kprobe missed)",
 };
 
 /* A row: objects of a site, or pages of a call path (kind KL_NR_KINDS). */

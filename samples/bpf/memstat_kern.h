@@ -551,6 +551,20 @@ static __always_inline bool ms_ret_take(void *map, struct pt_regs *regs,
 	return true;
 }
 
+/* At a kprobe on a function's first instruction: where it returns to. */
+static __always_inline __u64 ms_kprobe_ret_ip(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_arm64)
+	return PT_REGS_RET(regs);	/* the link register */
+#else
+	__u64 ip = 0;
+
+	/* The call pushed it (5.10's BPF_KPROBE_READ_RET_IP, but arm64's). */
+	bpf_probe_read_kernel(&ip, sizeof(ip), (void *)PT_REGS_SP(regs));
+	return ip;
+#endif
+}
+
 static __always_inline __u64 ms_regs_arg(struct pt_regs *regs, int n)
 {
 	switch (n) {
