@@ -5,9 +5,9 @@
 # with base pages and frees every other one, then write-faults 96
 # THP-eligible regions with THP defrag "always": each fault compacts
 # directly (where a THP is 512 MiB, arm64's 64 KiB pages, it grows the
-# 2 MiB hugetlb pool by 96 pages instead: frag_args).  Then /proc/sys/vm/compact_memory compacts every zone
-# (manual).  Three instances watch: every process (-j -H), the workload
-# (-p) and text.
+# 2 MiB hugetlb pool by 96 pages instead: frag_args).  Then
+# /proc/sys/vm/compact_memory compacts every zone (manual).  Three
+# instances watch: every process (-j -H), the workload (-p) and text.
 #
 # Ground truth: the deltas of compact_stall, compact_success,
 # compact_fail, compact_migrate_scanned, compact_free_scanned,
@@ -73,7 +73,7 @@ diag "workload: $(grep -E '^(thp|hugetlb)' "$tmp/wl")"
 diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
 sum=$(grep '"type":"summary"' "$tmp/all")
 diag "compact: $(echo "$sum" | cut -c 1-400)"
-check "compact: instances ended cleanly ($rc), the workload's allocations stalled ($(delta compact_stall))" \
+check "compact: instances ended cleanly ($rc), the workload stalled ($(delta compact_stall))" \
 	$rc -eq 0 -a "$(delta compact_stall)" -gt 0
 
 # ---- direct compaction: stalls and their outcome ---------------------------

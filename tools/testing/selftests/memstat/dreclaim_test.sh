@@ -201,10 +201,6 @@ within "$((${max_ns:-0} / 1000))" "${t_max:-0}" \
 	"$(awk -v m="${t_max:-0}" -v e=$eps_us 'BEGIN { printf "%d", e + m / 100 }')" && ok_m=1
 check "dreclaim: reclaim time = trace's, within $eps_us us a reclaim" $ok_t -eq 1 -a "$n" -gt 0
 check "dreclaim: max latency = trace's, within $eps_us us + 1 %" $ok_m -eq 1
-h=$(echo "$rec" | sed -n 's/.*"direct_hist_us":\(\[[^]]*\]\).*/\1/p')
-why=$(hist_matches "$h" "$tmp/lat" $((n / 50 + 2)) "${wl_ns:-0}")
-check "dreclaim -H: the latency histogram holds the trace's latencies ($why; 2 % + 2 may)" \
-	$? -eq 0 -a -n "$h"
 # -e: each line's latency is that reclaim's in the trace (per thread, in order).
 grep '"type":"event".*"kind":"direct"' "$tmp/ev" |
 	sed 's/.*"tid":\([0-9]*\),.*"latency_ns":\([0-9]*\),.*/\1 \2/' > "$tmp/ev.lat"
@@ -219,6 +215,12 @@ read -r c extra big over max < "$tmp/ev.cmp"
 diag "dreclaim -e vs trace: $c reclaims, $over differ by more than 100 us, largest by $max us"
 check "dreclaim -e: each latency = the trace's, within $eps_us us but $big ($((c / 50 + 1)) may)" \
 	"$extra" -eq 0 -a "$big" -le $((c / 50 + 1)) -a "$c" -eq "$(wc -l < "$tmp/pairs")"
+h=$(echo "$rec" | sed -n 's/.*"direct_hist_us":\(\[[^]]*\]\).*/\1/p')
+# Those whose -e latency is off the trace's by over 100 us (a vCPU of
+# qemu TCG descheduled between two probes) may be in another slot too.
+why=$(hist_matches "$h" "$tmp/lat" $((n / 50 + 2 + over)) "${wl_ns:-0}")
+check "dreclaim -H: the latency histogram holds the trace's latencies ($why; 2 % + 2 + $over may)" \
+	$? -eq 0 -a -n "$h"
 v=$(echo "$rec" | json_pages direct_reclaimed_kib)
 t=$(awk -v p=$wpid '$2 == p { sub(/nr_reclaimed=/, "", $4); s += $4 } END { print s + 0 }' \
     "$tmp/pairs")

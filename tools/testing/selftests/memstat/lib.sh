@@ -178,12 +178,20 @@ thp_restore() {
 	[ -z "$thp_old_pro" ] || echo "$thp_old_pro" > $thp_pro
 }
 
+# dma_zone_mb: node 0's ZONE_DMA in MiB, managed pages (nothing without
+# one).  x86's is 16 MiB; arm64's is the memory below 4 GiB: all of a
+# test VM's, too much to bring below its min watermark beside the rest.
+dma_zone_mb() {
+	awk -v kb="$page_kib" '/^Node .* zone +DMA$/ { z = 1; next } /^Node/ { z = 0 }
+		z && $1 == "managed" { print int($2 * kb / 1024); exit }' /proc/zoneinfo
+}
+
 # thp_small: a THP is 2 MiB, as the scenarios that fragment memory
 # below it and fault THPs need; not the 512 MiB of arm64's 64 KiB pages,
 # which a test VM cannot fragment and fault (thp_big_why says so).
 thp_small() { [ "$(cat $thp_dir/hpage_pmd_size 2> /dev/null)" = 2097152 ]; }
 thp_big_why="a THP is $(($(cat $thp_dir/hpage_pmd_size 2> /dev/null || echo 0) >> 20)) MiB here"
-thp_big_why="$thp_big_why (64 KiB pages): more than a 1 GiB VM can fragment and fault"
+thp_big_why="$thp_big_why (64 KiB pages): more than a test VM can fragment and fault"
 
 # frag_args: memstat_workload fragment's arguments for the allocations
 # that compact: none (THP faults) where a THP is 2 MiB; where it is more

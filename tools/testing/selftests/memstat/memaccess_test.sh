@@ -58,7 +58,7 @@ elif grep -q '^instructions .* yes$' "$tmp/list"; then
 	c=$(echo "$r" | json_num cycles) i=$(echo "$r" | json_num instructions)
 	m=$(grep '"type":"summary"' "$tmp/hw" | json_num missed)
 	grep '"type":"event"' "$tmp/hw" | sed 's/^/# /'
-	check "memaccess (PMU): dd's cycles, instructions sampled ($c, $i), none missed ($m; exit $rc)" \
+	check "memaccess (PMU): dd's cycles, instructions ($c, $i), none missed ($m; exit $rc)" \
 		$rc -eq 0 -a "${c:-0}" -gt 0 -a "${i:-0}" -gt 0 -a "${m:-x}" = 0
 else
 	memaccess -d 1 > "$tmp/hw" 2> "$tmp/hw.err"

@@ -31,8 +31,9 @@
  *                                     print "waiting pid=P", wait for FILE
  *                                     to exist, then fault in N KiB of
  *                                     private anonymous memory (no THP)
- *                                     and one page in each of T 2 MiB
- *                                     regions (a page table each), print
+ *                                     and one page in each of T regions
+ *                                     a page table maps (2 MiB; 512 MiB
+ *                                     with 64 KiB pages), print
  *                                     "ready pid=P anon_kb=N tables=T" and
  *                                     wait for SIGTERM: the allocations
  *                                     of a known process in a window
@@ -496,6 +497,7 @@ static int grow(int argc, char **argv)
 	long anon_kb = -1, tables = -1, i;
 	const char *go = NULL;
 	char *anon, *spread;
+	size_t span;
 	sigset_t set;
 	int sig;
 
@@ -518,14 +520,15 @@ static int grow(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	/* Mapped, not touched: no page and no page table yet. */
 	anon = map_anon(anon_kb * 1024 + page_size, MAP_PRIVATE);
-	spread = map_aligned((tables + 1) * HPAGE);
-	madvise(spread, (tables + 1) * HPAGE, MADV_NOHUGEPAGE);
+	/* One page table maps page_size / 8 pages: 2 MiB, or 512 MiB. */
+	span = (size_t)page_size * (page_size / sizeof(void *));
+	spread = map_anon(tables * span, MAP_PRIVATE | MAP_NORESERVE);
 	printf("waiting pid=%d\n", getpid());
 	fflush(stdout);
 	wait_for(go);
 	touch(anon, anon_kb * 1024);
 	for (i = 0; i < tables; i++)
-		spread[i * HPAGE] = 1;
+		spread[i * span] = 1;
 	printf("ready pid=%d anon_kb=%ld tables=%ld\n", getpid(), anon_kb,
 	       tables);
 	fflush(stdout);
@@ -780,7 +783,8 @@ static int fragment(int argc, char **argv)
 			hugetlb_kb = atol(argv[i + 1]);
 	}
 	if (regions <= 0 || !go || hugetlb_kb < 0) {
-		fprintf(stderr, "usage: %s %s --regions N --go FILE [--floor-kb F] [--hugetlb-kb K]\n",
+		fprintf(stderr,
+			"usage: %s %s --regions N --go FILE [--floor-kb F] [--hugetlb-kb K]\n",
 			argv[0], argv[1]);
 		return 2;
 	}

@@ -53,6 +53,7 @@ rc=0
 for p in $all $text; do wait $p || rc=$?; done
 thp_restore
 
+diag "workload: $(tr '\n' ' ' < "$tmp/wl")"
 diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
 grep '"type":"reason"' "$tmp/all" | while read -r l; do diag "$l"; done
 check "migrate: instances ended cleanly ($rc), pages moved ($(delta pgmigrate_success))" \

@@ -195,11 +195,7 @@ fi
 # ---- 3. below the min watermark of ZONE_DMA, and MAX_ORDER -------------
 ko=$(alloc_test_module 2>/dev/null)
 dma=$(awk '$4 == "DMA" { print $2 }' /proc/buddyinfo)
-# x86's ZONE_DMA is 16 MiB; arm64's is the memory below 4 GiB, all of it
-# here: too much to bring below its min watermark beside the rest.
-page_kb=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
-dma_mb=$(awk -v kb="$page_kb" '/^Node .* zone +DMA$/ { z = 1; next } /^Node/ { z = 0 }
-	z && $1 == "managed" { print int($2 * kb / 1024); exit }' /proc/zoneinfo)
+dma_mb=$(dma_zone_mb)
 why="needs the test module and a ZONE_DMA (CONFIG_ZONE_DMA)"
 [ "${dma_mb:-0}" -le 64 ] || why="ZONE_DMA is ${dma_mb} MiB here: too big to exhaust"
 if [ -n "$ko" ] && [ -n "$dma" ] && [ "${dma_mb:-0}" -le 64 ]; then
