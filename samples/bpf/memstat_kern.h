@@ -108,14 +108,54 @@ struct {								\
 #define MS_SCRATCH_MAP	MS_MAP(scratch, PERCPU_ARRAY, __u32, struct ms_frames, 1)
 
 /*
+ * ms_stack_key()'s @flags beside bpf_get_stack()'s, for a kernel stack:
+ * @ctx is a kprobe's on a function's first instruction (MS_STACK_ENTRY)
+ * or a kretprobe's (MS_STACK_RETURN).  arm64 walks from the frame
+ * pointer's record, which at the entry does not hold the caller yet (the
+ * link register does), and after the return starts with pc 0.
+ */
+#define MS_STACK_ENTRY	BIT_ULL(32)
+#define MS_STACK_RETURN	BIT_ULL(33)
+
+/*
+ * Frames @ip (MS_STACK_DEPTH of them, @bytes walked) made what the walk
+ * gives elsewhere for @flags (above); returns the bytes they now take.
+ */
+static __always_inline long ms_stack_fix(void *ctx, __u64 *ip, long bytes,
+					 __u64 flags)
+{
+#if defined(__TARGET_ARCH_arm64)
+	int i;
+
+	if (bytes <= 0)
+		return bytes;
+	if (flags & MS_STACK_ENTRY) {
+#pragma clang loop unroll(full)
+		for (i = MS_STACK_DEPTH - 1; i > 1; i--)
+			ip[i] = ip[i - 1];
+		ip[1] = PT_REGS_RET((struct pt_regs *)ctx);
+		bytes += bytes < MS_STACK_DEPTH * 8 ? 8 : 0;
+	} else if ((flags & MS_STACK_RETURN) && !ip[0]) {
+#pragma clang loop unroll(full)
+		for (i = 0; i < MS_STACK_DEPTH - 1; i++)
+			ip[i] = ip[i + 1];
+		ip[MS_STACK_DEPTH - 1] = 0;
+		bytes -= 8;
+	}
+#endif
+	return bytes;
+}
+
+/*
  * The current stack (@flags: 0 for the kernel's, BPF_F_USER_STACK for
- * the user's), its first @depth frames (1 to MS_STACK_DEPTH: a walk of
- * fewer frames costs less), walked into per-CPU array @scratch (one
- * struct ms_frames) and kept in hash @stacks (key __u64, value struct
- * ms_frames) under a hash of its frames (FNV-1a), which is returned;
- * MS_NO_STACK when it cannot be walked or stored: a drop for the caller
- * to count.  A hash map, not a stack trace map: there two stacks whose
- * hashes share a bucket cannot both be stored.
+ * the user's, MS_STACK_ENTRY or _RETURN too from a kprobe), its first
+ * @depth frames (1 to MS_STACK_DEPTH: a walk of fewer frames costs
+ * less), walked into per-CPU array @scratch (one struct ms_frames) and
+ * kept in hash @stacks (key __u64, value struct ms_frames) under a hash
+ * of its frames (FNV-1a), which is returned; MS_NO_STACK when it cannot
+ * be walked or stored: a drop for the caller to count.  A hash map, not
+ * a stack trace map: there two stacks whose hashes share a bucket
+ * cannot both be stored.
  */
 static __always_inline __u64 ms_stack_key(void *ctx, void *stacks,
 					  void *scratch, __u64 flags,
@@ -134,7 +174,8 @@ static __always_inline __u64 ms_stack_key(void *ctx, void *stacks,
 	/* A shorter walk leaves the rest as it was: zeroed here. */
 	if (size < sizeof(f->ip))
 		__builtin_memset(f->ip, 0, sizeof(f->ip));
-	if (bpf_get_stack(ctx, f->ip, size, flags) <= 0)
+	if (ms_stack_fix(ctx, f->ip, bpf_get_stack(ctx, f->ip, size, (__u32)flags),
+			 flags) <= 0)
 		return MS_NO_STACK;
 #pragma clang loop unroll(full)
 	for (i = 0; i < MS_STACK_DEPTH; i++)

@@ -52,6 +52,8 @@ struct paf_zone {
 /* ALLOC_HARDER: atomic without __GFP_NOMEMALLOC, or a realtime task */
 #define PAF_F_HARDER	0x80
 #define PAF_F_ALLOC_CMA	0x100	/* ALLOC_CMA: a movable request, CONFIG_CMA */
+#define PAF_F_ENTRY	0x200	/* from a kprobe on the allocator's entry */
+#define PAF_F_RETURN	0x400	/* from fault injection's kretprobe */
 
 struct paf_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() */

@@ -137,12 +137,12 @@ static __always_inline void read_zone(struct paf_scratch *s, __u32 i)
 }
 
 /* -S: one more failure of (order, gfp, stack). */
-static __always_inline void count_failure(void *ctx, __u32 order, __u32 gfp)
+static __always_inline void count_failure(void *ctx, __u32 order, __u32 gfp, __u64 sf)
 {
 	struct paf_key key = { order, gfp, PAF_NO_STACK };
 	__u64 one = 1, *n;
 
-	key.stack = ms_stack_key(ctx, &stacks, &scratch, 0, MS_STACK_DEPTH);
+	key.stack = ms_stack_key(ctx, &stacks, &scratch, sf, MS_STACK_DEPTH);
 	if (key.stack == MS_NO_STACK)
 		count_drop(PAF_DROP_STACK);
 	n = bpf_map_lookup_elem(&counts, &key);
@@ -161,18 +161,19 @@ static __always_inline int report(void *ctx, __u32 gfp, __u32 order, int nid,
 				  __u64 nodemask, __u32 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid(), task, mems = 0, pol = 0, pgdat;
+	__u64 sf = flags & PAF_F_ENTRY ? MS_STACK_ENTRY :
+		   flags & PAF_F_RETURN ? MS_STACK_RETURN : 0;
 	struct paf_cfg *conf = ms_cfg();
-	__u32 zero = 0, i;
+	__u32 zero = 0, i, prio = 0;
 	struct paf_scratch *s = bpf_map_lookup_elem(&work, &zero);
 	struct paf_event *ev;
-	int prio = 0;
 
 	if (!s || !conf || !ms_traced(&conf->filter, id >> 32) ||
 	    order < conf->min_order || (conf->warn_only && (gfp & __GFP_NOWARN)))
 		return 0;
 	ev = &s->ev;
 	if (conf->summary) {
-		count_failure(ctx, order, gfp);
+		count_failure(ctx, order, gfp, sf);
 		return 0;
 	}
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -240,6 +241,7 @@ static __always_inline int report(void *ctx, __u32 gfp, __u32 order, int nid,
 		read_zone(s, i);
 
 	ev->stack_bytes = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
+	ev->stack_bytes = ms_stack_fix(ctx, ev->stack, ev->stack_bytes, sf);
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
 		count_drop(PAF_DROP_RINGBUF);
 	return 0;
@@ -267,14 +269,13 @@ int paf_alloc_enter_kp(struct pt_regs *ctx)
 {
 	return PT_REGS_PARM2(ctx) < MAX_ORDER ? 0 :
 	       report(ctx, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx),
-		      (int)PT_REGS_PARM3(ctx), PT_REGS_PARM4(ctx), 0);
+		      (int)PT_REGS_PARM3(ctx), PT_REGS_PARM4(ctx), PAF_F_ENTRY);
 }
 
 SEC("kprobe/should_fail_alloc_page")
 int paf_inject_enter_kp(struct pt_regs *ctx)
 {
-	ms_ret_keep(&injecting, ctx, PT_REGS_PARM1(ctx) << 32 |
-		    (__u32)PT_REGS_PARM2(ctx));
+	ms_ret_keep(&injecting, ctx, PT_REGS_PARM1(ctx) << 32 | (__u32)PT_REGS_PARM2(ctx));
 	return 0;
 }
 
@@ -285,7 +286,7 @@ int paf_inject_exit_kp(struct pt_regs *ctx)
 
 	if (!ms_ret_take(&injecting, ctx, &req) || !(__u8)PT_REGS_RC(ctx))
 		return 0;
-	return report(ctx, req >> 32, (__u32)req, bpf_get_numa_node_id(), 0, 0);
+	return report(ctx, req >> 32, (__u32)req, bpf_get_numa_node_id(), 0, PAF_F_RETURN);
 }
 
 /* Fallback: TP_PROTO(struct page *page, unsigned int order, gfp_t gfp, int mt) */

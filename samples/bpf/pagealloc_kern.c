@@ -210,8 +210,8 @@ static __always_inline int on_alloc(void *ctx, __u64 page, __u32 order,
 	key.migratetype = mt;
 	key.path = path;
 	if (c->stacks && sampled) {
-		key.stack = ms_stack_key(ctx, &stacks, &scratch, 0,
-					 MS_STACK_DEPTH);
+		key.stack = ms_stack_key(ctx, &stacks, &scratch,
+					 entry ? MS_STACK_ENTRY : 0, MS_STACK_DEPTH);
 		if (key.stack == MS_NO_STACK)
 			count(PA_DROP_STACK, 1);
 	} else {

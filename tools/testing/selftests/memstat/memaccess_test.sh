@@ -43,23 +43,21 @@ if grep -q '^cache-references .* yes$' "$tmp/list"; then
 	e=$(grep -c '"type":"event".*"counted":[1-9]' "$tmp/hw")
 	check "memaccess (PMU): dd's cache misses sampled ($m), every event counted (exit $rc)" \
 		$rc -eq 0 -a "${m:-0}" -gt 0 -a "$e" -ge 2
-elif grep -q '^instructions .* yes$' "$tmp/list"; then
-	# qemu's arm64 PMU: cycles and instructions, no cache events.  What
-	# the samples stand for must be each event's own count, less at most
-	# a period short on each CPU (the summary's missed).
-	memaccess -E cycles,instructions -P 1000000 -j -n 0 -d 4 > "$tmp/hw" \
-		2> "$tmp/hw.err" &
+elif grep -q '^cycles .* yes$' "$tmp/list"; then
+	# qemu's arm64 PMU: cycles, no cache events (its backend stall event
+	# opens but counts nothing).  dd's row holds cycles' samples, none
+	# missed (a sample stands for a period of the event's own count).
+	memaccess -E cycles -P 1000000 -j -n 0 -d 4 > "$tmp/hw" 2> "$tmp/hw.err" &
 	mpid=$!
 	wait_for "$tmp/hw.err" 'sampling'
 	dd if=/dev/zero of=/dev/null bs=16M count=200 2> /dev/null
 	wait $mpid
 	rc=$?
-	r=$(grep '"type":"proc".*"comm":"dd"' "$tmp/hw")
-	c=$(echo "$r" | json_num cycles) i=$(echo "$r" | json_num instructions)
+	c=$(grep '"type":"proc".*"comm":"dd"' "$tmp/hw" | json_num cycles)
 	m=$(grep '"type":"summary"' "$tmp/hw" | json_num missed)
-	grep '"type":"event"' "$tmp/hw" | sed 's/^/# /'
-	check "memaccess (PMU): dd's cycles, instructions ($c, $i), none missed ($m; exit $rc)" \
-		$rc -eq 0 -a "${c:-0}" -gt 0 -a "${i:-0}" -gt 0 -a "${m:-x}" = 0
+	grep -e '"type":"event"' -e '"type":"summary"' "$tmp/hw" | sed 's/^/# /'
+	check "memaccess (PMU): dd's cycles sampled ($c), none missed ($m; exit $rc)" \
+		$rc -eq 0 -a "${c:-0}" -gt 0 -a "${m:-x}" = 0
 else
 	memaccess -d 1 > "$tmp/hw" 2> "$tmp/hw.err"
 	rc=$?

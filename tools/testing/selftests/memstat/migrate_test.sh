@@ -54,6 +54,8 @@ for p in $all $text; do wait $p || rc=$?; done
 thp_restore
 
 diag "workload: $(tr '\n' ' ' < "$tmp/wl")"
+diag "pageblocks: $(sed -n '/^Number of blocks/,/^$/p' /proc/pagetypeinfo | tr -s ' ' | tr '\n' ';')"
+diag "compaction: $(grep -E '^compact_(stall|fail|success|migrate_scanned|free_scanned|isolated)' /proc/vmstat | tr '\n' ' ')"
 diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
 grep '"type":"reason"' "$tmp/all" | while read -r l; do diag "$l"; done
 check "migrate: instances ended cleanly ($rc), pages moved ($(delta pgmigrate_success))" \
