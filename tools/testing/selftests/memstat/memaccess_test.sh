@@ -4,7 +4,7 @@
 # memaccess against the kernel's own counts.  The hardware events need a
 # PMU, which the x86 test VM (qemu TCG) lacks: there the one-line error
 # is checked; with a PMU, a memory-streaming run is sampled (the arm64
-# VM's has cycles and instructions, checked against their counts).  The whole
+# VM's counts cycles: dd's samples, none missed).  The whole
 # sampling path (an event per CPU, a BPF program per event, processes,
 # the events' own counts) is checked exactly with the fault software
 # events at period 1: faults_test.sh's workload takes a known set of
