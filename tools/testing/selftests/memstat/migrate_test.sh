@@ -20,13 +20,26 @@
 tmp=${TMPDIR:-/tmp}/migrate_test.$$
 mkdir -p "$tmp"
 
-tap_plan 6
+tap_plan 8
 
 counters="pgmigrate_success pgmigrate_fail thp_migration_success
 thp_migration_fail thp_migration_split"
 delta() { echo $(($(kv "$1" < "$tmp/v1") - $(kv "$1" < "$tmp/v0"))); }
 
 thp_compact_on
+# Compaction moves pages only into Movable pageblocks: the arm64 VM's
+# four of 512 MiB (64 KiB pages) may all be Unmovable after boot, and
+# then pages move by chance.  Where none is Movable the checks that
+# need pages moved skip, saying so; the totals are still compared.
+movable=$(awk '/^Number of blocks type/ { f = 1; next } f && !/^Node/ { f = 0 }
+	f { s += $6 } END { print s + 0 }' /proc/pagetypeinfo)
+need_moved() {
+	if [ "$movable" -gt 0 ]; then
+		check "$@"
+	else
+		skip "${1%% (*}: no Movable pageblock for compaction to move pages into"
+	fi
+}
 
 rm -f "$tmp/wl"
 memstat_workload fragment --regions 64 $(frag_args) --go "$tmp/go" > "$tmp/wl" &
@@ -58,8 +71,9 @@ diag "pageblocks: $(sed -n '/^Number of blocks/,/^$/p' /proc/pagetypeinfo | tr -
 diag "compaction: $(grep -E '^compact_(stall|fail|success|migrate_scanned|free_scanned|isolated)' /proc/vmstat | tr '\n' ' ')"
 diag "vmstat deltas: $(for c in $counters; do printf '%s=%s ' $c "$(delta $c)"; done)"
 grep '"type":"reason"' "$tmp/all" | while read -r l; do diag "$l"; done
-check "migrate: instances ended cleanly ($rc), pages moved ($(delta pgmigrate_success))" \
-	$rc -eq 0 -a "$(delta pgmigrate_success)" -gt 0
+check "migrate: instances ended cleanly ($rc)" $rc -eq 0
+need_moved "migrate: pages moved ($(delta pgmigrate_success))" \
+	"$(delta pgmigrate_success)" -gt 0
 
 # ---- totals per reason = /proc/vmstat --------------------------------------
 reasons=$(grep '"type":"reason"' "$tmp/all")
@@ -82,8 +96,8 @@ s=$(echo "$procs" | json_nums succeeded | sum)
 w=$(echo "$procs" | grep "\"pid\":$wpid," | grep '"reason":"compaction"' |
     json_num succeeded)
 diag "workload ($wpid): ${w:-0} pages moved for compaction; all rows $s"
-check "migrate: the process rows add up to the totals ($s), the workload's compaction moved pages" \
-	"$s" = "$(delta pgmigrate_success)" -a "${w:-0}" -gt 0
+check "migrate: the process rows add up to the totals ($s)" "$s" = "$(delta pgmigrate_success)"
+need_moved "migrate: the workload's compaction moved pages (${w:-0})" "${w:-0}" -gt 0
 check "migrate: reasons by the kernel's names (compaction)" \
 	"$(echo "$reasons" | grep -c '"reason":"compaction"')" -eq 1
 
