@@ -45,12 +45,15 @@ if grep -q '^cache-references .* yes$' "$tmp/list"; then
 		$rc -eq 0 -a "${m:-0}" -gt 0 -a "$e" -ge 2
 elif grep -q '^cycles .* yes$' "$tmp/list"; then
 	# qemu's arm64 PMU: cycles, no cache events (its backend stall event
-	# opens but counts nothing).  dd's row holds cycles' samples, none
-	# missed (a sample stands for a period of the event's own count):
-	# the kernel must not throttle TCG's slow sample interrupts.
-	pct=$(cat /proc/sys/kernel/perf_cpu_time_max_percent)
-	echo 0 > /proc/sys/kernel/perf_cpu_time_max_percent
-	memaccess -E cycles -P 1000000 -j -n 0 -d 4 > "$tmp/hw" 2> "$tmp/hw.err" &
+	# opens but counts nothing).  dd's row holds cycles' samples; a sample
+	# stands for a period of the event's own count, what is missed is
+	# under 1 % of it.  TCG's slow sample interrupts made the kernel
+	# lower perf_event_max_sample_rate and throttle: not meanwhile.
+	k=/proc/sys/kernel
+	pct=$(cat $k/perf_cpu_time_max_percent) rate=$(cat $k/perf_event_max_sample_rate)
+	echo 0 > $k/perf_cpu_time_max_percent
+	echo 100000 > $k/perf_event_max_sample_rate
+	memaccess -E cycles -P 10000000 -j -n 0 -d 4 > "$tmp/hw" 2> "$tmp/hw.err" &
 	mpid=$!
 	wait_for "$tmp/hw.err" 'sampling'
 	# Its pid, not its comm: busybox sh may run the applet unexec'd.
@@ -59,13 +62,15 @@ elif grep -q '^cycles .* yes$' "$tmp/list"; then
 	wait $ddpid
 	wait $mpid
 	rc=$?
-	echo "$pct" > /proc/sys/kernel/perf_cpu_time_max_percent
+	echo "$rate" > $k/perf_event_max_sample_rate
+	echo "$pct" > $k/perf_cpu_time_max_percent
 	c=$(grep "\"type\":\"proc\",\"pid\":$ddpid," "$tmp/hw" | json_num cycles)
+	n=$(grep '"type":"event"' "$tmp/hw" | json_num counted)
 	m=$(grep '"type":"summary"' "$tmp/hw" | json_num missed)
 	grep -e '"type":"event"' -e '"type":"summary"' "$tmp/hw" | sed 's/^/# /'
-	grep '"type":"proc"' "$tmp/hw" | head -n 5 | sed 's/^/# /'
-	check "memaccess (PMU): dd's cycles sampled ($c), none missed ($m; exit $rc)" \
-		$rc -eq 0 -a "${c:-0}" -gt 0 -a "${m:-x}" = 0
+	check "memaccess (PMU): dd's cycles sampled ($c), missed $m of $n (< 1 %; exit $rc)" \
+		$rc -eq 0 -a "${c:-0}" -gt 0 -a "${n:-0}" -gt 0 -a \
+		"$(( ${m:-1} * 100 ))" -lt "${n:-0}"
 else
 	memaccess -d 1 > "$tmp/hw" 2> "$tmp/hw.err"
 	rc=$?
