@@ -138,6 +138,9 @@ for t in pagealloc dreclaim vmscan pr; do
 		cp "$tmp/a.pid" "$tmp/procstat.a"
 		cp "$tmp/b.pid" "$tmp/procstat.b"
 	fi
+	# dreclaim -C 1: a report while both still live (with 64 KiB pages
+	# a fill's reclaims can all fall in its last second).
+	[ $t = dreclaim ] && sleep 3
 	unload
 	kill -INT $pids
 	wait $pids

@@ -369,7 +369,7 @@ if [ -n "$ko" ] && [ -n "$dma_mb" ]; then
 	wait $kp
 	rc_kp=$?
 	rmmod memstat_alloc_test
-	diag "module: $allocated pages of DMA ($dma_mb MiB); $failed failed ($fails + 4 too big)"
+	diag "module: $allocated pages of DMA ($dma_mb MiB); failures: $failed ($fails + 4 too big)"
 	grep '"type":"summary"' "$tmp/fail.json" | paths_of |
 		grep -e '"frames":\["memstat_alloc_test_alloc+' \
 		     -e '"frames":\["memstat_alloc_test_too_big+' > "$tmp/fail.paths"
