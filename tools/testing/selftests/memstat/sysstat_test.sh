@@ -169,7 +169,10 @@ if [ -b "$slow" ]; then
 	# dd itself may wait in balance_dirty_pages(): all in the background.
 	{ dd if=/dev/zero of="$slow" bs=1M count=16 2>/dev/null; sync; } &
 	spid=$!
-	wait_for /proc/meminfo '^Writeback: *[1-9][0-9][0-9][0-9]' 300
+	# Up to 60 s for it to start: three VMs share two host CPUs.
+	wait_for /proc/meminfo '^Writeback: *[1-9][0-9][0-9][0-9]' 600 ||
+		diag "no Writeback of 1000 kB or more after 60 s: $(grep -E '^(Dirty|Writeback):' \
+			/proc/meminfo | tr -s ' \n' ' ')"
 	compare "writeback load"
 	seen Writeback 2048 "writeback load seen"
 	wait $spid
