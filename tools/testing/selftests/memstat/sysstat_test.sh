@@ -167,13 +167,22 @@ fi
 slow=${MEMSTAT_SLOW_DISK:-/dev/vda}
 if [ -b "$slow" ]; then
 	# dd itself may wait in balance_dirty_pages(): all in the background.
-	{ dd if=/dev/zero of="$slow" bs=1M count=16 2>/dev/null; sync; } &
+	t0=$(cut -d ' ' -f 1 /proc/uptime)
+	{
+		dd if=/dev/zero of="$slow" bs=1M count=16 2> "$tmp/dd" ||
+			echo "exit $?" >> "$tmp/dd"
+		sync
+	} &
 	spid=$!
 	# Up to 60 s for it to start: three VMs share two host CPUs.
 	wait_for /proc/meminfo '^Writeback: *[1-9][0-9][0-9][0-9]' 600 ||
 		diag "no Writeback of 1000 kB or more after 60 s: $(grep -E '^(Dirty|Writeback):' \
 			/proc/meminfo | tr -s ' \n' ' ')"
+	t1=$(cut -d ' ' -f 1 /proc/uptime)
 	compare "writeback load"
+	t2=$(cut -d ' ' -f 1 /proc/uptime)
+	diag "writeback load: uptime $t0 s dd, $t1 s Writeback, $t2 s compared;" \
+	     "dd: $(tr '\n' ' ' < "$tmp/dd")"
 	seen Writeback 2048 "writeback load seen"
 	wait $spid
 else
