@@ -70,6 +70,9 @@ if [ ! -e "$work/.git" ]; then
 	git -C "$pristine" worktree add -q --detach "$work" pristine
 fi
 cd "$work"
+# The index of a kernel tree is big: version 4 and the untracked cache
+# take a fifth off the series' commits.
+git config feature.manyFiles true
 git checkout -q --detach -f pristine
 
 # One include line in samples/bpf/Makefile, after the per-sample link
@@ -155,8 +158,9 @@ copy_files() {
 			mkdir -p "$(dirname "./$g")"
 			cp -a "$MEMSTAT_TOP/$g" "./$g"
 		done
-		git add -f -A -- "$f"
 	done
+	# One add for all: each rewrites the kernel tree's whole index.
+	[ $# -eq 0 ] || git add -f -A -- "$@"
 }
 
 # kernel_diff TARGET: the diff of the stored patch for TARGET that the
