@@ -576,7 +576,10 @@ if [ $has_event = 1 ] && [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
 	# Failures under pressure: requests that may fail rather than
 	# reclaim and retry: without __GFP_DIRECT_RECLAIM (0x400), or with
 	# __GFP_RETRY_MAYFAIL (0x4000) or __GFP_NORETRY (0x10000), the
-	# gfp.h bits of 5.10 (zram's first zs_malloc() attempt, for one).
+	# gfp.h bits of 5.10 (zram's first zs_malloc() attempt, for one);
+	# and above order 3 (PAGE_ALLOC_COSTLY_ORDER), which 5.10 does not
+	# retry either: a THP fault's GFP_TRANSHUGE may fail.  The gfp and
+	# order tables are apart: the costly failures excuse as many.
 	echo "$summary" | paths_of | grep -v '"fail":0,' > "$tmp/pr.fail"
 	nfail=$(sum_key fail < "$tmp/pr.fail")
 	echo "$summary" | rows_of gfp | grep -v '"fail":0,' > "$tmp/pr.gfp"
@@ -584,14 +587,17 @@ if [ $has_event = 1 ] && [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
 	       awk 'function bit(v, b) { return int(v / b) % 2 }
 		    bit($1, 1024) && !bit($1, 16384) && !bit($1, 65536) { s += $2 }
 		    END { print s + 0 }')
-	diag "failures: $nfail; by gfp:" \
+	costly=$(echo "$summary" | rows_of orders |
+		 sed -n 's/.*"order":\([0-9]*\),.*"fail":\([0-9]*\).*/\1 \2/p' |
+		 awk '$1 > 3 { s += $2 } END { print s + 0 }')
+	diag "failures: $nfail ($costly above order 3); by gfp:" \
 	     "$(sed 's/.*"name":"\([^"]*\)".*"fail":\([0-9]*\).*/\1 x\2/' "$tmp/pr.gfp" |
 		tr '\n' ' ')"
 	diag "failing paths:" \
 	     "$(sed 's/.*"frames":\[\([^]]*\)\].*"fail":\([0-9]*\).*/\2 x \1/' "$tmp/pr.fail" |
 		cut -c 1-300 | head -n 3 | tr '\n' ';')"
-	check "pressure: no failure of a request that reclaims and retries ($hard of $nfail)" \
-		"${hard:-0}" -eq 0
+	check "pressure: no failure of a request that retries ($hard of $nfail; costly: $costly)" \
+		"${hard:-0}" -le "$costly"
 else
 	for i in 1 2 3; do skip "needs mm_page_alloc_path (patched kernel) and swap"; done
 fi
