@@ -33,10 +33,12 @@ export PATH=$tmp/bin:$PATH
 # key PATCH: the cache key of PATCH's verdict.
 key() { { echo "$checker ${opts[*]}"; cat "$1"; } | content_hash; }
 
+declare -A keys
 todo=()
 for p in "$series"/0*.patch; do
 	case $p in *0000-cover-letter.patch) continue ;; esac
-	[ -e "$verdicts/$(key "$p")" ] || todo+=("$p")
+	keys[$p]=$(key "$p")
+	[ -e "$verdicts/${keys[$p]}" ] || todo+=("$p")
 done
 # Each unchecked patch's findings into $tmp/out/NAME, in parallel.
 if [ ${#todo[@]} -gt 0 ]; then
@@ -54,9 +56,9 @@ for p in "$series"/0*.patch; do
 		sed 's/^/    /' "$out"
 		failed=1
 	else
-		[ -e "$out" ] || [ -e "$verdicts/$(key "$p")" ] ||
+		[ -e "$out" ] || [ -e "$verdicts/${keys[$p]}" ] ||
 			{ echo "checkpatch: ${p##*/}: not checked"; failed=1; continue; }
-		[ -e "$out" ] && touch "$verdicts/$(key "$p")"
+		[ -e "$out" ] && touch "$verdicts/${keys[$p]}"
 		echo "checkpatch: ${p##*/}: clean$([ -e "$out" ] || echo ' (cached)')"
 	fi
 done
