@@ -475,9 +475,9 @@ int main(int argc, char **argv)
 	ctx.counts_fd = ms_bpf_map(&ctx.bpf, "counts");
 	ctx.stacks_fd = ms_bpf_map(&ctx.bpf, "stacks");
 	loop.ringbuf_fd = ms_bpf_map(&ctx.bpf, "events");
-	if (!ctx.env.json)
-		fprintf(stderr, "paf: tracing page allocation failures (%s %s); Ctrl-C to end\n",
-			attach_names[!ctx.fexit], ctx.attach);
+	/* On stderr in JSON mode too: scripts wait for it. */
+	fprintf(stderr, "paf: tracing page allocation failures (%s %s); Ctrl-C to end\n",
+		attach_names[!ctx.fexit], ctx.attach);
 
 	return ms_finish(&ctx.bpf, ms_run(&ctx.env, &loop), print_final, &ctx);
 }
