@@ -95,7 +95,9 @@ wait_for() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	grep -q -e "$2" "$1" 2>/dev/null
+	grep -q -e "$2" "$1" 2>/dev/null && return 0
+	diag "waited $((${3:-600} / 10)) s for '$2' in ${1##*/}: not there"
+	return 1
 }
 
 # wait_stopped PID: until process PID is stopped (SIGSTOP), up to 30 s.
