@@ -39,14 +39,19 @@ if [ "$free" -lt $((2 * n)) ] || ! mount -t hugetlbfs none "$tmp/huge"; then
 	exit $ksft_skip
 fi
 
-tap_plan 15
+tap_plan 16
 eps_us=$lat_eps_us
 # rec_of FILE TYPE PID [NAME]: the last TYPE record of PID (and file NAME).
 rec_of() {
 	grep "\"type\":\"$2\",\"pid\":$3,.*${4:+\"file\":\"$4\"}" "$1" | tail -n 1
 }
 
-sh -c 'kill -STOP $$; exec memstat_workload hugetlb --file '"$tmp"'/huge/f --pages '$n \
+# One CPU for the workload and the tools: an -e line wakes its reader,
+# and a reader woken on the other vCPU can get the host to deschedule
+# the faulting one between two probes of one call (milliseconds seen).
+pin=
+command -v taskset > /dev/null && pin="taskset -c 0"
+$pin sh -c 'kill -STOP $$; exec memstat_workload hugetlb --file '"$tmp"'/huge/f --pages '$n \
 	> "$tmp/wl" 2>&1 &
 wpid=$!
 wait_stopped $wpid
@@ -58,15 +63,15 @@ echo "p:hfaults_test/fault $sym" >> $tr/kprobe_events &&
 	trace_start hfaults hfaults_test/fault hfaults_test/fault_ret
 check "tracefs instance with kprobe events on $sym" $? -eq 0
 
-hfaults -j -H -n 0 > "$tmp/all" 2> "$tmp/all.err" &
+$pin hfaults -j -H -n 0 > "$tmp/all" 2> "$tmp/all.err" &
 all=$!
-hfaults -j -e -H -n 0 > "$tmp/ev" 2> "$tmp/ev.err" &
+$pin hfaults -j -e -H -n 0 > "$tmp/ev" 2> "$tmp/ev.err" &
 ev=$!
-hfaults -j -A kprobe -n 0 > "$tmp/kp" 2> "$tmp/kp.err" &
+$pin hfaults -j -A kprobe -n 0 > "$tmp/kp" 2> "$tmp/kp.err" &
 kp=$!
-hfaults -j -p $wpid > "$tmp/one" 2> "$tmp/one.err" &
+$pin hfaults -j -p $wpid > "$tmp/one" 2> "$tmp/one.err" &
 one=$!
-hfaults -H > "$tmp/text" 2> "$tmp/text.err" &
+$pin hfaults -H > "$tmp/text" 2> "$tmp/text.err" &
 text=$!
 # -c: the stopped process moves into a cgroup v2 group of its own.
 cg=
@@ -76,7 +81,7 @@ if [ -w /sys/fs/cgroup/cgroup.procs ] && grep -q ' /sys/fs/cgroup cgroup2 ' /pro
 fi
 cgi=
 if [ -n "$cg" ]; then
-	hfaults -j -c $cg > "$tmp/cg" 2> "$tmp/cg.err" &
+	$pin hfaults -j -c $cg > "$tmp/cg" 2> "$tmp/cg.err" &
 	cgi=$!
 fi
 for f in all ev kp one text ${cgi:+cg}; do wait_for "$tmp/$f.err" 'tracing'; done
@@ -164,22 +169,50 @@ check "trace: the workload's faults = hfaults' ($tn vs $pf)" "$tn" = "${pf:-x}"
 t_us=$(sum < "$tmp/lat")
 ns=$(echo "$prec" | json_num fault_ns)
 diag "fault time: trace $t_us us; hfaults ${ns:-?} ns"
+# Per fault, in order (one thread): the -e latency against the traced
+# call's.  The first fault runs the probes' code for the first time, which
+# qemu TCG translates then (milliseconds): shown, not compared.  A vCPU
+# descheduled between two probes of one call makes them differ by
+# milliseconds at times: 2 % (+ 1) of the others may.
+grep "\"type\":\"event\",.*\"pid\":$wpid," "$tmp/ev" | json_nums latency_ns |
+	awk '{ printf "%.3f\n", $1 / 1000 }' > "$tmp/elat"
+paste "$tmp/lat" "$tmp/elat" |
+	awk -v e=$eps_us 'NF != 2 { next }
+			  NR == 1 { off = $1 - $2; printf "%d ", off > "/dev/stderr"; next }
+			  { d = $1 - $2; c++; if (d > e || d < -e) { far++; off += d }
+			    if (d > max) max = d; if (-d > max) max = -d }
+			  END { printf "%d %d %d %d\n", c, far, off, max }' \
+	> "$tmp/ecmp" 2> "$tmp/first"
+read -r c far off max < "$tmp/ecmp"
+diag "hfaults -e vs trace: the first fault differs by $(cat "$tmp/first")us; of the other" \
+	"$c, $far by over $eps_us us (trace - hfaults in all: $off us), the largest by $max us"
+ok_e=0
+[ "$c" -eq $((tn - 1)) ] && [ "$(wc -l < "$tmp/elat")" -eq "$tn" ] &&
+	[ "$far" -le $((c / 50 + 1)) ] && [ "$tn" -gt 0 ] && ok_e=1
+check "hfaults -e: each fault's time = the trace's, within $eps_us us but $far ($((c / 50 + 1)) may)" \
+	$ok_e -eq 1
+[ $ok_e -eq 1 ] ||
+	paste "$tmp/lat" "$tmp/elat" | awk '{ printf "# fault %d: trace %s us, -e %s us\n", NR, $1, $2 }'
+# The fentry instance's total, with those faults' differences (and the
+# first's) taken out.
 ok_t=0
-within "$((${ns:-0} / 1000))" "$t_us" $((tn * eps_us)) && ok_t=1
-check "hfaults: fault time = trace's, within $eps_us us a fault" $ok_t -eq 1 -a "$tn" -gt 0
+within "$((${ns:-0} / 1000))" "$(echo "$t_us $off" | awk '{ print $1 - $2 }')" \
+	$((tn * eps_us)) && ok_t=1
+check "hfaults: fault time = trace's, within $eps_us us a fault (but the first and $far)" \
+	$ok_t -eq 1 -a "$tn" -gt 0
 # hist_of FILE: the workload's mappings' histograms in FILE added up,
 # slot by slot.
 hist_of() {
 	grep "\"type\":\"mapping\",\"pid\":$wpid," "$1" |
 		sed -n 's/.*"fault_hist_us":\(\[[^]]*\]\).*/\1/p' | tr -d '[]' | tr '\n' ','
 }
-# The kprobe events time from further out than the fentry/fexit hooks:
-# with 16 faults of 100-300 us, some cross a slot boundary (shown only).
+# The trace's kprobes read the clock outside the fentry/fexit hooks
+# (x86-64) or inside hfaults' own kprobes (arm64: its faults were seen
+# 0.1 ms longer than the trace's): with 16 faults of some milliseconds,
+# some cross a slot boundary (shown only).
 # The -e -H instance's histograms hold its own -e latencies exactly.
 h=$(hist_of "$tmp/all")
 diag "-H -n 0 histograms vs trace: $(hist_matches "[$h]" "$tmp/lat" 0 "${ns:-0}")"
-grep "\"type\":\"event\",.*\"pid\":$wpid," "$tmp/ev" | json_nums latency_ns |
-	awk '{ printf "%.3f\n", $1 / 1000 }' > "$tmp/elat"
 h=$(hist_of "$tmp/ev")
 why=$(hist_matches "[$h]" "$tmp/elat" 0)
 check "hfaults -e -H: the histograms hold its own -e latencies ($why)" \
