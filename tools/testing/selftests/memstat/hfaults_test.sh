@@ -7,8 +7,9 @@
 # anonymous memory, the same (N = 8 of 2 MiB; fewer when huge pages are
 # larger).  Four hfaults instances watch it: all processes (-j -H -n 0),
 # one line per fault and the tables at the end (-j -e -H -n 0), the
-# kprobe variant (-j -A kprobe -n 0) and
-# the workload only (-j -p); a fifth prints its table.
+# kprobe variant (-j -A kprobe -n 0) and the workload only (-j -p); a
+# fifth prints its table.  Another process takes two faults first, to
+# warm the probes' code up.
 #
 # Ground truth:
 # - the workload's own counts: N faults per mapping (one write per huge
@@ -85,6 +86,12 @@ if [ -n "$cg" ]; then
 	cgi=$!
 fi
 for f in all ev kp one text ${cgi:+cg}; do wait_for "$tmp/$f.err" 'tracing'; done
+# Two faults of another process first (a file's, an anonymous one, of
+# the 2 spare huge pages): qemu TCG translates the probes' code when it
+# first runs, which made the first faults 3 to 20 ms longer in the trace.
+$pin memstat_workload hugetlb --file "$tmp/huge/warm" --pages 1 > "$tmp/warm" 2>&1
+rcw0=$?
+rm -f "$tmp/huge/warm"
 
 kill -CONT $wpid
 wait $wpid
@@ -103,8 +110,9 @@ umount "$tmp/huge"
 echo $nr > /proc/sys/vm/nr_hugepages
 
 sum=$(grep '"type":"summary"' "$tmp/all")
-check "hfaults: five instances and the workload ended cleanly, trace complete (exit $rc, $rcw)" \
-	$rc -eq 0 -a $rcw -eq 0 -a -n "$sum" -a $traced -eq 0
+d="exit $rc, $rcw, warm-up $rcw0"
+check "hfaults: five instances and the workloads ended cleanly, trace complete ($d)" \
+	$rc -eq 0 -a $rcw -eq 0 -a $rcw0 -eq 0 -a -n "$sum" -a $traced -eq 0
 
 # ---- per mapping against the workload and HugePages_Free ------------------
 f0=$(kv free_before < "$tmp/wl")
@@ -135,8 +143,8 @@ check "hfaults: the process's faults and new memory = both mappings' ($pf, $pk K
 	"${pf:-x}" = $((2 * n)) -a "${pk:-x}" = $((2 * n * hp_kb))
 v=$(echo "$sum" | json_num faults)
 t=$(echo "$sum" | json_num new_pages)
-check "hfaults: all faults and new pages = the workload's ($v, $t vs $((2 * n)))" \
-	"${v:-x}" = $((2 * n)) -a "${t:-x}" = $((2 * n))
+check "hfaults: all faults and new pages = the workloads' ($v, $t vs $((2 * n)) + 2)" \
+	"${v:-x}" = $((2 * n + 2)) -a "${t:-x}" = $((2 * n + 2))
 
 # ---- the kprobe variant, -p, -e ---------------------------------------------
 bad=""
@@ -170,10 +178,10 @@ t_us=$(sum < "$tmp/lat")
 ns=$(echo "$prec" | json_num fault_ns)
 diag "fault time: trace $t_us us; hfaults ${ns:-?} ns"
 # Per fault, in order (one thread): the -e latency against the traced
-# call's.  The first fault runs the probes' code for the first time, which
-# qemu TCG translates then (milliseconds): shown, not compared.  A vCPU
-# descheduled between two probes of one call makes them differ by
-# milliseconds at times: 2 % (+ 1) of the others may.
+# call's.  The first fault is shown, not compared (the warm-up above may
+# not have run every path of the probes' code).  A vCPU descheduled
+# between two probes of one call makes them differ by milliseconds at
+# times: 2 % (+ 1) of the others may.
 grep "\"type\":\"event\",.*\"pid\":$wpid," "$tmp/ev" | json_nums latency_ns |
 	awk '{ printf "%.3f\n", $1 / 1000 }' > "$tmp/elat"
 paste "$tmp/lat" "$tmp/elat" |
@@ -189,10 +197,10 @@ diag "hfaults -e vs trace: the first fault differs by $(cat "$tmp/first")us; of 
 ok_e=0
 [ "$c" -eq $((tn - 1)) ] && [ "$(wc -l < "$tmp/elat")" -eq "$tn" ] &&
 	[ "$far" -le $((c / 50 + 1)) ] && [ "$tn" -gt 0 ] && ok_e=1
-check "hfaults -e: each fault's time = the trace's, within $eps_us us but $far ($((c / 50 + 1)) may)" \
-	$ok_e -eq 1
-[ $ok_e -eq 1 ] ||
-	paste "$tmp/lat" "$tmp/elat" | awk '{ printf "# fault %d: trace %s us, -e %s us\n", NR, $1, $2 }'
+d="within $eps_us us but $far ($((c / 50 + 1)) may)"
+check "hfaults -e: each fault's time = the trace's, $d" $ok_e -eq 1
+[ $ok_e -eq 1 ] || paste "$tmp/lat" "$tmp/elat" |
+	awk '{ printf "# fault %d: trace %s us, -e %s us\n", NR, $1, $2 }'
 # The fentry instance's total, with those faults' differences (and the
 # first's) taken out.
 ok_t=0
