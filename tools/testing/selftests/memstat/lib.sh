@@ -350,11 +350,22 @@ paths_of() {
 }
 
 # mod_pages KEY FILE: KEY_kib in pages over the paths of pagealloc's
-# summary in FILE through memstat_alloc_test_alloc(): anywhere in them,
-# as another tool's fexit trampoline on the allocator may come first.
+# summary in FILE that memstat_alloc_test_alloc() called: the first frame
+# past the allocator's own and addresses (another tool's fexit trampoline
+# on the allocator may come first).  page_owner's stack depot allocates
+# inside such an allocation, under the same frames.
 mod_pages() {
 	grep '"type":"summary"' "$2" | paths_of |
-		grep '"frames":\[[^]]*"memstat_alloc_test_alloc+' |
-		sed -n "s/.*\"$1_kib\":\([0-9]*\).*/\1/p" |
-		awk -v k=$page_kib '{ s += $1 } END { print s / k }'
+		awk -v key="\"$1_kib\":" -v k=$page_kib '
+		{ f = $0; sub(/.*"frames":\[/, "", f); sub(/\].*/, "", f)
+		  n = split(f, a, ","); first = ""
+		  for (i = 1; i <= n && first == ""; i++) {
+			gsub(/"/, "", a[i])
+			if (a[i] !~ /^(0x|__alloc_pages|alloc_pages)/)
+				first = a[i]
+		  }
+		  v = $0
+		  if (first ~ /^memstat_alloc_test_alloc\+/ && sub(".*" key, "", v))
+			s += v + 0 }
+		END { print s / k }'
 }
