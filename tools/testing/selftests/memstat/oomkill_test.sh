@@ -210,7 +210,8 @@ bad=$(paste -d ' ' "$tmp/ev.kills" "$tmp/proc.kills" |
       awk 'NF != 6 || $1 != $4 || $2 != $5 || $6 > $3 || 2 * $6 < $3 { n++ } END { print n + 0 }')
 d="$(tr '\n' ' ' < "$tmp/proc.kills")vs $(tr '\n' ' ' < "$tmp/ev.kills")"
 check "oomkill -A process: the same kills (pid comm anon: $d)" \
-	-s "$tmp/proc.kills" -a "$bad" -eq 0 -a "$(wc -l < "$tmp/proc.kills")" -eq "$(wc -l < "$tmp/ev.kills")"
+	-s "$tmp/proc.kills" -a "$bad" -eq 0 -a \
+	"$(wc -l < "$tmp/proc.kills")" -eq "$(wc -l < "$tmp/ev.kills")"
 sed 's/^/# /' "$tmp/text" | head -n 40
 for f in $tools; do
 	grep -v tracing "$tmp/$f.err" | while read -r l; do diag "$f: $l"; done
