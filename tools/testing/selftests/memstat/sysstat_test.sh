@@ -13,7 +13,7 @@
 # bracket" runs `sysstat -j -N 1 3` and reads /proc/meminfo right after each
 # report, without starting any process.  Report k was taken between
 # readings k-1 and k; its values must lie between them, widened by 0.1 % or
-# 128 KiB, whichever is larger, and the LRU fields below by the pages
+# 32 pages, whichever is larger, and the LRU fields below by the pages
 # taken off the LRU lists meanwhile (isolated()).  Reports 2 and 3 are
 # checked (5 and 6 of 6 under writeback).
 . "$(dirname "$0")/lib.sh"
