@@ -13,8 +13,7 @@
 # bracket" runs `sysstat -j -N 1 3` and reads /proc/meminfo right after each
 # report, without starting any process.  Report k was taken between
 # readings k-1 and k; its values must lie between them, widened by 0.1 % or
-# 32 pages, whichever is larger, and the LRU fields below by the pages
-# taken off the LRU lists meanwhile (isolated()).  Reports 2 and 3 are
+# 32 pages, whichever is larger (bracketed()).  Reports 2 and 3 are
 # checked (5 and 6 of 6 under writeback).
 . "$(dirname "$0")/lib.sh"
 
@@ -44,33 +43,16 @@ have_nodes=0 node_truth="/proc/meminfo (no NUMA)"
 	have_nodes=1 node_truth="node0's meminfo"
 tap_plan 22
 
-# isolated: pages taken off the LRU lists for a while (reclaim's scans,
-# compaction's isolations, migrations) so far.  Between two readings of
-# meminfo the LRU counts can dip by as many and come back (arm64: 21
-# pages of Inactive(file) once, with the readings around equal).
-isolated() {
-	awk '$1 ~ /^(pgscan_(kswapd|direct)|compact_isolated|pgmigrate_(success|fail))$/ {
-		s += $2 } END { print s + 0 }' /proc/vmstat
-}
-
-# fields_bracketed RECORD BEFORE AFTER FIELDS LABEL PREFIX [LRU_SLACK_KB]:
-# mismatching keys on stdout; the LRU fields may lie LRU_SLACK_KB further
-# out.
+# fields_bracketed RECORD BEFORE AFTER FIELDS LABEL: mismatching keys on stdout
 fields_bracketed() {
 	for f in $4; do
 		key=${f%%:*} name=${f##*:}
 		v=$(echo "$1" | json_num "${key}_kib")
 		b=$(meminfo_kb "$2" "$name")
 		a=$(meminfo_kb "$3" "$name")
-		lo=$b hi=$a
-		[ -n "$b" ] && [ -n "$a" ] && [ "$b" -gt "$a" ] && { lo=$a; hi=$b; }
-		case $key in
-		*active|unevictable) [ -z "$lo" ] || lo=$((lo - ${7:-0})) ;;
-		esac
-		if [ -z "$v" ] || [ -z "$b" ] || ! bracketed "$v" "$lo" "$hi"; then
+		if [ -z "$v" ] || [ -z "$b" ] || ! bracketed "$v" "$b" "$a"; then
 			echo "$key"
-			echo "# $5: $key=$v kB, meminfo $name $b..$a kB" \
-				"${7:+(LRU isolations: $7 kB)}" >&2
+			echo "# $5: $key=$v kB, meminfo $name $b..$a kB" >&2
 		else
 			# Distance to the reading just after it, for the summary.
 			echo "$6$key $((v > a ? v - a : a - v)) $a" >> "$tmp/dev"
@@ -83,15 +65,13 @@ fields_bracketed() {
 compare() {
 	last=${2:-3}
 	rm -f "$tmp"/report.* "$tmp"/meminfo.* "$tmp"/node.*
-	iso0=$(isolated)
 	memstat_workload bracket "$tmp" sysstat -j -N 1 "$last" 2> "$tmp/err"
 	rc=$?
-	slack=$((($(isolated) - iso0) * page_kib))
 	bad="" nbad=""
 	for k in $((last - 1)) $last; do
 		line=$(grep '"type":"system"' "$tmp/report.$k" 2>/dev/null)
 		bad="$bad$(fields_bracketed "$line" "$tmp/meminfo.$((k - 1))" \
-			"$tmp/meminfo.$k" "$fields" "$1, report $k" "" $slack)"
+			"$tmp/meminfo.$k" "$fields" "$1, report $k" "")"
 		# Node files read "Node 0 MemFree: 123 kB"; without NUMA,
 		# node 0 is all of /proc/meminfo.
 		for i in $((k - 1)) $k; do
@@ -103,7 +83,7 @@ compare() {
 		done
 		line=$(grep '"type":"node","node":0,' "$tmp/report.$k" 2>/dev/null)
 		nbad="$nbad$(fields_bracketed "$line" "$tmp/nodekb.$((k - 1))" \
-			"$tmp/nodekb.$k" "$node_fields" "$1, node 0, report $k" node0. $slack)"
+			"$tmp/nodekb.$k" "$node_fields" "$1, node 0, report $k" node0.)"
 	done
 	line=$(grep '"type":"system"' "$tmp/report.$last" 2>/dev/null)
 	for key in dirty writeback anonpages shmem file_inactive file_active; do
