@@ -186,13 +186,12 @@ grep "\"type\":\"event\",.*\"pid\":$wpid," "$tmp/ev" | json_nums latency_ns |
 	awk '{ printf "%.3f\n", $1 / 1000 }' > "$tmp/elat"
 paste "$tmp/lat" "$tmp/elat" |
 	awk -v e=$eps_us 'NF != 2 { next }
-			  NR == 1 { off = $1 - $2; printf "%d ", off > "/dev/stderr"; next }
+			  NR == 1 { first = off = $1 - $2; next }
 			  { d = $1 - $2; c++; if (d > e || d < -e) { far++; off += d }
 			    if (d > max) max = d; if (-d > max) max = -d }
-			  END { printf "%d %d %d %d\n", c, far, off, max }' \
-	> "$tmp/ecmp" 2> "$tmp/first"
-read -r c far off max < "$tmp/ecmp"
-diag "hfaults -e vs trace: the first fault differs by $(cat "$tmp/first")us; of the other" \
+			  END { printf "%d %d %d %d %d\n", first, c, far, off, max }' > "$tmp/ecmp"
+read -r first c far off max < "$tmp/ecmp"
+diag "hfaults -e vs trace: the first fault differs by $first us; of the other" \
 	"$c, $far by over $eps_us us (trace - hfaults in all: $off us), the largest by $max us"
 ok_e=0
 [ "$c" -eq $((tn - 1)) ] && [ "$(wc -l < "$tmp/elat")" -eq "$tn" ] &&
