@@ -88,6 +88,12 @@ bracketed() {
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 allocstall() { awk '/^allocstall_/ { s += $2 } END { print s + 0 }' /proc/vmstat; }
 
+# complete_lines FILE: FILE up to its last newline.  A tool still writing
+# may have put out part of a line only: stdout is line buffered, and a
+# line longer than the buffer (a JSON report with every call path) goes
+# out in pieces.
+complete_lines() { head -n "$(wc -l < "$1")" "$1"; }
+
 # wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
 # (default up to 60 s); true if it has.  Remove FILE before starting the
 # job that writes it: a background job truncates it only once it runs,

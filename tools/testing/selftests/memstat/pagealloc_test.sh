@@ -48,8 +48,11 @@ mkdir -p "$tmp"
 
 tap_plan 39
 
-# reports FILE: how many interval reports FILE has.
-reports() { grep -c '"type":"interval"' "$1" 2>/dev/null || true; }
+# reports FILE: how many interval reports FILE has, whole.
+reports() { complete_lines "$1" 2>/dev/null | grep -c '"type":"interval"'; }
+
+# last_report FILE: FILE's last whole interval report.
+last_report() { complete_lines "$1" | grep '"type":"interval"' | tail -n 1; }
 
 # wait_reports FILE N: until FILE has N more interval reports than now.
 wait_reports() {
@@ -148,7 +151,7 @@ if [ -n "$ko" ]; then
 		     END { print s + 0 }' /proc/vmallocinfo)
 	spages=$(awk '$1 == "memstat_alloc_test" { print $15 * $6; exit }' /proc/slabinfo)
 	wait_reports "$tmp/mod.json" 2
-	loaded=$(grep '"type":"interval"' "$tmp/mod.json" | tail -n 1)
+	loaded=$(last_report "$tmp/mod.json")
 	if [ -r /sys/kernel/debug/page_owner ]; then
 		# Blocks allocated by the module and not freed, from
 		# page_owner's records (one per block, at its first pfn).
@@ -501,7 +504,7 @@ if [ -w $nrh ] && [ "$(cat $nrh)" -eq 0 ]; then
 	total=$(meminfo_now HugePages_Total)
 	hpages=$(( total * $(meminfo_now Hugepagesize) / page_kib ))
 	wait_reports "$tmp/huge.json" 2
-	v=$(grep '"type":"interval"' "$tmp/huge.json" | tail -n 1 | rows_of categories |
+	v=$(last_report "$tmp/huge.json" | rows_of categories |
 	    grep '"name":"hugetlb"' | pages_of outstanding)
 	echo 0 > $nrh
 	wait_reports "$tmp/huge.json" 2
