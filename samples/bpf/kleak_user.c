@@ -233,7 +233,7 @@ static void skip_allocator(struct ms_stack *st)
 			break;
 		n++;
 	}
-	ms_stack_free(st->frames, n);
+	/* The names stay: other paths share them (ms_stack_get()). */
 	memmove(st->frames, st->frames + n,
 		(st->nframes - n) * sizeof(*st->frames));
 	st->nframes -= n;

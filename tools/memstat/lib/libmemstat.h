@@ -218,6 +218,12 @@ void *ms_zalloc(const struct ms_env *env, size_t n, size_t size);
  */
 void *ms_array_get(const struct ms_env *env, void *arr, size_t *n,
 		   size_t size, const void *key, size_t key_len);
+/*
+ * The one copy of string @s (malloc'ed, taken: freed if tsearch tree
+ * *@names holds it already) kept in *@names, e.g. a frame's name that
+ * many call paths share; tdestroy(*@names, free) frees them.
+ */
+const char *ms_intern(const struct ms_env *env, void **names, char *s);
 
 /* ---- output -------------------------------------------------------- */
 
@@ -574,18 +580,21 @@ void ms_stack_free(char **frames, int n);
  * Kernel stacks a BPF map keeps under a 64-bit key (a hash of the
  * frames: MS_MAX_FRAMES __u64 each), symbolized at first sight and kept
  * for the run, with the meminfo category of a page allocated under them.
+ * Their frames' names are shared (ms_intern()): a run may name thousands
+ * of paths, most of their frames common.
  */
 struct ms_stack {
 	__u64 key;
 	int id;			/* 0, 1, ... by first sight; -1: no stack */
 	int nframes;
-	char *frames[MS_MAX_FRAMES];
+	const char *frames[MS_MAX_FRAMES];
 	int cat;		/* enum ms_mem_cat; MS_MEM_UNKNOWN: no frames */
 	__u64 user;		/* the tool's own */
 };
 
 struct ms_stacks {
 	void *tree;
+	void *names;		/* the frames' names, one copy each */
 	int next_id;
 };
 
@@ -982,7 +991,7 @@ long long ms_meminfo_unexplained(const struct ms_meminfo *mi);
  * The category that counts a page allocated under call path @frames
  * (as ms_stack_symbolize() prints them): the first rule naming a frame.
  */
-enum ms_mem_cat ms_mem_cat_of(char *const *frames, int n);
+enum ms_mem_cat ms_mem_cat_of(const char *const *frames, int n);
 
 /*
  * /proc/meminfo by category, now and at the start: "meminfo":{"used_kib":

@@ -89,7 +89,7 @@ static const char *const alloc_frames[] = {
 	"__alloc_pages",
 };
 
-enum ms_mem_cat ms_mem_cat_of(char *const *frames, int n)
+enum ms_mem_cat ms_mem_cat_of(const char *const *frames, int n)
 {
 	size_t r;
 	int i;
@@ -218,6 +218,8 @@ struct ms_stack *ms_stack_get(const struct ms_env *env, struct ms_stacks *c,
 {
 	struct ms_stack probe = { .key = key }, **slot, *st;
 	__u64 ips[MS_MAX_FRAMES];
+	char *names[MS_MAX_FRAMES];
+	int i;
 
 	slot = tsearch(&probe, &c->tree, ms_stack_cmp);
 	if (!slot)
@@ -231,9 +233,11 @@ struct ms_stack *ms_stack_get(const struct ms_env *env, struct ms_stacks *c,
 	st->cat = MS_MEM_UNKNOWN;
 	if (st->id < 0 || bpf_map_lookup_elem(fd, &key, ips))
 		return st;
-	st->nframes = ms_stack_symbolize(ips, MS_MAX_FRAMES, st->frames);
+	st->nframes = ms_stack_symbolize(ips, MS_MAX_FRAMES, names);
 	if (st->nframes < 0)
 		ms_fatal(env, "out of memory");
+	for (i = 0; i < st->nframes; i++)
+		st->frames[i] = ms_intern(env, &c->names, names[i]);
 	st->cat = ms_mem_cat_of(st->frames, st->nframes);
 	return st;
 }

@@ -36,7 +36,7 @@ struct ms_uproc {
 };
 
 static void *uprocs;		/* tsearch tree of struct ms_uproc */
-static void *unames;		/* tsearch tree of frame names, one copy each */
+static void *unames;		/* frame names, one copy each: ms_intern() */
 
 /*
  * While a process's mappings are reported: the files it maps executable,
@@ -365,26 +365,6 @@ void ms_usyms_free(void)
 	unames = NULL;
 }
 
-static int uname_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/*
- * @name (malloc'ed, taken) as its one kept copy: the stacks of many
- * processes of one program share their frames' names.
- */
-static const char *uname_intern(const struct ms_env *env, char *name)
-{
-	char **slot = tsearch(name, &unames, uname_cmp);
-
-	if (!slot)
-		ms_fatal(env, "out of memory");
-	if (*slot != name)
-		free(name);
-	return *slot;
-}
-
 static int ms_ustack_cmp(const void *a, const void *b)
 {
 	const struct ms_ustack *x = a, *y = b;
@@ -419,7 +399,7 @@ struct ms_ustack *ms_ustack_get(const struct ms_env *env, void **cache, int fd,
 	*st = probe;
 	st->nframes = n;
 	for (i = 0; i < n; i++)
-		st->frames[i] = uname_intern(env, names[i]);
+		st->frames[i] = ms_intern(env, &unames, names[i]);
 	*slot = st;
 	return st;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <search.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -98,6 +99,22 @@ void *ms_zalloc(const struct ms_env *env, size_t n, size_t size)
 	if (!p)
 		ms_fatal(env, "out of memory");
 	return p;
+}
+
+static int ms_str_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+const char *ms_intern(const struct ms_env *env, void **names, char *s)
+{
+	char **slot = tsearch(s, names, ms_str_cmp);
+
+	if (!slot)
+		ms_fatal(env, "out of memory");
+	if (*slot != s)
+		free(s);
+	return *slot;
 }
 
 void *ms_array_get(const struct ms_env *env, void *arr, size_t *n,
