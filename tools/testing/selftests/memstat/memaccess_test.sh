@@ -47,11 +47,11 @@ elif grep -q '^cycles .* yes$' "$tmp/list"; then
 	# qemu's arm64 PMU: cycles, no cache events (its backend stall event
 	# opens but counts nothing).  dd's row holds cycles' samples; a sample
 	# stands for a period of the event's own count, what is missed is
-	# under 5 % of it.  TCG's slow sample interrupts made the kernel
+	# under 10 % of it.  TCG's slow sample interrupts made the kernel
 	# lower perf_event_max_sample_rate and throttle: not meanwhile.
 	# qemu's cycle counter follows the host's clock: a vCPU the host
 	# deschedules for over a period (10 ms) misses overflows (the PMU
-	# driver restarts a period overshot by a whole one): 1.1 % once,
+	# driver restarts a period overshot by a whole one): 1.1 % and 3.3 %,
 	# with three VMs on two host cores.
 	k=/proc/sys/kernel
 	pct=$(cat $k/perf_cpu_time_max_percent) rate=$(cat $k/perf_event_max_sample_rate)
@@ -72,9 +72,9 @@ elif grep -q '^cycles .* yes$' "$tmp/list"; then
 	n=$(grep '"type":"event"' "$tmp/hw" | json_num counted)
 	m=$(grep '"type":"summary"' "$tmp/hw" | json_num missed)
 	grep -e '"type":"event"' -e '"type":"summary"' "$tmp/hw" | sed 's/^/# /'
-	check "memaccess (PMU): dd's cycles sampled ($c), missed $m of $n (< 5 %; exit $rc)" \
+	check "memaccess (PMU): dd's cycles sampled ($c), missed $m of $n (< 10 %; exit $rc)" \
 		$rc -eq 0 -a "${c:-0}" -gt 0 -a "${n:-0}" -gt 0 -a \
-		"$(( ${m:-1} * 20 ))" -lt "${n:-0}"
+		"$(( ${m:-1} * 10 ))" -lt "${n:-0}"
 else
 	memaccess -d 1 > "$tmp/hw" 2> "$tmp/hw.err"
 	rc=$?
